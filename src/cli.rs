@@ -1,0 +1,199 @@
+//! Command-line parsing and wiring: no logic of its own.
+
+use crate::report::{self, Format};
+use crate::resolve::{Engine, Filter, KumaVersion};
+use crate::source::{self, Loaded, Source};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "meshtcp",
+    version,
+    about = "See what Kuma MeshTCPRoute policies really do: per proxy, per Kuma version, and why",
+    long_about = "See what Kuma MeshTCPRoute policies really do: per proxy, per Kuma version, and why.\n\n\
+                  With no subcommand, opens the terminal UI. With no SOURCE, uses the embedded demo mesh.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: Common,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the terminal UI (the default).
+    Tui(Common),
+    /// Print the resolved routes of every proxy (JSON, YAML or text).
+    Report(ReportArgs),
+    /// Like report, but only findings; exit 1 when one is at or over the threshold.
+    Check(CheckArgs),
+    /// Tell the precedence story of one outbound of one proxy.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Files or directories (.yaml, .yml, .json; read recursively), or - for stdin.
+    /// None: the embedded demo mesh.
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Kuma version whose rules apply (2.3 … 2.14).
+    #[arg(long, value_name = "X.Y", default_value = "2.14", value_parser = parse_version)]
+    pub kuma_version: KumaVersion,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Output format.
+    #[arg(long, short = 'o', default_value = "text", value_parser = ["json", "yaml", "text"])]
+    pub format: String,
+    /// Only this mesh.
+    #[arg(long)]
+    pub mesh: Option<String>,
+    /// Only this proxy (name or namespace/name).
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// Colour in the text format: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format of the findings.
+    #[arg(long, short = 'o', default_value = "text", value_parser = ["json", "text"])]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Proxy name (or namespace/name).
+    pub proxy: String,
+    /// Destination name, or name:port.
+    pub destination: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+fn parse_version(s: &str) -> Result<KumaVersion, String> {
+    s.parse::<KumaVersion>().map_err(|e| e.to_string())
+}
+
+impl Common {
+    pub fn sources(&self) -> Result<Vec<Source>> {
+        if self.sources.is_empty() {
+            return Ok(vec![Source::Demo]);
+        }
+        let mut out = Vec::new();
+        for s in &self.sources {
+            let src = Source::parse(s);
+            if let Source::Path(p) = &src
+                && std::fs::symlink_metadata(p).is_err()
+            {
+                bail!("SOURCE `{s}` does not exist");
+            }
+            out.push(src);
+        }
+        Ok(out)
+    }
+
+    pub fn load(&self) -> Result<Loaded> {
+        Ok(source::load(&self.sources()?))
+    }
+}
+
+/// Load, resolve and return the report with load findings merged in.
+pub fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Report> {
+    let loaded = common.load()?;
+    let engine = Engine::new(&loaded.snapshot, common.kuma_version);
+    let mut r = engine.report(filter);
+    let mut all = loaded.findings;
+    all.append(&mut r.findings);
+    r.findings = crate::resolve::dedup(all);
+    Ok(r)
+}
+
+fn use_color(flag: &str) -> bool {
+    match flag {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) ends quietly.
+fn emit(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
+}
+
+/// Run the parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        None => crate::tui::run(&cli.tui).map(|_| 0),
+        Some(Command::Tui(c)) => crate::tui::run(&c).map(|_| 0),
+        Some(Command::Report(a)) => {
+            let filter = Filter {
+                mesh: a.mesh.clone(),
+                proxy: a.proxy.clone(),
+            };
+            let r = build_report(&a.common, &filter)?;
+            if let Some(p) = &a.proxy
+                && r.proxies.is_empty()
+            {
+                bail!("no proxy named `{p}` in the input");
+            }
+            let s = match a.format.parse::<Format>().map_err(anyhow::Error::msg)? {
+                Format::Json => report::to_json(&r),
+                Format::Yaml => report::to_yaml(&r),
+                Format::Text => report::render_text(&r, report::TextOptions { color: use_color(&a.color) }),
+            };
+            emit(&s)?;
+            Ok(0)
+        }
+        Some(Command::Check(a)) => {
+            let r = build_report(&a.common, &Filter::default())?;
+            let code = report::check_exit_code(&r, a.strict);
+            let s = if a.format == "json" {
+                let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                    "schema": r.schema,
+                    "kumaVersion": r.kuma_version,
+                    "findings": r.findings,
+                }))?;
+                s.push('\n');
+                s
+            } else {
+                report::text::check_text(&r, a.strict)
+            };
+            emit(&s)?;
+            Ok(code)
+        }
+        Some(Command::Explain(a)) => {
+            let r = build_report(&a.common, &Filter::default())?;
+            let Some(pr) = r.proxies.iter().find(|p| p.name == a.proxy || p.namespace.as_ref().is_some_and(|ns| format!("{ns}/{}", p.name) == a.proxy)) else {
+                let names: Vec<&str> = r.proxies.iter().map(|p| p.name.as_str()).take(20).collect();
+                bail!("no proxy named `{}` in the input (proxies: {})", a.proxy, names.join(", "));
+            };
+            let Some(o) = pr.outbound(&a.destination) else {
+                let names: Vec<String> = pr.outbounds.iter().map(|o| o.destination.label()).collect();
+                bail!("proxy `{}` has no outbound `{}` (outbounds: {})", pr.name, a.destination, names.join(", "));
+            };
+            emit(&report::explain(pr, o, &r.findings, &r.kuma_version))?;
+            Ok(0)
+        }
+    }
+}

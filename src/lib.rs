@@ -1,0 +1,10 @@
+//! meshtcp: what Kuma MeshTCPRoute policies really do, per proxy and per Kuma version.
+//!
+//! `model` and `resolve` are pure (no IO); `source` loads; `report` writes; `tui` shows.
+
+pub mod cli;
+pub mod model;
+pub mod report;
+pub mod resolve;
+pub mod source;
+pub mod tui;

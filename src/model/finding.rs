@@ -1,0 +1,195 @@
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Stable finding codes (`report-contract.md`). Names are a public interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    TcprouteIgnoredByHttproute,
+    HttprouteIgnoredOnTcp,
+    TrafficrouteOverridden,
+    LegacyPolicyUnmatched,
+    TargetrefKindUnsupported,
+    TargetrefDeprecated,
+    BackendNotFound,
+    WeightsAllZero,
+    PolicySelectsNothing,
+    InvalidResource,
+    ParseError,
+    /// A `kuma.io` kind meshtcp does not model (info).
+    UnknownKind,
+    /// A rule without backendRefs before 2.10: the outbound gets no listener (warning).
+    RuleWithoutBackends,
+    /// An outbound for which no listener is built at all (warning).
+    OutboundWithoutListener,
+    /// A file or directory entry that could not be read (error).
+    SourceUnreadable,
+}
+
+impl Code {
+    pub const ALL: [Code; 15] = [
+        Code::TcprouteIgnoredByHttproute,
+        Code::HttprouteIgnoredOnTcp,
+        Code::TrafficrouteOverridden,
+        Code::LegacyPolicyUnmatched,
+        Code::TargetrefKindUnsupported,
+        Code::TargetrefDeprecated,
+        Code::BackendNotFound,
+        Code::WeightsAllZero,
+        Code::PolicySelectsNothing,
+        Code::InvalidResource,
+        Code::ParseError,
+        Code::UnknownKind,
+        Code::RuleWithoutBackends,
+        Code::OutboundWithoutListener,
+        Code::SourceUnreadable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::TcprouteIgnoredByHttproute => "tcproute-ignored-by-httproute",
+            Code::HttprouteIgnoredOnTcp => "httproute-ignored-on-tcp",
+            Code::TrafficrouteOverridden => "trafficroute-overridden",
+            Code::LegacyPolicyUnmatched => "legacy-policy-unmatched",
+            Code::TargetrefKindUnsupported => "targetref-kind-unsupported",
+            Code::TargetrefDeprecated => "targetref-deprecated",
+            Code::BackendNotFound => "backend-not-found",
+            Code::WeightsAllZero => "weights-all-zero",
+            Code::PolicySelectsNothing => "policy-selects-nothing",
+            Code::InvalidResource => "invalid-resource",
+            Code::ParseError => "parse-error",
+            Code::UnknownKind => "unknown-kind",
+            Code::RuleWithoutBackends => "rule-without-backends",
+            Code::OutboundWithoutListener => "outbound-without-listener",
+            Code::SourceUnreadable => "source-unreadable",
+        }
+    }
+
+    /// The severity the contract gives this code.
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::TargetrefKindUnsupported
+            | Code::WeightsAllZero
+            | Code::InvalidResource
+            | Code::ParseError
+            | Code::SourceUnreadable => Severity::Error,
+            Code::PolicySelectsNothing | Code::UnknownKind => Severity::Info,
+            _ => Severity::Warning,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceRef {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: Code,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The proxy's outbounds (destination labels) this finding concerns.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outbounds: Vec<String>,
+}
+
+impl Finding {
+    /// A finding with the contract's severity for `code`.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Finding {
+            severity: code.severity(),
+            code,
+            resource: None,
+            proxy: None,
+            message: message.into(),
+            location: None,
+            outbounds: Vec::new(),
+        }
+    }
+
+    pub fn with_resource(mut self, r: ResourceRef) -> Self {
+        self.resource = Some(r);
+        self
+    }
+
+    pub fn with_location(mut self, l: Option<Location>) -> Self {
+        self.location = l;
+        self
+    }
+
+    pub fn with_proxy(mut self, p: impl Into<String>) -> Self {
+        self.proxy = Some(p.into());
+        self
+    }
+
+    pub fn on_outbound(mut self, label: impl Into<String>) -> Self {
+        self.outbounds.push(label.into());
+        self
+    }
+
+    pub fn with_severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+
+    /// Findings about `meta`'s resource, located at its origin.
+    pub fn about(code: Code, meta: &super::Meta, message: impl Into<String>) -> Self {
+        Finding::new(code, message)
+            .with_resource(meta.resource_ref())
+            .with_location(meta.origin.location())
+    }
+}

@@ -1,0 +1,157 @@
+//! Resource types for both Kuma formats (Universal and Kubernetes).
+//!
+//! Pure data: no IO. Every resource carries its [`Origin`] so that every report line,
+//! finding and TUI row can point back to `file:line` or to the cluster object.
+
+mod finding;
+mod resources;
+
+pub use finding::{Code, Finding, Location, ResourceRef, Severity};
+pub use resources::*;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Label and tag keys Kuma gives a meaning to.
+pub mod keys {
+    pub const SERVICE: &str = "kuma.io/service";
+    pub const PROTOCOL: &str = "kuma.io/protocol";
+    pub const MESH: &str = "kuma.io/mesh";
+    pub const DISPLAY_NAME: &str = "kuma.io/display-name";
+    pub const K8S_NAMESPACE: &str = "k8s.kuma.io/namespace";
+    pub const ZONE: &str = "kuma.io/zone";
+    pub const ORIGIN: &str = "kuma.io/origin";
+    pub const POLICY_ROLE: &str = "kuma.io/policy-role";
+}
+
+/// The namespace Kuma's control plane lives in on Kubernetes (policies there are `system`).
+pub const SYSTEM_NAMESPACE: &str = "kuma-system";
+
+/// Tags or labels: always sorted so output is deterministic.
+pub type Tags = BTreeMap<String, String>;
+
+/// Which envelope a resource was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Universal,
+    Kubernetes,
+}
+
+/// Where a resource came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A file (or stdin, shown as `-`), with the 1-based line where its document starts.
+    File { path: String, line: u32 },
+    /// A live cluster object.
+    Cluster {
+        context: String,
+        namespace: Option<String>,
+        name: String,
+    },
+}
+
+impl Origin {
+    pub fn file(path: impl Into<String>, line: u32) -> Self {
+        Origin::File {
+            path: path.into(),
+            line,
+        }
+    }
+
+    /// The report's `location` for this origin (files only).
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Origin::File { path, line } => Some(Location {
+                file: path.clone(),
+                line: *line,
+            }),
+            Origin::Cluster { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{path}:{line}"),
+            Origin::Cluster {
+                context,
+                namespace: Some(ns),
+                name,
+            } => write!(f, "{context}/{ns}/{name}"),
+            Origin::Cluster { context, name, .. } => write!(f, "{context}/{name}"),
+        }
+    }
+}
+
+/// What every resource has: identity, mesh, labels, format and origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub kind: ResourceKind,
+    /// `name` (Universal) or `metadata.name` (Kubernetes).
+    pub name: String,
+    /// Kubernetes namespace; `None` for Universal and cluster-scoped resources.
+    pub namespace: Option<String>,
+    pub mesh: String,
+    pub labels: Tags,
+    pub format: Format,
+    pub origin: Origin,
+}
+
+impl Meta {
+    /// Kuma's display name: the `kuma.io/display-name` label, else the name.
+    pub fn display_name(&self) -> &str {
+        self.labels
+            .get(keys::DISPLAY_NAME)
+            .map(String::as_str)
+            .unwrap_or(&self.name)
+    }
+
+    /// The namespace used in Kuma's resource identity (KRI): the Kubernetes namespace,
+    /// else the `k8s.kuma.io/namespace` label.
+    pub fn kri_namespace(&self) -> Option<&str> {
+        self.namespace
+            .as_deref()
+            .or_else(|| self.labels.get(keys::K8S_NAMESPACE).map(String::as_str))
+    }
+
+    pub fn zone(&self) -> Option<&str> {
+        self.labels.get(keys::ZONE).map(String::as_str)
+    }
+
+    /// `kuma.io/origin`: `global`, `zone`, or unknown.
+    pub fn policy_origin(&self) -> Option<&str> {
+        self.labels.get(keys::ORIGIN).map(String::as_str)
+    }
+
+    pub fn resource_ref(&self) -> ResourceRef {
+        ResourceRef {
+            kind: self.kind.as_str().to_string(),
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            mesh: Some(self.mesh.clone()),
+        }
+    }
+
+    /// `name` or `namespace/name`, for messages.
+    pub fn qualified_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// The whole input of the engine: every resource loaded, in load order.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub resources: Vec<Resource>,
+}
+
+impl Snapshot {
+    pub fn new(resources: Vec<Resource>) -> Self {
+        Snapshot { resources }
+    }
+}

@@ -1,0 +1,319 @@
+//! The text report and `explain`: what a person reads in a terminal. Meaning is carried
+//! by a symbol and a word; colour (when enabled) is only a second channel.
+
+use crate::model::{Finding, Severity};
+use crate::resolve::{OutboundReport, ProxyReport, Report, RouteKind, Status};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+}
+
+/// Symbols and words for every mark, shared with the TUI.
+pub mod marks {
+    use crate::model::Severity;
+    use crate::resolve::Status;
+
+    pub fn status(s: Status) -> (&'static str, &'static str) {
+        match s {
+            Status::Applied => ("✓", "applied"),
+            Status::Overridden => ("↓", "overridden"),
+            Status::Ignored => ("⊘", "ignored"),
+        }
+    }
+
+    pub fn severity(s: Severity) -> (&'static str, &'static str) {
+        match s {
+            Severity::Error => ("✖", "error"),
+            Severity::Warning => ("▲", "warning"),
+            Severity::Info => ("ℹ", "info"),
+        }
+    }
+
+    pub const LEGACY: (&str, &str) = ("⚑", "legacy");
+    pub const UNRESOLVED: (&str, &str) = ("✖", "not found");
+}
+
+/// `90%`, `33.3%`, `0%`.
+pub fn share_pct(share: f64) -> String {
+    let p = share * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{}%", p.round() as i64)
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+fn bar(share: f64, width: usize) -> String {
+    let filled = ((share * width as f64).round() as usize).min(width);
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+struct Painter {
+    on: bool,
+}
+
+impl Painter {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn status(&self, s: Status) -> String {
+        let (sym, word) = marks::status(s);
+        let code = match s {
+            Status::Applied => "32",
+            Status::Overridden => "33",
+            Status::Ignored => "31",
+        };
+        self.paint(code, &format!("{sym} {word:<10}"))
+    }
+    fn severity(&self, s: Severity) -> String {
+        let (sym, word) = marks::severity(s);
+        let code = match s {
+            Severity::Error => "31;1",
+            Severity::Warning => "33",
+            Severity::Info => "36",
+        };
+        self.paint(code, &format!("{sym} {word:<7}"))
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+}
+
+fn counts(findings: &[Finding]) -> String {
+    let n = |s| findings.iter().filter(|f| f.severity == s).count();
+    let plural = |k: usize, w: &str| format!("{k} {w}{}", if k == 1 || w == "info" { "" } else { "s" });
+    format!(
+        "{}, {}, {}",
+        plural(n(Severity::Error), "error"),
+        plural(n(Severity::Warning), "warning"),
+        plural(n(Severity::Info), "info")
+    )
+}
+
+/// One line naming the route of an outbound: `backend:10001  tcp  → MeshTCPRoute`.
+pub fn outbound_title(o: &OutboundReport) -> String {
+    format!("{}  {}  {}", o.destination.label(), o.protocol, o.route.as_str())
+}
+
+fn write_outbound(out: &mut String, o: &OutboundReport, p: &Painter, last: bool) {
+    let (branch, cont) = if last { ("└─", "   ") } else { ("├─", "│  ") };
+    let route = match o.route {
+        RouteKind::Default => p.dim("default"),
+        r => p.bold(r.as_str()),
+    };
+    let _ = writeln!(out, "  {branch} {}  {}  → {route}", p.bold(&o.destination.label()), o.protocol);
+    if o.backends.is_empty() {
+        let _ = writeln!(out, "  {cont}    {}", p.dim("(no backend: no upstream)"));
+    }
+    let w = o.backends.iter().map(|b| backend_name(b).len()).max().unwrap_or(0);
+    for b in &o.backends {
+        let mark = if b.resolved {
+            String::new()
+        } else {
+            format!("  {} {}", marks::UNRESOLVED.0, marks::UNRESOLVED.1)
+        };
+        let _ = writeln!(
+            out,
+            "  {cont}    ⇢ {:<w$}  weight {:<4} {:>6}  {}{mark}",
+            backend_name(b),
+            b.weight,
+            share_pct(b.share),
+            bar(b.share, 10),
+        );
+    }
+    for pol in &o.policies {
+        let loc = pol.location.as_ref().map(|l| format!("  {}", p.dim(&l.to_string()))).unwrap_or_default();
+        let _ = writeln!(out, "  {cont}    {}  {} {}{loc}", p.status(pol.status), pol.kind, pol.name);
+        if pol.status != Status::Applied {
+            let _ = writeln!(out, "  {cont}        {}", p.dim(&pol.reason));
+        }
+    }
+    for l in &o.legacy_policies {
+        let (sym, word) = marks::LEGACY;
+        let _ = writeln!(out, "  {cont}    {sym} {word:<10}  {} {} ({})", l.kind, l.name, l.status);
+    }
+}
+
+/// `backend-v1`, `kuma-demo/backend:8080`, `backend {version: v2}`.
+pub fn backend_name(b: &crate::resolve::Backend) -> String {
+    let mut s = match &b.namespace {
+        Some(ns) => format!("{ns}/{}", b.name),
+        None => b.name.clone(),
+    };
+    if let Some(port) = b.port {
+        s.push_str(&format!(":{port}"));
+    }
+    if !b.tags.is_empty() {
+        s.push(' ');
+        s.push_str(&crate::model::fmt_tags(&b.tags));
+    }
+    s
+}
+
+pub fn proxy_title(pr: &ProxyReport) -> String {
+    let name = match &pr.namespace {
+        Some(ns) => format!("{ns}/{}", pr.name),
+        None => pr.name.clone(),
+    };
+    format!("{name}  {}", pr.proxy_type.as_str())
+}
+
+/// The whole report as text.
+pub fn render_text(r: &Report, opts: TextOptions) -> String {
+    let p = Painter { on: opts.color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} · Kuma {} · {} prox{} · {}",
+        p.bold("meshtcp report"),
+        r.kuma_version,
+        r.proxies.len(),
+        if r.proxies.len() == 1 { "y" } else { "ies" },
+        counts(&r.findings)
+    );
+    let mut mesh = None;
+    for pr in &r.proxies {
+        if mesh != Some(&pr.mesh) {
+            let _ = writeln!(out, "\n{}", p.bold(&format!("mesh {}", pr.mesh)));
+            mesh = Some(&pr.mesh);
+        }
+        let loc = pr.location.as_ref().map(|l| format!("  {}", p.dim(&l.to_string()))).unwrap_or_default();
+        let tags = if pr.tags.is_empty() { String::new() } else { format!("  {}", crate::model::fmt_tags(&pr.tags)) };
+        let _ = writeln!(out, "● {}{tags}{loc}", p.bold(&proxy_title(pr)));
+        for n in &pr.notes {
+            let _ = writeln!(out, "  {}", p.dim(&format!("note: {n}")));
+        }
+        if pr.outbounds.is_empty() {
+            let _ = writeln!(out, "  └─ {}", p.dim("(no outbounds)"));
+        }
+        for (i, o) in pr.outbounds.iter().enumerate() {
+            write_outbound(&mut out, o, &p, i + 1 == pr.outbounds.len());
+        }
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(out, "\n{}", p.bold(&format!("Findings ({})", counts(&r.findings))));
+        for f in &r.findings {
+            let _ = writeln!(out, "{}", finding_line(f, &p));
+        }
+    }
+    out
+}
+
+fn finding_line(f: &Finding, p: &Painter) -> String {
+    let loc = f.location.as_ref().map(|l| format!("  {}", p.dim(&l.to_string()))).unwrap_or_default();
+    let on = if f.outbounds.is_empty() { String::new() } else { format!(" [on {}]", f.outbounds.join(", ")) };
+    format!("{} {:<30} {}{on}{loc}", p.severity(f.severity), f.code.as_str(), f.message)
+}
+
+/// One finding as a plain line (for the TUI and messages).
+pub fn finding_text(f: &Finding) -> String {
+    finding_line(f, &Painter { on: false })
+}
+
+/// The precedence story of one outbound (`meshtcp explain`, and the TUI's detail pane).
+pub fn explain(pr: &ProxyReport, o: &OutboundReport, findings: &[Finding], kuma_version: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} → {} ({}) · Kuma {kuma_version}",
+        pr.name,
+        o.destination.label(),
+        o.protocol
+    );
+    let _ = writeln!(out, "Destination: {} {}", o.destination.kind, o.destination.label());
+    let _ = writeln!(out, "Route: {}", o.route.as_str());
+    let _ = writeln!(out, "Why: {}", o.reason);
+    let _ = writeln!(out);
+    if o.policies.is_empty() {
+        let _ = writeln!(out, "Candidates: none. No MeshTCPRoute, MeshHTTPRoute or TrafficRoute selects this proxy and destination.");
+    } else {
+        let _ = writeln!(out, "Candidates, lowest precedence first (the last applied one wins):");
+        for (i, pol) in o.policies.iter().enumerate() {
+            let (sym, word) = marks::status(pol.status);
+            let loc = pol.location.as_ref().map(|l| format!("  ({l})")).unwrap_or_default();
+            let ns = pol.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default();
+            let _ = writeln!(out, "  {}. {sym} {word:<10} {} {ns}{}{loc}", i + 1, pol.kind, pol.name);
+            if !pol.precedence.is_empty() {
+                let _ = writeln!(out, "       keys: {}", pol.precedence.join(" · "));
+            }
+            let _ = writeln!(out, "       {}", pol.reason);
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Backends:");
+    if o.backends.is_empty() {
+        let _ = writeln!(out, "  (none: the outbound has no upstream)");
+    }
+    for b in &o.backends {
+        let nf = if b.resolved { "" } else { "  ✖ not found" };
+        let _ = writeln!(
+            out,
+            "  ⇢ {}  weight {}  share {}{nf}",
+            backend_name(b),
+            b.weight,
+            share_pct(b.share)
+        );
+        if !b.how.is_empty() {
+            let _ = writeln!(out, "      {}", b.how);
+        }
+    }
+    if !o.legacy_policies.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Legacy policies on this outbound:");
+        for l in &o.legacy_policies {
+            let loc = l.location.as_ref().map(|l| format!("  ({l})")).unwrap_or_default();
+            let _ = writeln!(out, "  ⚑ {} {}: {}{loc}", l.kind, l.name, l.status);
+        }
+    }
+    if !o.notes.is_empty() {
+        let _ = writeln!(out);
+        for n in &o.notes {
+            let _ = writeln!(out, "Note: {n}");
+        }
+    }
+    let related: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.proxy.as_deref().is_none_or(|p| p == pr.name))
+        .filter(|f| {
+            f.resource
+                .as_ref()
+                .is_some_and(|r| o.policies.iter().any(|p| p.kind == r.kind && p.name == r.name) || o.legacy_policies.iter().any(|p| p.kind == r.kind && p.name == r.name))
+        })
+        .collect();
+    if !related.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Findings:");
+        for f in related {
+            let _ = writeln!(out, "  {}", finding_text(f));
+        }
+    }
+    out
+}
+
+/// `check`'s text output: the findings, and a verdict line.
+pub fn check_text(r: &Report, strict: bool) -> String {
+    let p = Painter { on: false };
+    let mut out = String::new();
+    for f in &r.findings {
+        let _ = writeln!(out, "{}", finding_line(f, &p));
+    }
+    let failing = super::check_exit_code(r, strict) != 0;
+    let _ = writeln!(
+        out,
+        "{}: {} (Kuma {}, threshold: {})",
+        if failing { "FAIL" } else { "OK" },
+        counts(&r.findings),
+        r.kuma_version,
+        if strict { "warning" } else { "error" }
+    );
+    out
+}

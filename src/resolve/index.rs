@@ -1,0 +1,386 @@
+//! Indexes built once per input and version: per mesh, the services, real resources,
+//! gateways, and route policies indexed by what their top-level targetRef selects, so a
+//! proxy never compares itself with every policy.
+
+use super::outbounds::Protocol;
+use super::precedence::{sort_key, Path, SortKey};
+use super::selection::{tags_match, Role};
+use super::validation::validate_route;
+use super::version::KumaVersion;
+use crate::model::{
+    keys, Body, DataplaneSpec, Finding, LegacyPolicySpec, Meta, MeshGatewaySpec, MeshServicesMode,
+    Resource, ResourceKind, RouteRule, RouteSpec, ServicePort, Snapshot, TargetRef, Tags, TrafficRouteSpec,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// A MeshService, MeshExternalService or MeshMultiZoneService.
+#[derive(Debug)]
+pub struct RealSvc<'a> {
+    pub meta: &'a Meta,
+    pub ports: Vec<ServicePort>,
+    pub vips: Vec<String>,
+}
+
+impl RealSvc<'_> {
+    pub fn port_by_section(&self, section: &str) -> Option<&ServicePort> {
+        self.ports.iter().find(|p| p.matches_section(section))
+    }
+}
+
+/// One `to[]` item of a route policy, with what it points at resolved once.
+#[derive(Debug)]
+pub struct Entry<'a> {
+    pub index: usize,
+    pub target: &'a TargetRef,
+    pub rules: Option<&'a [RouteRule]>,
+    /// Legacy path (§4a): the `kuma.io/service` this item covers (`""` for a
+    /// labels-only MeshService ref, which matches nothing).
+    pub legacy_service: Option<&'a str>,
+    /// Real-resource path (§4b, 2.9+): (real service index, section) pairs.
+    pub real: Vec<(usize, Option<String>)>,
+    /// `kind: Mesh` (builtin gateway listeners).
+    pub mesh_wide: bool,
+    /// Precedence on the real-resource path.
+    pub real_key: SortKey,
+}
+
+/// A MeshTCPRoute or MeshHTTPRoute the chosen version accepts.
+#[derive(Debug)]
+pub struct Policy<'a> {
+    /// Input order within its mesh and kind (the stable-sort tie-breaker).
+    pub order: usize,
+    pub meta: &'a Meta,
+    pub spec: &'a RouteSpec,
+    /// The top-level targetRef, `Mesh` when omitted (2.9+).
+    pub top: TargetRef,
+    pub role: Option<Role>,
+    pub entries: Vec<Entry<'a>>,
+    /// Precedence on the legacy (per-proxy) path.
+    pub key: SortKey,
+    pub gateway_key: SortKey,
+}
+
+impl Policy<'_> {
+    pub fn has_legacy_entries(&self) -> bool {
+        self.entries.iter().any(|e| e.legacy_service.is_some())
+    }
+    pub fn has_mesh_entries(&self) -> bool {
+        self.entries.iter().any(|e| e.mesh_wide)
+    }
+}
+
+/// Policies of one kind, indexed by the top-level selector.
+#[derive(Debug, Default)]
+pub struct PolicySet<'a> {
+    pub all: Vec<Policy<'a>>,
+    /// `Mesh` (and omitted) refs: candidates for every proxy.
+    pub mesh_wide: Vec<usize>,
+    /// `MeshService`/`MeshServiceSubset` refs and `MeshSubset` refs with a service tag.
+    pub by_service: HashMap<String, Vec<usize>>,
+    /// `Dataplane` refs by name.
+    pub by_dataplane: HashMap<String, Vec<usize>>,
+    /// `MeshGateway` refs by gateway name.
+    pub by_gateway: HashMap<String, Vec<usize>>,
+    /// Everything else (`MeshSubset` without a service tag, `Dataplane` by labels/all).
+    pub other: Vec<usize>,
+}
+
+impl<'a> PolicySet<'a> {
+    fn push(&mut self, p: Policy<'a>) {
+        let i = self.all.len();
+        let t = &p.top;
+        match t.kind() {
+            "Mesh" => self.mesh_wide.push(i),
+            "MeshService" | "MeshServiceSubset" if t.name.is_some() => {
+                self.by_service.entry(t.name.clone().unwrap()).or_default().push(i)
+            }
+            "MeshSubset" if t.tags.as_ref().and_then(|x| x.get(keys::SERVICE)).is_some_and(|s| s != "*") => self
+                .by_service
+                .entry(t.tags.as_ref().unwrap()[keys::SERVICE].clone())
+                .or_default()
+                .push(i),
+            "Dataplane" if t.name.is_some() => self.by_dataplane.entry(t.name.clone().unwrap()).or_default().push(i),
+            "MeshGateway" if t.name.is_some() => self.by_gateway.entry(t.name.clone().unwrap()).or_default().push(i),
+            _ => self.other.push(i),
+        }
+        self.all.push(p);
+    }
+
+    /// Candidate policies for a proxy with these services / name / gateway, in input order.
+    pub fn candidates<'s>(&self, services: impl Iterator<Item = &'s str>, dp_name: &str, gateway: Option<&str>) -> Vec<usize> {
+        let mut v: Vec<usize> = self.mesh_wide.clone();
+        v.extend_from_slice(&self.other);
+        for s in services {
+            if let Some(x) = self.by_service.get(s) {
+                v.extend_from_slice(x);
+            }
+        }
+        if let Some(x) = self.by_dataplane.get(dp_name) {
+            v.extend_from_slice(x);
+        }
+        if let Some(g) = gateway
+            && let Some(x) = self.by_gateway.get(g)
+        {
+            v.extend_from_slice(x);
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ServiceInfo {
+    pub protocol: Option<Protocol>,
+    /// Tag sets of every endpoint (Dataplane inbounds, ExternalServices).
+    pub endpoints: Vec<Tags>,
+    pub external: bool,
+}
+
+#[derive(Debug)]
+pub struct MeshIndex<'a> {
+    pub name: String,
+    pub mode: MeshServicesMode,
+    pub declared: bool,
+    pub dataplanes: Vec<(&'a Meta, &'a DataplaneSpec)>,
+    pub services: BTreeMap<String, ServiceInfo>,
+    pub reals: Vec<RealSvc<'a>>,
+    pub gateways: Vec<(&'a Meta, &'a MeshGatewaySpec)>,
+    pub tcp: PolicySet<'a>,
+    pub http: PolicySet<'a>,
+    pub traffic_routes: Vec<(&'a Meta, &'a TrafficRouteSpec)>,
+    pub legacy: Vec<(&'a Meta, &'a LegacyPolicySpec)>,
+}
+
+impl<'a> MeshIndex<'a> {
+    fn new(name: &str) -> Self {
+        MeshIndex {
+            name: name.into(),
+            mode: MeshServicesMode::Disabled,
+            declared: false,
+            dataplanes: vec![],
+            services: BTreeMap::new(),
+            reals: vec![],
+            gateways: vec![],
+            tcp: PolicySet::default(),
+            http: PolicySet::default(),
+            traffic_routes: vec![],
+            legacy: vec![],
+        }
+    }
+
+    pub fn service_protocol(&self, s: &str) -> Protocol {
+        self.services
+            .get(s)
+            .and_then(|i| i.protocol.clone())
+            .unwrap_or(Protocol::Unknown)
+    }
+
+    /// Does some endpoint serve `service` (with `tags` ⊆ its tags)?
+    pub fn service_exists(&self, service: &str, tags: Option<&Tags>) -> bool {
+        self.services.get(service).is_some_and(|i| match tags {
+            None => true,
+            Some(t) => i.endpoints.iter().any(|e| tags_match(t, e)),
+        })
+    }
+
+    /// The builtin gateway's MeshGateway: the first whose selectors match its tags.
+    pub fn gateway_for(&self, gw_tags: &Tags) -> Option<(&'a Meta, &'a MeshGatewaySpec)> {
+        self.gateways
+            .iter()
+            .find(|(_, g)| g.selectors.iter().any(|s| tags_match(&s.match_, gw_tags)))
+            .map(|(m, g)| (*m, *g))
+    }
+}
+
+fn add_endpoint(services: &mut BTreeMap<String, ServiceInfo>, tags: &Tags, external: bool) {
+    let Some(s) = tags.get(keys::SERVICE) else { return };
+    let info = services.entry(s.clone()).or_default();
+    let p = Protocol::from_tag(tags.get(keys::PROTOCOL));
+    info.protocol = Some(match &info.protocol {
+        None => p,
+        Some(prev) => prev.common(&p),
+    });
+    info.endpoints.push(tags.clone());
+    info.external |= external;
+}
+
+/// Resolve a `to[]` ref to real resources (§4b).
+fn resolve_real_to(t: &TargetRef, meta: &Meta, reals: &[RealSvc], v: KumaVersion) -> Vec<(usize, Option<String>)> {
+    if !v.at_least(9) || !matches!(t.kind(), "MeshService" | "MeshExternalService" | "MeshMultiZoneService") {
+        return vec![];
+    }
+    let mut out = vec![];
+    let policy_ns = meta.kri_namespace();
+    // 2.10+: `name_namespace_svc_port` names a MeshService port (backwards compatibility).
+    if v.at_least(10)
+        && t.kind() == "MeshService"
+        && t.section_name.is_none()
+        && t.labels.is_none()
+        && let Some(name) = &t.name
+        && let Some((svc, ns, port)) = parse_legacy_k8s_name(name)
+    {
+        for (i, r) in reals.iter().enumerate() {
+            if r.meta.kind == ResourceKind::MeshService
+                && r.meta.display_name() == svc
+                && r.meta.kri_namespace() == Some(ns)
+                && let Some(p) = r.ports.iter().find(|p| p.port == port)
+            {
+                out.push((i, Some(p.section_name())));
+            }
+        }
+        return out;
+    }
+    for (i, r) in reals.iter().enumerate() {
+        if r.meta.kind.as_str() != t.kind() {
+            continue;
+        }
+        let hit = match (&t.labels, &t.name) {
+            (Some(l), _) => tags_match(l, &r.meta.labels),
+            (None, Some(n)) => {
+                let ns = t.namespace.as_deref().or(policy_ns);
+                n == r.meta.display_name() && ns == r.meta.kri_namespace() && meta.zone() == r.meta.zone()
+            }
+            (None, None) => false,
+        };
+        if !hit {
+            continue;
+        }
+        match &t.section_name {
+            None => out.push((i, None)),
+            Some(sec) => {
+                if let Some(p) = r.port_by_section(sec) {
+                    out.push((i, Some(p.section_name())));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `backend_kuma-demo_svc_8080` → (`backend`, `kuma-demo`, 8080).
+pub fn parse_legacy_k8s_name(name: &str) -> Option<(&str, &str, u32)> {
+    let (rest, port) = name.rsplit_once("_svc_")?;
+    let port = port.parse().ok()?;
+    let (svc, ns) = rest.rsplit_once('_')?;
+    if svc.is_empty() || ns.is_empty() {
+        return None;
+    }
+    Some((svc, ns, port))
+}
+
+fn prepare_policy<'a>(order: usize, meta: &'a Meta, spec: &'a RouteSpec, role: Option<Role>, reals: &[RealSvc], v: KumaVersion) -> Policy<'a> {
+    let top = spec.target_ref.clone().unwrap_or(TargetRef {
+        kind: Some("Mesh".into()),
+        ..Default::default()
+    });
+    let entries = spec
+        .to
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter_map(|(index, to)| {
+            let target = to.target_ref.as_ref()?;
+            Some(Entry {
+                index,
+                target,
+                rules: to.rules.as_deref(),
+                legacy_service: (target.kind() == "MeshService").then(|| target.name.as_deref().unwrap_or("")),
+                real: resolve_real_to(target, meta, reals, v),
+                mesh_wide: target.kind() == "Mesh",
+                real_key: sort_key(meta, &top, role, Path::Real(target), v),
+            })
+        })
+        .collect();
+    Policy {
+        order,
+        meta,
+        spec,
+        key: sort_key(meta, &top, role, Path::Legacy, v),
+        gateway_key: sort_key(meta, &top, role, Path::Gateway, v),
+        top,
+        role,
+        entries,
+    }
+}
+
+/// Everything indexed, per mesh, plus the validation findings.
+pub fn build<'a>(snapshot: &'a Snapshot, v: KumaVersion) -> (BTreeMap<String, MeshIndex<'a>>, Vec<Finding>) {
+    let mut meshes: BTreeMap<String, MeshIndex<'a>> = BTreeMap::new();
+    let mut findings = Vec::new();
+    let mut routes: Vec<&'a Resource> = Vec::new();
+    for r in &snapshot.resources {
+        let m = meshes.entry(r.meta.mesh.clone()).or_insert_with(|| MeshIndex::new(&r.meta.mesh));
+        match &r.body {
+            Body::Mesh(s) => {
+                m.mode = s.mode();
+                m.declared = true;
+            }
+            Body::Dataplane(d) => {
+                m.dataplanes.push((&r.meta, d));
+                for i in &d.networking.inbound {
+                    add_endpoint(&mut m.services, &i.tags, false);
+                }
+                if let Some(g) = &d.networking.gateway {
+                    add_endpoint(&mut m.services, &g.tags, false);
+                }
+            }
+            Body::ExternalService(e) => add_endpoint(&mut m.services, &e.tags, true),
+            Body::MeshService(s) => m.reals.push(RealSvc {
+                meta: &r.meta,
+                ports: s.ports.clone(),
+                vips: s.vips.clone(),
+            }),
+            Body::MeshMultiZoneService(s) => m.reals.push(RealSvc {
+                meta: &r.meta,
+                ports: s.ports.clone(),
+                vips: s.vips.clone(),
+            }),
+            Body::MeshExternalService(s) => m.reals.push(RealSvc {
+                meta: &r.meta,
+                ports: vec![ServicePort {
+                    name: None,
+                    port: s.match_.port,
+                    target_port: None,
+                    app_protocol: s.match_.protocol.clone(),
+                }],
+                vips: s.vip.iter().cloned().collect(),
+            }),
+            Body::MeshGateway(g) => m.gateways.push((&r.meta, g)),
+            Body::Route(_) => routes.push(r),
+            Body::TrafficRoute(t) => m.traffic_routes.push((&r.meta, t)),
+            Body::Legacy(l) => m.legacy.push((&r.meta, l)),
+        }
+    }
+    for r in routes {
+        let Body::Route(spec) = &r.body else { continue };
+        let val = validate_route(&r.meta, spec, v);
+        findings.extend(val.findings);
+        if !val.accepted {
+            continue;
+        }
+        let m = meshes.get_mut(&r.meta.mesh).expect("mesh indexed above");
+        let set_len = if r.meta.kind == ResourceKind::MeshTCPRoute { m.tcp.all.len() } else { m.http.all.len() };
+        let p = prepare_policy(set_len, &r.meta, spec, val.role, &m.reals, v);
+        if r.meta.kind == ResourceKind::MeshTCPRoute {
+            m.tcp.push(p);
+        } else {
+            m.http.push(p);
+        }
+    }
+    (meshes, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kubernetes_legacy_service_names() {
+        assert_eq!(parse_legacy_k8s_name("backend_kuma-demo_svc_8080"), Some(("backend", "kuma-demo", 8080)));
+        assert_eq!(parse_legacy_k8s_name("backend-v2_be_svc_7000"), Some(("backend-v2", "be", 7000)));
+        assert_eq!(parse_legacy_k8s_name("backend"), None);
+        assert_eq!(parse_legacy_k8s_name("a_svc_x"), None);
+    }
+}

@@ -1,0 +1,284 @@
+//! The engine: from a [`Snapshot`] and a Kuma version to the report model.
+//!
+//! Pure, synchronous and deterministic; organised like `kuma-semantics.md`:
+//! [`outbounds`] (§2), [`selection`] (§3), [`index`] (§4 matching, done once),
+//! [`precedence`] (§5.1), [`route`] (§5.2 merge, §6 HTTP vs TCP, §7.2 who builds the
+//! outbound), [`backends`] (§5.3), [`legacy`] (§7.1, §7.3), [`gateway`] (§8),
+//! [`validation`] (§9). The version is an argument, never global.
+
+pub mod backends;
+pub mod gateway;
+pub mod index;
+pub mod legacy;
+pub mod outbounds;
+pub mod output;
+pub mod precedence;
+pub mod route;
+pub mod selection;
+pub mod validation;
+pub mod version;
+
+pub use output::*;
+pub use version::{Bucket, KumaVersion};
+
+use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags};
+use index::{MeshIndex, Policy, PolicySet};
+use route::{Ctx, Gates};
+use selection::{prefilter, selects, ProxyView};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// Which proxies a report covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub mesh: Option<String>,
+    /// A proxy name, or `namespace/name`.
+    pub proxy: Option<String>,
+}
+
+impl Filter {
+    fn mesh_ok(&self, m: &str) -> bool {
+        self.mesh.as_deref().is_none_or(|x| x == m)
+    }
+
+    fn proxy_ok(&self, meta: &Meta) -> bool {
+        self.proxy
+            .as_deref()
+            .is_none_or(|p| p == meta.name || p == meta.qualified_name())
+    }
+}
+
+/// Prepared input for one Kuma version: build once, then resolve any proxy.
+pub struct Engine<'a> {
+    pub version: KumaVersion,
+    meshes: BTreeMap<String, MeshIndex<'a>>,
+    validation: Vec<Finding>,
+}
+
+/// One proxy's view plus the route policies that select it.
+struct Selected<'m, 'a> {
+    view: ProxyView<'a>,
+    tcp: Vec<&'m Policy<'a>>,
+    http: Vec<&'m Policy<'a>>,
+    gateway: Option<(&'a Meta, &'a crate::model::MeshGatewaySpec)>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(snapshot: &'a Snapshot, version: KumaVersion) -> Self {
+        let (meshes, validation) = index::build(snapshot, version);
+        Engine {
+            version,
+            meshes,
+            validation,
+        }
+    }
+
+    pub fn mesh_names(&self) -> impl Iterator<Item = &str> {
+        self.meshes.keys().map(String::as_str)
+    }
+
+    fn select<'m>(&'m self, mesh: &'m MeshIndex<'a>, meta: &'a Meta, spec: &'a DataplaneSpec) -> Selected<'m, 'a> {
+        let proxy_type = spec.proxy_type();
+        let gw_tags = spec.networking.gateway.as_ref().map(|g| &g.tags);
+        let gateway = match (proxy_type, gw_tags) {
+            (ProxyType::BuiltinGateway, Some(t)) => mesh.gateway_for(t),
+            _ => None,
+        };
+        let view = ProxyView {
+            meta,
+            spec,
+            proxy_type,
+            tag_sets: spec.tag_sets(),
+            gateway: gateway.map(|(m, g)| {
+                (m.name.as_str(), gateway::all_listener_tags(gw_tags.expect("builtin has tags"), g))
+            }),
+        };
+        let pick = |set: &'m PolicySet<'a>| -> Vec<&'m Policy<'a>> {
+            let services: Vec<&str> = view.services().collect();
+            let mut v: Vec<&Policy> = set
+                .candidates(services.into_iter(), meta.display_name(), view.gateway.as_ref().map(|g| g.0))
+                .into_iter()
+                .map(|i| &set.all[i])
+                .filter(|p| {
+                    prefilter(p.meta, p.role, &view, self.version)
+                        && selects(&p.top, p.meta.kri_namespace(), &view, self.version)
+                })
+                .collect();
+            v.sort_by(|a, b| a.key.cmp(&b.key).then(a.order.cmp(&b.order)));
+            v
+        };
+        let tcp = pick(&mesh.tcp);
+        let http = pick(&mesh.http);
+        Selected { view, tcp, http, gateway }
+    }
+
+    fn resolve_selected(&self, mesh: &MeshIndex<'a>, s: &Selected<'_, 'a>, findings: &mut Vec<Finding>) -> ProxyReport {
+        let v = self.version;
+        let view = &s.view;
+        let has_tr = !mesh.traffic_routes.is_empty();
+        let tcp_legacy = s.tcp.iter().any(|p| p.has_legacy_entries());
+        let http_legacy = s.http.iter().any(|p| p.has_legacy_entries());
+        let gw_rules = view.proxy_type == ProxyType::BuiltinGateway && s.tcp.iter().any(|p| p.has_mesh_entries());
+        let ctx = Ctx {
+            mesh,
+            proxy: view,
+            version: v,
+            gates: Gates::new(has_tr, tcp_legacy, http_legacy, gw_rules, v),
+        };
+        let mut notes = Vec::new();
+        let outbounds = if view.proxy_type == ProxyType::BuiltinGateway {
+            match s.gateway {
+                Some((gm, g)) if v.at_least(6) => {
+                    let dp_tags = view.spec.networking.gateway.as_ref().map(|g| g.tags.clone()).unwrap_or_default();
+                    ctx.gateway_listeners(gm, g, &dp_tags, &s.tcp, &s.http, findings)
+                }
+                Some(_) => {
+                    notes.push(format!("MeshTCPRoute supports builtin gateways from Kuma 2.6; this is {v}"));
+                    vec![]
+                }
+                None => {
+                    notes.push("no MeshGateway's selectors match this builtin gateway's tags: it has no listeners".into());
+                    vec![]
+                }
+            }
+        } else {
+            let (obs, n) = outbounds::outbounds(mesh, view, v);
+            notes.extend(n);
+            obs.iter().map(|o| ctx.outbound(o, &s.tcp, &s.http, findings)).collect()
+        };
+        let mut tags = Tags::new();
+        for t in view.tag_sets.iter() {
+            for (k, val) in t.iter() {
+                tags.entry(k.clone()).or_insert_with(|| val.clone());
+            }
+        }
+        let selected_by = s
+            .tcp
+            .iter()
+            .chain(s.http.iter())
+            .map(|p| PolicyRef {
+                kind: p.meta.kind.as_str().into(),
+                name: p.meta.name.clone(),
+                namespace: p.meta.namespace.clone(),
+                target_ref: p.top.describe(),
+            })
+            .collect();
+        ProxyReport {
+            mesh: mesh.name.clone(),
+            name: view.meta.name.clone(),
+            namespace: view.meta.namespace.clone(),
+            proxy_type: view.proxy_type,
+            tags,
+            outbounds,
+            location: view.meta.origin.location(),
+            selected_by,
+            notes,
+        }
+    }
+
+    /// Resolve one proxy alone (by name or `namespace/name`), with its own findings.
+    pub fn resolve_proxy(&self, name: &str) -> Option<(ProxyReport, Vec<Finding>)> {
+        for mesh in self.meshes.values() {
+            for (meta, spec) in &mesh.dataplanes {
+                if meta.name == name || meta.qualified_name() == name {
+                    let s = self.select(mesh, meta, spec);
+                    let mut f = Vec::new();
+                    let r = self.resolve_selected(mesh, &s, &mut f);
+                    return Some((r, dedup(f)));
+                }
+            }
+        }
+        None
+    }
+
+    /// The full report for the proxies `filter` keeps.
+    pub fn report(&self, filter: &Filter) -> Report {
+        let mut proxies = Vec::new();
+        let mut findings: Vec<Finding> = self
+            .validation
+            .iter()
+            .filter(|f| f.resource.as_ref().and_then(|r| r.mesh.as_deref()).is_none_or(|m| filter.mesh_ok(m)))
+            .cloned()
+            .collect();
+        for mesh in self.meshes.values() {
+            if !filter.mesh_ok(&mesh.name) {
+                continue;
+            }
+            let mut selected: HashSet<(bool, usize)> = HashSet::new();
+            for (meta, spec) in &mesh.dataplanes {
+                let s = self.select(mesh, meta, spec);
+                for p in &s.tcp {
+                    selected.insert((false, p.order));
+                }
+                for p in &s.http {
+                    selected.insert((true, p.order));
+                }
+                if filter.proxy_ok(meta) {
+                    proxies.push(self.resolve_selected(mesh, &s, &mut findings));
+                }
+            }
+            for (http, set) in [(false, &mesh.tcp), (true, &mesh.http)] {
+                for p in &set.all {
+                    if !selected.contains(&(http, p.order)) {
+                        findings.push(Finding::about(
+                            Code::PolicySelectsNothing,
+                            p.meta,
+                            format!(
+                                "{} {}: top-level targetRef {} selects no proxy in the input",
+                                p.meta.kind,
+                                p.meta.qualified_name(),
+                                p.top.describe()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        proxies.sort_by(|a, b| (&a.mesh, &a.namespace, &a.name).cmp(&(&b.mesh, &b.namespace, &b.name)));
+        Report {
+            schema: SCHEMA,
+            kuma_version: self.version.to_string(),
+            proxies,
+            findings: dedup(findings),
+        }
+    }
+}
+
+/// Sort findings (errors first, then by code, resource, proxy) and drop repeats.
+pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
+    f.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.cmp(&b.code))
+            .then_with(|| a.resource.cmp(&b.resource))
+            .then_with(|| a.proxy.cmp(&b.proxy))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    // One finding per (code, resource, proxy) for proxy findings, listing every outbound.
+    let mut out: Vec<Finding> = Vec::with_capacity(f.len());
+    let mut at: BTreeMap<(Code, Option<crate::model::ResourceRef>, String), usize> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for x in f {
+        if let Some(p) = &x.proxy {
+            let k = (x.code, x.resource.clone(), p.clone());
+            if let Some(&i) = at.get(&k) {
+                for o in x.outbounds {
+                    if !out[i].outbounds.contains(&o) {
+                        out[i].outbounds.push(o);
+                    }
+                }
+                continue;
+            }
+            at.insert(k, out.len());
+            out.push(x);
+        } else if seen.insert((x.code, x.resource.clone(), x.message.clone())) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+/// Resolve everything: the engine's one-call entry point.
+pub fn resolve(snapshot: &Snapshot, version: KumaVersion, filter: &Filter) -> Report {
+    Engine::new(snapshot, version).report(filter)
+}

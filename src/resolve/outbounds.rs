@@ -1,0 +1,273 @@
+//! §2: the outbounds of a proxy and their protocols.
+
+use super::index::{MeshIndex, RealSvc};
+use super::output::Destination;
+use super::selection::tags_match;
+use super::version::KumaVersion;
+use crate::model::{keys, MeshServicesMode, ProxyType, ReachableRef, ResourceKind, Tags};
+use std::collections::BTreeMap;
+
+/// The port a legacy VIP outbound listens on with transparent proxying (Kuma's default
+/// VIP port for `kuma.io/service` hostnames).
+pub const LEGACY_VIP_PORT: u32 = 80;
+
+/// What an outbound listener points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A legacy `kuma.io/service`.
+    Legacy(String),
+    /// A real resource (index into the mesh's real services) and a port section.
+    Real { svc: usize, section: String },
+    /// A builtin gateway listener (index into its MeshGateway's listeners).
+    Listener { index: usize, tags: Tags },
+}
+
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    pub destination: Destination,
+    pub protocol: Protocol,
+    pub target: Target,
+    pub notes: Vec<String>,
+}
+
+/// An outbound's protocol (§2.2). `Unknown` is routed as TCP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protocol {
+    Known(String),
+    Unknown,
+}
+
+impl Protocol {
+    pub fn from_tag(t: Option<&String>) -> Protocol {
+        match t.map(|s| s.to_ascii_lowercase()) {
+            Some(p) if matches!(p.as_str(), "http" | "http2" | "grpc" | "tcp" | "kafka" | "tls") => {
+                Protocol::Known(p)
+            }
+            _ => Protocol::Unknown,
+        }
+    }
+
+    /// `http`, `http2` and `grpc` are routed by MeshHTTPRoute.
+    pub fn is_http(&self) -> bool {
+        matches!(self, Protocol::Known(p) if matches!(p.as_str(), "http" | "http2" | "grpc"))
+    }
+
+    /// What the report prints: unknown is printed as `tcp`.
+    pub fn shown(&self) -> String {
+        match self {
+            Protocol::Known(p) => p.clone(),
+            Protocol::Unknown => "tcp".into(),
+        }
+    }
+
+    fn stack(p: &str) -> &'static [&'static str] {
+        match p {
+            "grpc" => &["grpc", "http2", "tcp"],
+            "http2" => &["http2", "tcp"],
+            "http" => &["http", "tcp"],
+            "kafka" => &["kafka", "tcp"],
+            _ => &["tcp"],
+        }
+    }
+
+    /// The protocol two endpoints of one service share.
+    pub fn common(&self, other: &Protocol) -> Protocol {
+        match (self, other) {
+            (Protocol::Known(a), Protocol::Known(b)) if a == b => self.clone(),
+            (Protocol::Known(a), Protocol::Known(b)) => {
+                let sb = Self::stack(b);
+                Self::stack(a)
+                    .iter()
+                    .find(|p| sb.contains(p))
+                    .map(|p| Protocol::Known(p.to_string()))
+                    .unwrap_or(Protocol::Unknown)
+            }
+            _ => Protocol::Unknown,
+        }
+    }
+}
+
+fn legacy_outbound(mesh: &MeshIndex, service: &str, port: u32) -> Outbound {
+    let protocol = mesh.service_protocol(service);
+    let mut notes = vec![];
+    if protocol == Protocol::Unknown {
+        notes.push(if mesh.services.contains_key(service) {
+            format!("protocol of `{service}` is unknown (its endpoints lack a common kuma.io/protocol); routed as tcp")
+        } else {
+            format!("no Dataplane or ExternalService serves `{service}`; protocol unknown, routed as tcp")
+        });
+    }
+    Outbound {
+        destination: Destination {
+            kind: "service".into(),
+            name: service.into(),
+            namespace: None,
+            port,
+            section_name: None,
+        },
+        protocol,
+        target: Target::Legacy(service.into()),
+        notes,
+    }
+}
+
+fn real_outbound(svc_idx: usize, svc: &RealSvc, port_idx: usize, section_by_number: bool) -> Outbound {
+    let port = &svc.ports[port_idx];
+    let section = if section_by_number {
+        port.port.to_string()
+    } else {
+        port.section_name()
+    };
+    let protocol = Protocol::from_tag(Some(&port.protocol()));
+    Outbound {
+        destination: Destination {
+            kind: svc.meta.kind.as_str().into(),
+            name: svc.meta.display_name().into(),
+            namespace: svc.meta.kri_namespace().map(String::from),
+            port: port.port,
+            section_name: port.name.clone(),
+        },
+        protocol: if protocol == Protocol::Unknown {
+            Protocol::Known("tcp".into())
+        } else {
+            protocol
+        },
+        target: Target::Real {
+            svc: svc_idx,
+            section,
+        },
+        notes: vec![],
+    }
+}
+
+fn reachable(r: &ReachableRef, svc: &RealSvc, port: u32, dp_ns: Option<&str>) -> bool {
+    if r.kind.as_deref() != Some(svc.meta.kind.as_str()) {
+        return false;
+    }
+    if r.port.is_some_and(|p| p != port) {
+        return false;
+    }
+    if let Some(labels) = &r.labels {
+        return tags_match(labels, &svc.meta.labels);
+    }
+    let ns = r.namespace.as_deref().or(dp_ns);
+    r.name.as_deref() == Some(svc.meta.display_name()) && (ns.is_none() || ns == svc.meta.kri_namespace())
+}
+
+/// Every outbound of `proxy` (a sidecar or delegated gateway), in a stable order, plus
+/// notes about what was skipped.
+pub fn outbounds(mesh: &MeshIndex, proxy: &super::selection::ProxyView, v: KumaVersion) -> (Vec<Outbound>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let net = &proxy.spec.networking;
+    if proxy.proxy_type == ProxyType::BuiltinGateway {
+        return (out, notes);
+    }
+    if !proxy.spec.transparent_proxy() {
+        for (i, o) in net.outbound.iter().enumerate() {
+            if let Some(s) = o.legacy_service() {
+                out.push(legacy_outbound(mesh, s, o.port));
+                continue;
+            }
+            let Some(br) = &o.backend_ref else {
+                notes.push(format!("outbound[{i}] (port {}) names no kuma.io/service and no backendRef; skipped", o.port));
+                continue;
+            };
+            if !v.at_least(9) {
+                notes.push(format!(
+                    "outbound[{i}] uses backendRef, which Kuma resolves to real MeshServices only from 2.9; skipped"
+                ));
+                continue;
+            }
+            let kind = br.kind.as_deref().unwrap_or("MeshService");
+            let found = mesh.reals.iter().enumerate().find(|(_, s)| {
+                s.meta.kind.as_str() == kind
+                    && match (&br.name, &br.labels) {
+                        (Some(n), _) => {
+                            n == s.meta.display_name()
+                                && s.meta.kri_namespace() == proxy.meta.kri_namespace()
+                                && s.meta.zone() == proxy.meta.zone()
+                        }
+                        (None, Some(l)) => tags_match(l, &s.meta.labels),
+                        (None, None) => false,
+                    }
+            });
+            let resolved = found.and_then(|(idx, s)| {
+                let p = br.port?;
+                let pi = s.ports.iter().position(|x| x.port == p)?;
+                Some(real_outbound(idx, s, pi, true))
+            });
+            match resolved {
+                Some(mut ob) => {
+                    ob.destination.port = o.port;
+                    out.push(ob)
+                }
+                None => notes.push(format!(
+                    "outbound[{i}] backendRef {kind} {} port {} does not resolve to a resource and port in the input; \
+                     Kuma skips it",
+                    br.name.as_deref().unwrap_or("(by labels)"),
+                    br.port.map_or("?".into(), |p| p.to_string())
+                )),
+            }
+        }
+        return (out, notes);
+    }
+    // Transparent proxy: VIP outbounds, filtered.
+    let tp = net.transparent_proxying.as_ref().expect("checked above");
+    let reachable_services = tp.reachable_services.as_ref().filter(|r| !r.is_empty());
+    let reachable_backends = tp.reachable_backends.as_ref();
+    if mesh.mode != MeshServicesMode::Exclusive {
+        for s in mesh.services.keys() {
+            if reachable_services.is_some_and(|r| !r.contains(s)) {
+                continue;
+            }
+            out.push(legacy_outbound(mesh, s, LEGACY_VIP_PORT));
+        }
+    } else {
+        notes.push("meshServices.mode is Exclusive: no legacy kuma.io/service outbounds".into());
+    }
+    if !v.at_least(9) {
+        return (out, notes);
+    }
+    if reachable_services.is_some() && reachable_backends.is_none() {
+        notes.push("reachableServices is set without reachableBackends: real-resource outbounds are dropped".into());
+        return (out, notes);
+    }
+    if mesh.mode == MeshServicesMode::ReachableBackends && reachable_backends.is_none() {
+        notes.push("meshServices.mode is ReachableBackends and the proxy lists none: no real-resource outbounds".into());
+        return (out, notes);
+    }
+    let own: Vec<(Option<&str>, u32)> = net
+        .inbound
+        .iter()
+        .map(|i| (i.address.as_deref().or(net.address.as_deref()), i.port.unwrap_or(0)))
+        .collect();
+    let mut seen = BTreeMap::new();
+    for (idx, svc) in mesh.reals.iter().enumerate() {
+        let Some(vip) = svc.vips.first() else { continue };
+        for (pi, p) in svc.ports.iter().enumerate() {
+            if let Some(rb) = reachable_backends
+                && !rb.refs.iter().any(|r| reachable(r, svc, p.port, proxy.meta.kri_namespace()))
+            {
+                continue;
+            }
+            if own.iter().any(|(a, port)| *a == Some(vip.as_str()) && *port == p.port) {
+                continue;
+            }
+            if seen.insert((idx, pi), ()).is_none() {
+                out.push(real_outbound(idx, svc, pi, false));
+            }
+        }
+    }
+    (out, notes)
+}
+
+/// The legacy service names Kuma's `kuma.io/service` index knows for a mesh.
+pub fn is_http_kind(kind: ResourceKind) -> bool {
+    kind == ResourceKind::MeshHTTPRoute
+}
+
+/// Tag of a Dataplane inbound.
+pub fn service_of(tags: &Tags) -> Option<&str> {
+    tags.get(keys::SERVICE).map(String::as_str)
+}

@@ -1,0 +1,194 @@
+//! The engine's output: the report contract's model (`report-contract.md`). Every view
+//! (JSON, YAML, text, TUI, explain) is written from these types.
+
+use crate::model::{Finding, Location, ProxyType, Tags};
+use serde::Serialize;
+
+pub const SCHEMA: &str = "meshtcp.report/v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema: &'static str,
+    pub kuma_version: String,
+    pub proxies: Vec<ProxyReport>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyReport {
+    pub mesh: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(rename = "type")]
+    pub proxy_type: ProxyType,
+    pub tags: Tags,
+    pub outbounds: Vec<OutboundReport>,
+    /// Where the Dataplane is defined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Route policies whose top-level targetRef selects this proxy, lowest precedence first.
+    pub selected_by: Vec<PolicyRef>,
+    /// Things about this proxy a person should know (skipped outbounds, gateway lookups).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum RouteKind {
+    MeshTCPRoute,
+    MeshHTTPRoute,
+    TrafficRoute,
+    #[serde(rename = "default")]
+    Default,
+}
+
+impl RouteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteKind::MeshTCPRoute => "MeshTCPRoute",
+            RouteKind::MeshHTTPRoute => "MeshHTTPRoute",
+            RouteKind::TrafficRoute => "TrafficRoute",
+            RouteKind::Default => "default",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Destination {
+    /// `MeshService`, `MeshExternalService`, `MeshMultiZoneService`, `MeshGateway`, or
+    /// `service` for a legacy `kuma.io/service`.
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub port: u32,
+    /// The port's section name (real resources), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section_name: Option<String>,
+}
+
+impl Destination {
+    /// `backend:8080`, or `kuma-demo/backend:8080`.
+    pub fn label(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}:{}", self.name, self.port),
+            None => format!("{}:{}", self.name, self.port),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundReport {
+    pub destination: Destination,
+    pub protocol: String,
+    pub route: RouteKind,
+    pub backends: Vec<Backend>,
+    pub policies: Vec<PolicyStatus>,
+    /// Why `route` routes this outbound, in one sentence.
+    pub reason: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Legacy policies (Timeout, Retry, …) that match this outbound and whether they
+    /// still apply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub legacy_policies: Vec<LegacyPolicyStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Backend {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u32>,
+    pub tags: Tags,
+    pub weight: u32,
+    pub share: f64,
+    pub resolved: bool,
+    /// How this backend was resolved (legacy service, real MeshService port, …).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub how: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Applied,
+    Overridden,
+    Ignored,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::Overridden => "overridden",
+            Status::Ignored => "ignored",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyStatus {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub status: Status,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The sort keys that placed it, most significant first (`kind Mesh(1)`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub precedence: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRef {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub target_ref: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacyPolicyStatus {
+    pub kind: String,
+    pub name: String,
+    /// `applied` while TrafficRoute builds the outbound, else `detached`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Report {
+    pub fn proxy(&self, name: &str) -> Option<&ProxyReport> {
+        self.proxies.iter().find(|p| p.name == name)
+    }
+}
+
+impl ProxyReport {
+    /// The outbound whose destination name (or `name:port`) is `dest`.
+    pub fn outbound(&self, dest: &str) -> Option<&OutboundReport> {
+        self.outbounds
+            .iter()
+            .find(|o| o.destination.name == dest || o.destination.label() == dest)
+    }
+}
+
+impl OutboundReport {
+    pub fn policy(&self, name: &str) -> Option<&PolicyStatus> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,304 @@
+//! §5.1: the order of route policies, per version bucket. Lowest first; the last wins.
+//!
+//! A [`SortKey`] keeps every component with a printable form, so the report and
+//! `explain` can show the keys that placed a policy and name the one that decided.
+
+use super::selection::Role;
+use super::version::{Bucket, KumaVersion};
+use crate::model::{Meta, TargetRef};
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rank {
+    Num(i64),
+    /// Ascending: the greatest string sorts last (wins). Kuma ≤2.5.
+    Asc(String),
+    /// Descending: the smallest string sorts last (wins). Kuma 2.6+.
+    Desc(String),
+}
+
+impl Ord for Rank {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Rank::Num(a), Rank::Num(b)) => a.cmp(b),
+            (Rank::Asc(a), Rank::Asc(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Rank::Desc(a), Rank::Desc(b)) => b.as_bytes().cmp(a.as_bytes()),
+            // Keys of one bucket always line up; this arm only keeps Ord total.
+            (a, b) => a.discriminant().cmp(&b.discriminant()),
+        }
+    }
+}
+
+impl PartialOrd for Rank {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Rank {
+    fn discriminant(&self) -> u8 {
+        match self {
+            Rank::Num(_) => 0,
+            Rank::Asc(_) => 1,
+            Rank::Desc(_) => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPart {
+    pub name: &'static str,
+    pub rank: Rank,
+    pub shown: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SortKey(pub Vec<KeyPart>);
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        for (a, b) in self.0.iter().zip(&other.0) {
+            match a.rank.cmp(&b.rank) {
+                Ordering::Equal => continue,
+                o => return o,
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl SortKey {
+    /// `kind Mesh(1)`, `name alpha`, … for display.
+    pub fn describe(&self) -> Vec<String> {
+        self.0.iter().map(|p| format!("{} {}", p.name, p.shown)).collect()
+    }
+
+    /// The first key on which `winner` (higher) beats `self`, in words.
+    pub fn decided_by(&self, winner: &SortKey) -> Option<String> {
+        for (lo, hi) in self.0.iter().zip(&winner.0) {
+            if lo.rank != hi.rank {
+                return Some(match (&lo.rank, lo.name) {
+                    (Rank::Desc(_), _) => format!(
+                        "name: `{}` sorts before `{}`, and from Kuma 2.6 the alphabetically smaller name wins",
+                        hi.shown, lo.shown
+                    ),
+                    (Rank::Asc(_), _) => format!(
+                        "name: `{}` sorts after `{}`, and up to Kuma 2.5 the alphabetically greater name wins",
+                        hi.shown, lo.shown
+                    ),
+                    _ => format!("{}: {} beats {}", lo.name, hi.shown, lo.shown),
+                });
+            }
+        }
+        None
+    }
+
+    /// Whether the deciding key against `winner` is one the spec marks unverified on
+    /// builtin gateways (tag count or name).
+    pub fn decided_by_name_or_tags(&self, winner: &SortKey) -> bool {
+        self.0
+            .iter()
+            .zip(&winner.0)
+            .find(|(a, b)| a.rank != b.rank)
+            .is_some_and(|(a, _)| matches!(a.name, "name" | "gateway tags"))
+    }
+}
+
+/// Which comparator: the legacy (per-proxy) path, the real-resource path (adds the
+/// `to[]` kind and section keys), or a builtin gateway listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path<'a> {
+    Legacy,
+    Real(&'a TargetRef),
+    Gateway,
+}
+
+/// Specificity of a top-level kind (`api/common/v1alpha1/targetref.go`).
+pub fn kind_rank(kind: &str, bucket: Bucket) -> i64 {
+    if bucket == Bucket::A {
+        return match kind {
+            "Mesh" => 1,
+            "MeshSubset" => 2,
+            "MeshGateway" => 3,
+            "MeshService" => 4,
+            "MeshServiceSubset" => 5,
+            _ => 0,
+        };
+    }
+    match kind {
+        "Mesh" => 1,
+        "Dataplane" => 2,
+        "MeshSubset" => 3,
+        "MeshGateway" => 4,
+        "MeshService" => 5,
+        "MeshExternalService" => 6,
+        "MeshMultiZoneService" => 7,
+        "MeshServiceSubset" => 8,
+        "MeshHTTPRoute" => 9,
+        _ => 0,
+    }
+}
+
+fn origin_rank(meta: &Meta) -> (i64, &'static str) {
+    match meta.policy_origin() {
+        Some("global") => (0, "global"),
+        Some("zone") => (2, "zone"),
+        _ => (1, "unknown"),
+    }
+}
+
+/// The sort key of a policy with top-level ref `top` (defaulted) and `role`.
+pub fn sort_key(meta: &Meta, top: &TargetRef, role: Option<Role>, path: Path, version: KumaVersion) -> SortKey {
+    let bucket = version.bucket();
+    let mut parts = Vec::with_capacity(8);
+    let kind = top.kind();
+    let kr = kind_rank(kind, bucket);
+    parts.push(KeyPart {
+        name: "kind",
+        rank: Rank::Num(kr),
+        shown: format!("{kind}({kr})"),
+    });
+    let name = meta.display_name().to_string();
+    if bucket == Bucket::A {
+        parts.push(KeyPart {
+            name: "name",
+            rank: Rank::Asc(name.clone()),
+            shown: name,
+        });
+        return SortKey(parts);
+    }
+    if bucket == Bucket::D && kind == "Dataplane" {
+        let (r, s) = if top.name.is_some() { (1, "by name") } else { (0, "by labels/all") };
+        parts.push(KeyPart {
+            name: "dataplane ref",
+            rank: Rank::Num(r),
+            shown: s.into(),
+        });
+        let sec = top.section_name.is_some() as i64;
+        parts.push(KeyPart {
+            name: "dataplane section",
+            rank: Rank::Num(sec),
+            shown: if sec == 1 { "set".into() } else { "none".into() },
+        });
+    }
+    let (o, os) = origin_rank(meta);
+    parts.push(KeyPart {
+        name: "origin",
+        rank: Rank::Num(o),
+        shown: os.into(),
+    });
+    if !matches!(path, Path::Real(_)) && kind == "MeshGateway" {
+        let n = top.tags.as_ref().map_or(0, |t| t.len()) as i64;
+        parts.push(KeyPart {
+            name: "gateway tags",
+            rank: Rank::Num(n),
+            shown: format!("{n}"),
+        });
+    }
+    if let Some(r) = role {
+        parts.push(KeyPart {
+            name: "role",
+            rank: Rank::Num(r.rank()),
+            shown: r.as_str().into(),
+        });
+    }
+    if let Path::Real(to) = path {
+        let tk = kind_rank(to.kind(), bucket);
+        parts.push(KeyPart {
+            name: "to kind",
+            rank: Rank::Num(tk),
+            shown: format!("{}({tk})", to.kind()),
+        });
+        let sec = to.section_name.is_some() as i64;
+        parts.push(KeyPart {
+            name: "to section",
+            rank: Rank::Num(sec),
+            shown: to.section_name.clone().unwrap_or_else(|| "none".into()),
+        });
+    }
+    parts.push(KeyPart {
+        name: "name",
+        rank: Rank::Desc(name.clone()),
+        shown: name,
+    });
+    SortKey(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, Origin, ResourceKind, Tags};
+
+    fn meta(name: &str) -> Meta {
+        Meta {
+            kind: ResourceKind::MeshTCPRoute,
+            name: name.into(),
+            namespace: None,
+            mesh: "default".into(),
+            labels: Tags::new(),
+            format: Format::Universal,
+            origin: Origin::file("x.yaml", 1),
+        }
+    }
+
+    fn mesh_ref() -> TargetRef {
+        TargetRef {
+            kind: Some("Mesh".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn name_rule_flips_between_2_5_and_2_6() {
+        let v25 = KumaVersion::new(2, 5);
+        let v26 = KumaVersion::new(2, 6);
+        let a25 = sort_key(&meta("alpha"), &mesh_ref(), None, Path::Legacy, v25);
+        let b25 = sort_key(&meta("beta"), &mesh_ref(), None, Path::Legacy, v25);
+        assert!(a25 < b25, "2.5: beta sorts last and wins");
+        let a26 = sort_key(&meta("alpha"), &mesh_ref(), None, Path::Legacy, v26);
+        let b26 = sort_key(&meta("beta"), &mesh_ref(), None, Path::Legacy, v26);
+        assert!(b26 < a26, "2.6: alpha sorts last and wins");
+    }
+
+    #[test]
+    fn kind_beats_name_and_origin_beats_role() {
+        let v = KumaVersion::new(2, 13);
+        let dp = TargetRef {
+            kind: Some("Dataplane".into()),
+            ..Default::default()
+        };
+        let mesh_a = sort_key(&meta("a"), &mesh_ref(), Some(Role::System), Path::Legacy, v);
+        let dp_z = sort_key(&meta("z"), &dp, Some(Role::System), Path::Legacy, v);
+        assert!(mesh_a < dp_z);
+        let mut zone = meta("z");
+        zone.labels.insert("kuma.io/origin".into(), "zone".into());
+        let consumer = sort_key(&meta("a"), &mesh_ref(), Some(Role::Consumer), Path::Legacy, v);
+        let zone_sys = sort_key(&zone, &mesh_ref(), Some(Role::System), Path::Legacy, v);
+        assert!(consumer < zone_sys, "origin is compared before role");
+    }
+
+    #[test]
+    fn dataplane_name_beats_labels_only_in_2_10_plus() {
+        let v = KumaVersion::new(2, 10);
+        let by_name = TargetRef {
+            kind: Some("Dataplane".into()),
+            name: Some("web-1".into()),
+            ..Default::default()
+        };
+        let by_labels = TargetRef {
+            kind: Some("Dataplane".into()),
+            labels: Some([("app".to_string(), "web".to_string())].into()),
+            ..Default::default()
+        };
+        let n = sort_key(&meta("z"), &by_name, None, Path::Legacy, v);
+        let l = sort_key(&meta("a"), &by_labels, None, Path::Legacy, v);
+        assert!(l < n);
+        assert!(l.decided_by(&n).unwrap().contains("dataplane ref"));
+    }
+}

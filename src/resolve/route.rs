@@ -1,0 +1,655 @@
+//! Per outbound: the candidate entries of each route kind (§4, §5), the mechanism that
+//! builds the listener (§6 MeshHTTPRoute vs MeshTCPRoute, §7 TrafficRoute), effective
+//! backends, and the status of every policy.
+
+use super::backends::{destination_backend, resolve_refs, traffic_route_backends, Resolved};
+use super::index::{Entry, MeshIndex, Policy};
+use super::legacy::{legacy_policies, traffic_routes, TrCandidate};
+use super::outbounds::{Outbound, Protocol, Target};
+use super::output::{Backend, LegacyPolicyStatus, OutboundReport, PolicyStatus, RouteKind, Status};
+use super::precedence::SortKey;
+use super::selection::ProxyView;
+use super::version::{Bucket, KumaVersion};
+use crate::model::{BackendRef, Code, Finding, RouteRule, TargetRef};
+
+/// A `to[]` entry that applies to the outbound, with the key that orders it.
+#[derive(Clone, Copy)]
+pub struct Cand<'p, 'a> {
+    pub policy: &'p Policy<'a>,
+    pub entry: &'p Entry<'a>,
+    pub key: &'p SortKey,
+}
+
+/// Entries of `matched` (sorted lowest first) that apply to `target`, lowest first.
+pub fn candidates<'p, 'a>(matched: &[&'p Policy<'a>], target: &Target) -> Vec<Cand<'p, 'a>> {
+    let mut out = Vec::new();
+    match target {
+        Target::Legacy(s) => {
+            for p in matched {
+                for e in &p.entries {
+                    if e.legacy_service == Some(s.as_str()) {
+                        out.push(Cand { policy: p, entry: e, key: &p.key });
+                    }
+                }
+            }
+        }
+        Target::Real { svc, section } => {
+            for p in matched {
+                for e in &p.entries {
+                    let hit = e
+                        .real
+                        .iter()
+                        .any(|(i, sec)| i == svc && sec.as_ref().is_none_or(|s| s == section));
+                    if hit {
+                        out.push(Cand { policy: p, entry: e, key: &e.real_key });
+                    }
+                }
+            }
+            // Stable: ties keep policy order, then to[] order.
+            out.sort_by(|a, b| a.key.cmp(b.key));
+        }
+        Target::Listener { .. } => {}
+    }
+    out
+}
+
+/// Per-proxy facts that decide whether each new plugin runs (§7.2).
+#[derive(Debug, Clone, Copy)]
+pub struct Gates {
+    pub mesh_has_traffic_route: bool,
+    pub tcp_run: bool,
+    pub http_run: bool,
+    pub tcp_legacy_rules: bool,
+    pub http_legacy_rules: bool,
+}
+
+impl Gates {
+    pub fn new(has_tr: bool, tcp_legacy: bool, http_legacy: bool, gateway_rules: bool, v: KumaVersion) -> Gates {
+        let a = v.bucket() == Bucket::A;
+        Gates {
+            mesh_has_traffic_route: has_tr,
+            tcp_run: if a { tcp_legacy } else { !has_tr || tcp_legacy || gateway_rules },
+            http_run: if a { http_legacy } else { !has_tr || http_legacy },
+            tcp_legacy_rules: tcp_legacy,
+            http_legacy_rules: http_legacy,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plugin {
+    Tcp,
+    Http,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Tcp,
+    Http { on_tcp_destination: bool },
+    /// A new plugin rebuilt the outbound with no route.
+    PluginDefault(Plugin),
+    TrafficRoute,
+    /// No TrafficRoute selects this legacy outbound and no plugin rewrote it.
+    NoRoute,
+    /// Real-resource outbound in a TrafficRoute mesh that neither plugin builds.
+    NoListener,
+}
+
+/// The winning conf's backendRefs of a MeshTCPRoute entry (§5.2).
+enum TcpConf<'a> {
+    Refs(&'a [BackendRef]),
+    Empty,
+    Implied(&'a TargetRef),
+}
+
+fn tcp_conf<'a>(e: &Entry<'a>) -> TcpConf<'a> {
+    match e.rules {
+        None | Some([]) => TcpConf::Implied(e.target),
+        Some([first, ..]) => match first.default.as_ref().and_then(|d| d.backend_refs.as_deref()) {
+            Some(refs) if !refs.is_empty() => TcpConf::Refs(refs),
+            _ => TcpConf::Empty,
+        },
+    }
+}
+
+fn is_catch_all(r: &RouteRule) -> bool {
+    match &r.matches {
+        None => true,
+        Some(serde_json::Value::Array(ms)) => {
+            ms.is_empty()
+                || ms.iter().any(|m| {
+                    let Some(obj) = m.as_object() else { return false };
+                    obj.len() == 1
+                        && obj.get("path").is_some_and(|p| {
+                            p.get("type").and_then(|t| t.as_str()) == Some("PathPrefix")
+                                && p.get("value").and_then(|v| v.as_str()) == Some("/")
+                        })
+                })
+        }
+        Some(_) => false,
+    }
+}
+
+fn matches_key(r: &RouteRule) -> String {
+    r.matches.as_ref().map(|m| m.to_string()).unwrap_or_default()
+}
+
+pub struct Ctx<'m, 'a> {
+    pub mesh: &'m MeshIndex<'a>,
+    pub proxy: &'m ProxyView<'a>,
+    pub version: KumaVersion,
+    pub gates: Gates,
+}
+
+/// A policy row before it is written out.
+fn row(p: &Policy, status: Status, reason: String, key: &SortKey) -> PolicyStatus {
+    PolicyStatus {
+        kind: p.meta.kind.as_str().into(),
+        name: p.meta.name.clone(),
+        namespace: p.meta.namespace.clone(),
+        status,
+        reason,
+        location: p.meta.origin.location(),
+        precedence: key.describe(),
+    }
+}
+
+/// One row per policy (its highest entry), lowest precedence first.
+fn per_policy<'p, 'a>(cands: &[Cand<'p, 'a>]) -> Vec<Cand<'p, 'a>> {
+    let mut out: Vec<Cand> = Vec::new();
+    for c in cands.iter().rev() {
+        if !out.iter().any(|o| std::ptr::eq(o.policy, c.policy)) {
+            out.push(*c);
+        }
+    }
+    out.reverse();
+    out
+}
+
+impl Ctx<'_, '_> {
+    fn proxy_name(&self) -> &str {
+        &self.proxy.meta.name
+    }
+
+    fn finding(&self, code: Code, meta: &crate::model::Meta, ob: &Outbound, msg: String) -> Finding {
+        Finding::about(code, meta, msg)
+            .with_proxy(self.proxy_name())
+            .on_outbound(ob.destination.label())
+    }
+
+    fn http_backend_is_http(&self, cands: &[Cand]) -> bool {
+        cands.iter().any(|c| {
+            c.entry.rules.unwrap_or_default().iter().any(|r| {
+                r.default.as_ref().and_then(|d| d.backend_refs.as_ref()).is_some_and(|refs| {
+                    refs.iter().any(|b| {
+                        let name = b.name.as_deref().unwrap_or("");
+                        if super::backends::references_real(b, self.version) {
+                            self.mesh.reals.iter().any(|s| {
+                                s.meta.display_name() == name && s.ports.iter().any(|p| Protocol::from_tag(Some(&p.protocol())).is_http())
+                            })
+                        } else {
+                            self.mesh.service_protocol(name).is_http()
+                        }
+                    })
+                })
+            })
+        })
+    }
+
+    fn decide(&self, ob: &Outbound, t: &[Cand], h: &[Cand], has_tr_for_outbound: bool) -> Decision {
+        let g = self.gates;
+        let a = self.version.bucket() == Bucket::A;
+        let legacy = matches!(ob.target, Target::Legacy(_));
+        let fallback = || {
+            if !legacy {
+                Decision::NoListener
+            } else if has_tr_for_outbound {
+                Decision::TrafficRoute
+            } else {
+                Decision::NoRoute
+            }
+        };
+        if ob.protocol.is_http() {
+            if !h.is_empty() && g.http_run {
+                Decision::Http { on_tcp_destination: false }
+            } else if !t.is_empty() && g.tcp_run {
+                Decision::Tcp
+            } else if g.http_run && !a {
+                Decision::PluginDefault(Plugin::Http)
+            } else {
+                fallback()
+            }
+        } else if g.tcp_run && (!a || !t.is_empty()) {
+            if t.is_empty() {
+                Decision::PluginDefault(Plugin::Tcp)
+            } else {
+                Decision::Tcp
+            }
+        } else if !h.is_empty() && g.http_run && (a || self.http_backend_is_http(h)) {
+            Decision::Http { on_tcp_destination: true }
+        } else {
+            fallback()
+        }
+    }
+
+    /// Resolve one outbound of a sidecar or delegated gateway.
+    pub fn outbound(&self, ob: &Outbound, tcp: &[&Policy], http: &[&Policy], findings: &mut Vec<Finding>) -> OutboundReport {
+        let t = candidates(tcp, &ob.target);
+        let h = candidates(http, &ob.target);
+        let (trs, tie) = match &ob.target {
+            Target::Legacy(s) => traffic_routes(self.mesh, self.proxy, s),
+            _ => (vec![], false),
+        };
+        let decision = self.decide(ob, &t, &h, !trs.is_empty());
+        let mut notes = ob.notes.clone();
+        let mut policies = Vec::new();
+
+        // TrafficRoutes first: legacy, lowest precedence.
+        self.traffic_route_rows(ob, decision, &trs, tie, &t, &h, &mut policies, findings);
+
+        let t_rows = per_policy(&t);
+        let h_rows = per_policy(&h);
+        let tcp_winner = t.last();
+        let http_winner = h_rows.last();
+        let (mut backends, reason, route): (Vec<Backend>, String, RouteKind) = match decision {
+            Decision::Tcp => {
+                let w = tcp_winner.expect("T is non-empty");
+                let r = self.tcp_backends(w, ob, findings);
+                let mut reason = format!(
+                    "MeshTCPRoute {} applies: highest precedence of {} MeshTCPRoute{} on this outbound",
+                    w.policy.meta.qualified_name(),
+                    t_rows.len(),
+                    if t_rows.len() == 1 { "" } else { "s" }
+                );
+                if let Some(u) = &r.unusable {
+                    reason.push_str(&format!("; {u}"));
+                }
+                (r.backends, reason, RouteKind::MeshTCPRoute)
+            }
+            Decision::Http { on_tcp_destination } => {
+                let w = http_winner.expect("H is non-empty");
+                let b = self.http_backends(&h, ob, findings);
+                let reason = if on_tcp_destination {
+                    format!(
+                        "MeshHTTPRoute {} routes this {} destination as HTTP: the MeshTCPRoute plugin is skipped for this \
+                         proxy (the mesh has TrafficRoutes and no MeshTCPRoute selects a MeshService destination here)",
+                        w.policy.meta.qualified_name(),
+                        ob.protocol.shown()
+                    )
+                } else if t.is_empty() {
+                    format!("MeshHTTPRoute {} routes this {} destination", w.policy.meta.qualified_name(), ob.protocol.shown())
+                } else {
+                    format!(
+                        "MeshHTTPRoute {} routes this {} destination; MeshHTTPRoute takes priority over MeshTCPRoute",
+                        w.policy.meta.qualified_name(),
+                        ob.protocol.shown()
+                    )
+                };
+                (b, reason, RouteKind::MeshHTTPRoute)
+            }
+            Decision::PluginDefault(p) => {
+                let who = if p == Plugin::Tcp { "MeshTCPRoute" } else { "MeshHTTPRoute" };
+                let reason = if self.gates.mesh_has_traffic_route {
+                    format!(
+                        "no {who} selects this outbound, and the proxy is configured by {who} (it has {who} rules), \
+                         so the {who} plugin rebuilds it with no route: traffic goes straight to the destination"
+                    )
+                } else {
+                    "no route selects this outbound and the mesh has no TrafficRoute: traffic goes straight to the destination"
+                        .to_string()
+                };
+                (vec![destination_backend(&ob.destination, "no route: the destination itself")], reason, RouteKind::Default)
+            }
+            Decision::TrafficRoute => {
+                let w = trs.last().expect("a TrafficRoute selects it");
+                let Target::Legacy(s) = &ob.target else { unreachable!("TrafficRoute only on legacy outbounds") };
+                let b = traffic_route_backends(&w.spec.conf.split, w.spec.conf.destination.as_ref(), s, self.mesh);
+                let why = if !self.gates.tcp_run && !self.gates.http_run {
+                    "no MeshTCPRoute or MeshHTTPRoute rule selects this proxy"
+                } else if ob.protocol.is_http() {
+                    "the MeshHTTPRoute plugin does not run for this proxy and no MeshTCPRoute selects this destination"
+                } else {
+                    "the MeshTCPRoute plugin does not run for this proxy"
+                };
+                (b, format!("TrafficRoute {} routes it: {why}", w.meta.name), RouteKind::TrafficRoute)
+            }
+            Decision::NoRoute => {
+                notes.push("the mesh has TrafficRoutes but none selects this outbound; Kuma may build no listener for it".into());
+                (
+                    vec![destination_backend(&ob.destination, "no route: the destination itself")],
+                    "no TrafficRoute, MeshTCPRoute or MeshHTTPRoute selects this outbound".into(),
+                    RouteKind::Default,
+                )
+            }
+            Decision::NoListener => {
+                findings.push(
+                    Finding::new(
+                        Code::OutboundWithoutListener,
+                        format!(
+                            "{} outbound {} gets no listener: the mesh has TrafficRoutes, which never build real-resource \
+                             outbounds, and neither MeshTCPRoute nor MeshHTTPRoute rules select a MeshService destination on this proxy",
+                            self.proxy_name(),
+                            ob.destination.label()
+                        ),
+                    )
+                    .with_proxy(self.proxy_name())
+                    .with_location(self.proxy.meta.origin.location()),
+                );
+                (
+                    vec![],
+                    "no listener: the mesh has TrafficRoutes and neither new route plugin runs for this proxy".into(),
+                    RouteKind::Default,
+                )
+            }
+        };
+        if backends.is_empty() && route == RouteKind::MeshTCPRoute {
+            notes.push("the winning rule has no usable backend: Kuma builds a TCP proxy with no upstream".into());
+        }
+
+        // Route policy rows, the losing mechanism before the winning one.
+        let tcp_rows = self.tcp_rows(decision, &t_rows, http_winner, ob, findings);
+        let http_rows = self.http_rows(decision, &h_rows, ob, findings);
+        if route == RouteKind::MeshHTTPRoute {
+            policies.extend(tcp_rows);
+            policies.extend(http_rows);
+        } else {
+            policies.extend(http_rows);
+            policies.extend(tcp_rows);
+        }
+
+        let legacy_policies = self.legacy_rows(ob, route, findings);
+        if route == RouteKind::MeshTCPRoute && ob.protocol.is_http() {
+            notes.push(format!("{} traffic is proxied as opaque TCP", ob.protocol.shown()));
+        }
+        for b in &mut backends {
+            if b.weight == 0 {
+                b.share = 0.0;
+            }
+        }
+        OutboundReport {
+            destination: ob.destination.clone(),
+            protocol: ob.protocol.shown(),
+            route,
+            backends,
+            policies,
+            reason,
+            notes,
+            legacy_policies,
+        }
+    }
+
+    fn tcp_backends(&self, w: &Cand, ob: &Outbound, findings: &mut Vec<Finding>) -> Resolved {
+        match tcp_conf(w.entry) {
+            TcpConf::Refs(refs) => {
+                let r = resolve_refs(refs, w.policy.meta, self.mesh, self.version);
+                findings.extend(r.findings.iter().cloned().map(|f| f.with_proxy(self.proxy_name())));
+                r
+            }
+            TcpConf::Empty => Resolved {
+                backends: vec![],
+                findings: vec![],
+                unusable: Some("the winning rule has no backendRefs, which clears the list: no listener is built".into()),
+            },
+            TcpConf::Implied(t) => {
+                let implied = BackendRef {
+                    kind: t.kind.clone(),
+                    name: t.name.clone(),
+                    namespace: t.namespace.clone(),
+                    labels: t.labels.clone(),
+                    section_name: t.section_name.clone(),
+                    port: if matches!(ob.target, Target::Real { .. }) && t.section_name.is_some() {
+                        Some(ob.destination.port)
+                    } else {
+                        None
+                    },
+                    weight: Some(1),
+                    ..Default::default()
+                };
+                let mut r = resolve_refs(std::slice::from_ref(&implied), w.policy.meta, self.mesh, self.version);
+                for b in &mut r.backends {
+                    b.how = format!("implied by a to[] item without rules: {}", b.how);
+                }
+                findings.extend(r.findings.iter().cloned().map(|f| f.with_proxy(self.proxy_name())));
+                r
+            }
+        }
+    }
+
+    /// MeshHTTPRoute backends: where traffic no rule's matches select goes (catch-all).
+    fn http_backends(&self, h: &[Cand], ob: &Outbound, findings: &mut Vec<Finding>) -> Vec<Backend> {
+        for c in h.iter().rev() {
+            for r in c.entry.rules.unwrap_or_default().iter().rev() {
+                if !is_catch_all(r) {
+                    continue;
+                }
+                return match r.default.as_ref().and_then(|d| d.backend_refs.as_deref()) {
+                    Some(refs) if !refs.is_empty() => {
+                        let res = resolve_refs(refs, c.policy.meta, self.mesh, self.version);
+                        findings.extend(res.findings.into_iter().map(|f| f.with_proxy(self.proxy_name())));
+                        res.backends
+                    }
+                    _ => vec![destination_backend(
+                        &ob.destination,
+                        &format!("catch-all rule of {} names no backend: the destination itself", c.policy.meta.name),
+                    )],
+                };
+            }
+        }
+        vec![destination_backend(&ob.destination, "no catch-all rule: Kuma's default route to the destination")]
+    }
+
+    fn tcp_rows(&self, d: Decision, rows: &[Cand], http_winner: Option<&Cand>, ob: &Outbound, findings: &mut Vec<Finding>) -> Vec<PolicyStatus> {
+        let Some(winner) = rows.last() else { return vec![] };
+        rows.iter()
+            .map(|c| {
+                let name = c.policy.meta.qualified_name();
+                let (status, reason) = match d {
+                    Decision::Tcp if std::ptr::eq(c.policy, winner.policy) => {
+                        let beats = rows.len().saturating_sub(1);
+                        (
+                            Status::Applied,
+                            if beats == 0 {
+                                "the only MeshTCPRoute on this outbound; its backendRefs are the route".to_string()
+                            } else {
+                                format!("highest precedence of {} MeshTCPRoutes; its backendRefs replace theirs", rows.len())
+                            },
+                        )
+                    }
+                    Decision::Tcp => (
+                        Status::Overridden,
+                        format!(
+                            "replaced by higher-precedence {} ({}); lists are replaced, not merged",
+                            winner.policy.meta.qualified_name(),
+                            c.key.decided_by(winner.key).unwrap_or_else(|| "later in the input".into())
+                        ),
+                    ),
+                    Decision::Http { .. } => {
+                        let hw = http_winner.map(|w| w.policy.meta.qualified_name()).unwrap_or_default();
+                        findings.push(self.finding(
+                            Code::TcprouteIgnoredByHttproute,
+                            c.policy.meta,
+                            ob,
+                            format!(
+                                "MeshTCPRoute {name} is ignored for proxy {}: MeshHTTPRoute {hw} routes the {} destination and takes priority",
+                                self.proxy_name(),
+                                ob.protocol.shown()
+                            ),
+                        ));
+                        (
+                            Status::Ignored,
+                            format!("MeshHTTPRoute {hw} takes priority over MeshTCPRoute on this {} destination", ob.protocol.shown()),
+                        )
+                    }
+                    _ => (
+                        Status::Ignored,
+                        "the MeshTCPRoute plugin does not run for this proxy: the mesh has TrafficRoutes and no MeshTCPRoute \
+                         selects a MeshService destination (legacy path) here"
+                            .to_string(),
+                    ),
+                };
+                row(c.policy, status, reason, c.key)
+            })
+            .collect()
+    }
+
+    fn http_rows(&self, d: Decision, rows: &[Cand], ob: &Outbound, findings: &mut Vec<Finding>) -> Vec<PolicyStatus> {
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, c) in rows.iter().enumerate() {
+            let name = c.policy.meta.qualified_name();
+            let (status, reason) = match d {
+                Decision::Http { on_tcp_destination } => {
+                    if on_tcp_destination {
+                        findings.push(self.finding(
+                            Code::HttprouteIgnoredOnTcp,
+                            c.policy.meta,
+                            ob,
+                            format!(
+                                "MeshHTTPRoute {name} selects a {} destination: applied as HTTP on a tcp destination \
+                                 for proxy {} because the MeshTCPRoute plugin is skipped there",
+                                ob.protocol.shown(),
+                                self.proxy_name()
+                            ),
+                        ));
+                    }
+                    let higher: Vec<String> = rows[i + 1..]
+                        .iter()
+                        .flat_map(|h| h.entry.rules.unwrap_or_default().iter().map(matches_key))
+                        .collect();
+                    let mine: Vec<String> = c.entry.rules.unwrap_or_default().iter().map(matches_key).collect();
+                    if i + 1 < rows.len() && !mine.is_empty() && mine.iter().all(|m| higher.contains(m)) {
+                        (
+                            Status::Overridden,
+                            format!(
+                                "every rule's matches is also set by higher-precedence {}",
+                                rows.last().unwrap().policy.meta.qualified_name()
+                            ),
+                        )
+                    } else {
+                        (Status::Applied, "its rules are part of the HTTP route on this outbound".into())
+                    }
+                }
+                Decision::Tcp | Decision::PluginDefault(Plugin::Tcp) if !ob.protocol.is_http() => {
+                    findings.push(self.finding(
+                        Code::HttprouteIgnoredOnTcp,
+                        c.policy.meta,
+                        ob,
+                        format!(
+                            "MeshHTTPRoute {name} is ignored for proxy {}: the destination's protocol is {}, and the \
+                             MeshTCPRoute plugin builds that outbound",
+                            self.proxy_name(),
+                            ob.protocol.shown()
+                        ),
+                    ));
+                    (
+                        Status::Ignored,
+                        format!(
+                            "destination protocol is {}: the MeshTCPRoute plugin writes this listener over the HTTP one",
+                            ob.protocol.shown()
+                        ),
+                    )
+                }
+                _ => (
+                    Status::Ignored,
+                    "the MeshHTTPRoute plugin does not build this outbound for this proxy".to_string(),
+                ),
+            };
+            out.push(row(c.policy, status, reason, c.key));
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn traffic_route_rows(&self, ob: &Outbound, d: Decision, trs: &[TrCandidate], tie: bool, t: &[Cand], h: &[Cand], out: &mut Vec<PolicyStatus>, findings: &mut Vec<Finding>) {
+        let Some(w) = trs.last() else { return };
+        let shown = |c: &TrCandidate| format!("match rank: {} exact, {} wildcard", c.rank.0, c.rank.1);
+        for c in trs {
+            let is_winner = std::ptr::eq(c, w);
+            let (status, reason) = if d == Decision::TrafficRoute {
+                if is_winner {
+                    let mut r = "the most specific TrafficRoute for this source and destination".to_string();
+                    if tie {
+                        r.push_str(
+                            "; tied with another on specificity: Kuma picks the newest by creation time, meshtcp picks the \
+                             alphabetically last name (UNVERIFIED)",
+                        );
+                    }
+                    (Status::Applied, r)
+                } else {
+                    (Status::Overridden, format!("less specific than TrafficRoute {} ({} vs {})", w.meta.name, shown(c), shown(w)))
+                }
+            } else if !is_winner {
+                (Status::Overridden, format!("less specific than TrafficRoute {} ({} vs {})", w.meta.name, shown(c), shown(w)))
+            } else {
+                let reason = match d {
+                    Decision::Tcp => format!(
+                        "MeshTCPRoute {} takes priority over TrafficRoute",
+                        t.last().map(|c| c.policy.meta.qualified_name()).unwrap_or_default()
+                    ),
+                    Decision::Http { .. } => format!(
+                        "MeshHTTPRoute {} takes priority over TrafficRoute",
+                        h.last().map(|c| c.policy.meta.qualified_name()).unwrap_or_default()
+                    ),
+                    Decision::PluginDefault(Plugin::Tcp) => {
+                        "proxy is configured by MeshTCPRoute; legacy TrafficRoute no longer used on this outbound".into()
+                    }
+                    _ => "proxy is configured by MeshHTTPRoute; legacy TrafficRoute no longer used on this outbound".into(),
+                };
+                findings.push(self.finding(
+                    Code::TrafficrouteOverridden,
+                    c.meta,
+                    ob,
+                    format!(
+                        "TrafficRoute {} is overridden for proxy {}: MeshTCPRoute/MeshHTTPRoute configure it, so TrafficRoute \
+                         no longer routes its outbounds ({reason})",
+                        c.meta.name,
+                        self.proxy_name()
+                    ),
+                ));
+                (Status::Overridden, reason)
+            };
+            out.push(PolicyStatus {
+                kind: "TrafficRoute".into(),
+                name: c.meta.name.clone(),
+                namespace: c.meta.namespace.clone(),
+                status,
+                reason,
+                location: c.meta.origin.location(),
+                precedence: vec![shown(c)],
+            });
+        }
+    }
+
+    fn legacy_rows(&self, ob: &Outbound, route: RouteKind, findings: &mut Vec<Finding>) -> Vec<LegacyPolicyStatus> {
+        let Target::Legacy(s) = &ob.target else { return vec![] };
+        legacy_policies(self.mesh, self.proxy, s, ob.protocol.is_http())
+            .into_iter()
+            .map(|m| {
+                let applied = route == RouteKind::TrafficRoute;
+                if !applied {
+                    findings.push(self.finding(
+                        Code::LegacyPolicyUnmatched,
+                        m,
+                        ob,
+                        format!(
+                            "{} {} no longer applies for proxy {}: the outbound is built by {} (legacy policies only \
+                             match routes that TrafficRoute builds)",
+                            m.kind,
+                            m.name,
+                            self.proxy_name(),
+                            match route {
+                                RouteKind::Default => "the new route plugins with no route",
+                                r => r.as_str(),
+                            }
+                        ),
+                    ));
+                }
+                LegacyPolicyStatus {
+                    kind: m.kind.as_str().into(),
+                    name: m.name.clone(),
+                    status: if applied { "applied" } else { "detached" },
+                    location: m.origin.location(),
+                }
+            })
+            .collect()
+    }
+}

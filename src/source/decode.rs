@@ -1,0 +1,302 @@
+//! One parsed document (a JSON value and the line it starts at) → a model resource,
+//! a finding, or nothing (a non-Kuma object, counted). Pure: no IO.
+
+use crate::model::{
+    keys, Body, Code, DataplaneSpec, ExternalServiceSpec, Finding, Format, LegacyPolicySpec,
+    Location, Meta, MeshExternalServiceSpec, MeshGatewaySpec, MeshMultiZoneServiceSpec,
+    MeshServiceSpec, MeshSpec, Origin, Resource, ResourceKind, ResourceRef, RouteSpec, Tags,
+    TrafficRouteSpec,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// What one document turned out to be.
+#[derive(Debug)]
+pub enum Decoded {
+    Resource(Box<Resource>),
+    /// A Kubernetes object of another API group (Pods, Services…): skipped quietly.
+    Foreign,
+    Finding(Finding),
+}
+
+fn parse_error(file: &str, line: u32, msg: impl Into<String>) -> Decoded {
+    Decoded::Finding(Finding::new(Code::ParseError, msg).with_location(Some(Location {
+        file: file.to_string(),
+        line,
+    })))
+}
+
+/// Decode one document. `file` is the path as reached from the SOURCE argument.
+pub fn decode(file: &str, line: u32, doc: Value) -> Decoded {
+    let Value::Object(obj) = doc else {
+        return parse_error(
+            file,
+            line,
+            format!("document is {}, not a mapping: not a Kuma resource", type_name(&doc)),
+        );
+    };
+    if obj.contains_key("apiVersion") || (obj.contains_key("kind") && obj.contains_key("metadata")) {
+        decode_kubernetes(file, line, obj)
+    } else if let Some(t) = obj.get("type") {
+        let Some(t) = t.as_str() else {
+            return parse_error(file, line, "`type` must be a string");
+        };
+        let Some(kind) = ResourceKind::parse(t) else {
+            return Decoded::Finding(
+                Finding::new(
+                    Code::UnknownKind,
+                    format!("Universal resource of type `{t}` is not one meshtcp models; skipped"),
+                )
+                .with_location(Some(Location {
+                    file: file.into(),
+                    line,
+                })),
+            );
+        };
+        decode_universal(file, line, kind, obj)
+    } else {
+        parse_error(
+            file,
+            line,
+            "not a resource: neither `type` (Universal) nor `apiVersion`/`kind` (Kubernetes)",
+        )
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "empty",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a sequence",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn str_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    obj.get(key).and_then(Value::as_str)
+}
+
+fn labels_of(v: Option<&Value>) -> Result<Tags, String> {
+    match v {
+        None | Some(Value::Null) => Ok(Tags::new()),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                Value::Number(n) => Ok((k.clone(), n.to_string())),
+                Value::Bool(b) => Ok((k.clone(), b.to_string())),
+                _ => Err(format!("label `{k}` must be a string")),
+            })
+            .collect(),
+        Some(_) => Err("labels must be a mapping".into()),
+    }
+}
+
+fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded {
+    let api = str_field(&obj, "apiVersion").unwrap_or("");
+    let Some(kind_s) = str_field(&obj, "kind") else {
+        return parse_error(file, line, "Kubernetes object without `kind`");
+    };
+    if !api.starts_with("kuma.io/") {
+        return Decoded::Foreign;
+    }
+    let Some(kind) = ResourceKind::parse(kind_s) else {
+        return Decoded::Finding(
+            Finding::new(
+                Code::UnknownKind,
+                format!("kuma.io kind `{kind_s}` is not one meshtcp models; skipped"),
+            )
+            .with_location(Some(Location {
+                file: file.into(),
+                line,
+            })),
+        );
+    };
+    let metadata = obj.get("metadata").and_then(Value::as_object);
+    let name = metadata.and_then(|m| str_field(m, "name")).unwrap_or("");
+    let origin = Origin::file(file, line);
+    let bad = |msg: String| {
+        Decoded::Finding(
+            Finding::new(Code::InvalidResource, msg)
+                .with_resource(ResourceRef {
+                    kind: kind.as_str().into(),
+                    name: name.to_string(),
+                    namespace: metadata.and_then(|m| str_field(m, "namespace")).map(String::from),
+                    mesh: None,
+                })
+                .with_location(origin.location()),
+        )
+    };
+    if name.is_empty() {
+        return bad(format!("{kind} has no metadata.name"));
+    }
+    let labels = match labels_of(metadata.and_then(|m| m.get("labels"))) {
+        Ok(l) => l,
+        Err(e) => return bad(format!("metadata.{e}")),
+    };
+    let namespace = if kind.k8s_cluster_scoped() {
+        None
+    } else {
+        // kubectl applies a manifest without a namespace into `default`.
+        Some(
+            metadata
+                .and_then(|m| str_field(m, "namespace"))
+                .unwrap_or("default")
+                .to_string(),
+        )
+    };
+    let mesh = if kind == ResourceKind::Mesh {
+        name.to_string()
+    } else if kind.k8s_mesh_from_label() {
+        labels.get(keys::MESH).cloned().unwrap_or_else(|| "default".into())
+    } else {
+        // Dataplane, MeshGateway and legacy policies: top-level `mesh` (empty → default,
+        // UNVERIFIED in the spec, §1.1).
+        str_field(&obj, "mesh").filter(|m| !m.is_empty()).unwrap_or("default").to_string()
+    };
+    let meta = Meta {
+        kind,
+        name: name.to_string(),
+        namespace,
+        mesh,
+        labels,
+        format: Format::Kubernetes,
+        origin,
+    };
+    let spec = obj.get("spec").cloned().unwrap_or(Value::Object(Map::new()));
+    let status = obj.get("status");
+    finish(meta, spec, status)
+}
+
+fn decode_universal(file: &str, line: u32, kind: ResourceKind, obj: Map<String, Value>) -> Decoded {
+    let origin = Origin::file(file, line);
+    let name = str_field(&obj, "name").unwrap_or("").to_string();
+    let mesh_field = str_field(&obj, "mesh").map(String::from);
+    let bad = |msg: String| {
+        Decoded::Finding(
+            Finding::new(Code::InvalidResource, msg)
+                .with_resource(ResourceRef {
+                    kind: kind.as_str().into(),
+                    name: name.clone(),
+                    namespace: None,
+                    mesh: mesh_field.clone(),
+                })
+                .with_location(origin.location()),
+        )
+    };
+    if name.is_empty() {
+        return bad(format!("{kind} has no `name`"));
+    }
+    let mesh = if kind == ResourceKind::Mesh {
+        name.clone()
+    } else {
+        match mesh_field.as_deref() {
+            Some(m) if !m.is_empty() => m.to_string(),
+            _ => return bad(format!("{kind} {name} has no `mesh`: the control plane requires it")),
+        }
+    };
+    let labels = match labels_of(obj.get("labels")) {
+        Ok(l) => l,
+        Err(e) => return bad(e),
+    };
+    let meta = Meta {
+        kind,
+        name,
+        namespace: None,
+        mesh,
+        labels,
+        format: Format::Universal,
+        origin,
+    };
+    let status = obj.get("status").cloned();
+    let body = if kind.universal_body_in_spec() {
+        obj.get("spec").cloned().unwrap_or(Value::Object(Map::new()))
+    } else {
+        Value::Object(obj)
+    };
+    finish(meta, body, status.as_ref())
+}
+
+fn typed<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("{path}: {}", e.into_inner())
+        }
+    })
+}
+
+fn vips(status: Option<&Value>) -> Vec<String> {
+    status
+        .and_then(|s| s.get("vips"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.get("ip").and_then(Value::as_str).map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn finish(meta: Meta, body: Value, status: Option<&Value>) -> Decoded {
+    let prefix = if meta.format == Format::Kubernetes || meta.kind.universal_body_in_spec() {
+        "spec"
+    } else {
+        ""
+    };
+    let body = match decode_body(meta.kind, body, status) {
+        Ok(b) => b,
+        Err(e) => {
+            let at = if prefix.is_empty() {
+                e
+            } else if e.contains(':') && !e.starts_with("invalid") && !e.starts_with("missing") {
+                format!("{prefix}.{e}")
+            } else {
+                format!("{prefix}: {e}")
+            };
+            return Decoded::Finding(Finding::about(
+                Code::InvalidResource,
+                &meta,
+                format!("{} {}: {at}", meta.kind, meta.qualified_name()),
+            ));
+        }
+    };
+    Decoded::Resource(Box::new(Resource { meta, body }))
+}
+
+fn decode_body(kind: ResourceKind, body: Value, status: Option<&Value>) -> Result<Body, String> {
+    Ok(match kind {
+        ResourceKind::Mesh => Body::Mesh(typed::<MeshSpec>(body)?),
+        ResourceKind::Dataplane => Body::Dataplane(typed::<DataplaneSpec>(body)?),
+        ResourceKind::MeshService => {
+            let mut s = typed::<MeshServiceSpec>(body)?;
+            s.vips = vips(status);
+            Body::MeshService(s)
+        }
+        ResourceKind::MeshExternalService => {
+            let mut s = typed::<MeshExternalServiceSpec>(body)?;
+            s.vip = status
+                .and_then(|s| s.get("vip"))
+                .and_then(|v| v.get("ip"))
+                .and_then(Value::as_str)
+                .map(String::from);
+            Body::MeshExternalService(s)
+        }
+        ResourceKind::MeshMultiZoneService => {
+            let mut s = typed::<MeshMultiZoneServiceSpec>(body)?;
+            s.vips = vips(status);
+            Body::MeshMultiZoneService(s)
+        }
+        ResourceKind::MeshGateway => Body::MeshGateway(typed::<MeshGatewaySpec>(body)?),
+        ResourceKind::MeshTCPRoute | ResourceKind::MeshHTTPRoute => {
+            Body::Route(typed::<RouteSpec>(body)?)
+        }
+        ResourceKind::TrafficRoute => Body::TrafficRoute(typed::<TrafficRouteSpec>(body)?),
+        ResourceKind::ExternalService => Body::ExternalService(typed::<ExternalServiceSpec>(body)?),
+        _ => Body::Legacy(typed::<LegacyPolicySpec>(body)?),
+    })
+}

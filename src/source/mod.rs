@@ -1,0 +1,261 @@
+//! Sources: files, directories, stdin and the embedded demo. They produce the model plus
+//! located findings; nothing here decides routing.
+
+pub mod decode;
+pub mod demo;
+pub mod yaml;
+
+use crate::model::{Code, Finding, Location, Resource, Snapshot};
+use decode::Decoded;
+use std::collections::HashSet;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are not read (a finding says so).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Directory depth below a SOURCE at which the walk stops.
+pub const MAX_DIR_DEPTH: usize = 64;
+
+/// One SOURCE argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Path(PathBuf),
+    Stdin,
+    /// The demo mesh compiled into the binary.
+    Demo,
+}
+
+impl Source {
+    pub fn parse(arg: &str) -> Source {
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::Path(PathBuf::from(arg))
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Source::Path(p) => p.display().to_string(),
+            Source::Stdin => "-".into(),
+            Source::Demo => "demo (embedded)".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadStats {
+    pub files: usize,
+    pub documents: usize,
+    pub resources: usize,
+    /// Kubernetes objects of other API groups, skipped.
+    pub foreign: usize,
+}
+
+/// The model loaded from some sources, with what went wrong on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub findings: Vec<Finding>,
+    pub stats: LoadStats,
+}
+
+impl Loaded {
+    /// Add every document of `text` (read from `label`).
+    pub fn add_text(&mut self, label: &str, text: &str) {
+        self.stats.files += 1;
+        for doc in yaml::parse_documents(text) {
+            self.stats.documents += 1;
+            match doc {
+                yaml::Doc::Error { line, message } => self.findings.push(
+                    Finding::new(Code::ParseError, message).with_location(Some(Location {
+                        file: label.into(),
+                        line,
+                    })),
+                ),
+                yaml::Doc::Value { line, value } => self.add_decoded(decode::decode(label, line, value)),
+            }
+        }
+    }
+
+    fn add_decoded(&mut self, d: Decoded) {
+        match d {
+            Decoded::Resource(r) => {
+                self.stats.resources += 1;
+                self.snapshot.resources.push(*r);
+            }
+            Decoded::Foreign => self.stats.foreign += 1,
+            Decoded::Finding(f) => self.findings.push(f),
+        }
+    }
+
+    /// Add raw bytes: refuse what is not UTF-8 text.
+    pub fn add_bytes(&mut self, label: &str, bytes: &[u8]) {
+        if bytes.contains(&0) {
+            self.unreadable(label, Code::ParseError, "binary file (contains NUL bytes); skipped");
+            return;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(t) => self.add_text(label, t),
+            Err(e) => {
+                let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
+                self.findings.push(
+                    Finding::new(Code::ParseError, "not UTF-8 text; file skipped").with_location(Some(
+                        Location {
+                            file: label.into(),
+                            line,
+                        },
+                    )),
+                );
+            }
+        }
+    }
+
+    fn unreadable(&mut self, label: &str, code: Code, msg: impl Into<String>) {
+        self.findings.push(Finding::new(code, msg).with_location(Some(Location {
+            file: label.into(),
+            line: 1,
+        })));
+    }
+
+    pub fn resources(&self) -> &[Resource] {
+        &self.snapshot.resources
+    }
+}
+
+fn is_manifest(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Read at most `limit + 1` bytes, so that a file that grows or never ends is bounded.
+fn read_bounded(r: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(limit + 1).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Load every SOURCE, in order. Never fails: what cannot be read is a finding.
+pub fn load(sources: &[Source]) -> Loaded {
+    let mut out = Loaded::default();
+    for s in sources {
+        match s {
+            Source::Demo => {
+                for (label, text) in demo::FILES {
+                    out.add_text(label, text);
+                }
+            }
+            Source::Stdin => {
+                let stdin = std::io::stdin();
+                let mut lock = stdin.lock();
+                match read_bounded(&mut lock, MAX_FILE_BYTES) {
+                    Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
+                        "-",
+                        Code::SourceUnreadable,
+                        format!("standard input is over the {} MiB limit; not read", MAX_FILE_BYTES >> 20),
+                    ),
+                    Ok(b) => out.add_bytes("-", &b),
+                    Err(e) => out.unreadable("-", Code::SourceUnreadable, format!("cannot read standard input: {e}")),
+                }
+            }
+            Source::Path(p) => {
+                let mut seen = HashSet::new();
+                load_path(&mut out, p, true, 0, &mut seen);
+            }
+        }
+    }
+    out
+}
+
+fn load_path(out: &mut Loaded, p: &Path, explicit: bool, depth: usize, seen: &mut HashSet<PathBuf>) {
+    let label = p.display().to_string();
+    let meta = match fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) => {
+            let what = if fs::symlink_metadata(p).is_ok() {
+                "broken symlink or unreadable entry"
+            } else {
+                "cannot read"
+            };
+            out.unreadable(&label, Code::SourceUnreadable, format!("{what}: {e}"));
+            return;
+        }
+    };
+    if meta.is_dir() {
+        if depth > MAX_DIR_DEPTH {
+            out.unreadable(&label, Code::SourceUnreadable, "directory nesting too deep; not read");
+            return;
+        }
+        // Symlink loops: a directory is read once.
+        let canon = fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if !seen.insert(canon) {
+            return;
+        }
+        let entries = match fs::read_dir(p) {
+            Ok(rd) => rd,
+            Err(e) => {
+                out.unreadable(&label, Code::SourceUnreadable, format!("cannot read directory: {e}"));
+                return;
+            }
+        };
+        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        for c in children {
+            let name = c.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') {
+                continue;
+            }
+            // Only directories and manifest files are considered below a SOURCE.
+            let is_dir = fs::metadata(&c).map(|m| m.is_dir()).unwrap_or(false);
+            if is_dir || is_manifest(&c) {
+                load_path(out, &c, false, depth + 1, seen);
+            }
+        }
+        return;
+    }
+    if !meta.is_file() {
+        if explicit {
+            // A FIFO or device named on the command line: read it, bounded.
+            match fs::File::open(p).and_then(|mut f| read_bounded(&mut f, MAX_FILE_BYTES)) {
+                Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
+                    &label,
+                    Code::SourceUnreadable,
+                    format!("over the {} MiB per-file limit; not read", MAX_FILE_BYTES >> 20),
+                ),
+                Ok(b) => out.add_bytes(&label, &b),
+                Err(e) => out.unreadable(&label, Code::SourceUnreadable, format!("cannot read: {e}")),
+            }
+        } else {
+            out.unreadable(
+                &label,
+                Code::SourceUnreadable,
+                "not a regular file (FIFO, socket or device); skipped",
+            );
+        }
+        return;
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        out.unreadable(
+            &label,
+            Code::SourceUnreadable,
+            format!(
+                "file is {} bytes, over the {} MiB per-file limit; not read",
+                meta.len(),
+                MAX_FILE_BYTES >> 20
+            ),
+        );
+        return;
+    }
+    match fs::File::open(p).and_then(|mut f| read_bounded(&mut f, MAX_FILE_BYTES)) {
+        Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
+            &label,
+            Code::SourceUnreadable,
+            format!("file grew over the {} MiB per-file limit while read; not read", MAX_FILE_BYTES >> 20),
+        ),
+        Ok(b) => out.add_bytes(&label, &b),
+        Err(e) => out.unreadable(&label, Code::SourceUnreadable, format!("cannot read: {e}")),
+    }
+}

@@ -1,0 +1,315 @@
+//! Text → documents with their start lines.
+//!
+//! The text is split at `---` document markers first, and every document is parsed on
+//! its own with serde-saphyr. A syntax error therefore costs only its own document: the
+//! parser's stream would otherwise end at the first syntax error. Budgets are sized per
+//! document so that a large file of many small documents loads, while alias bombs and
+//! runaway nesting are still refused.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// One document of a file: the 1-based line where it starts and its value, or the
+/// error that made it unreadable (with the 1-based line of the error).
+#[derive(Debug)]
+pub enum Doc {
+    Value { line: u32, value: Value },
+    Error { line: u32, message: String },
+}
+
+/// Nesting deeper than this is refused (Kuma resources are a dozen levels deep).
+pub const MAX_DEPTH: usize = 64;
+
+/// A document's top level: a mapping whose `items` (if a list) keep their own spans.
+struct Top {
+    map: Option<Map<String, Value>>,
+    items: Option<Vec<(u32, Value)>>,
+    other: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for Top {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TopVisitor)
+    }
+}
+
+struct TopVisitor;
+
+impl TopVisitor {
+    fn other<E>(v: Value) -> Result<Top, E> {
+        Ok(Top {
+            map: None,
+            items: None,
+            other: Some(v),
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML document")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Top, A::Error> {
+        let mut map = Map::new();
+        let mut items = None;
+        while let Some(k) = a.next_key::<String>()? {
+            if k == "items" && items.is_none() {
+                match a.next_value::<Option<Vec<Spanned<Value>>>>()? {
+                    Some(v) => {
+                        items = Some(
+                            v.into_iter()
+                                .map(|s| (s.referenced.line() as u32, s.value))
+                                .collect::<Vec<_>>(),
+                        )
+                    }
+                    None => {
+                        map.insert(k, Value::Null);
+                    }
+                }
+            } else {
+                let v = a.next_value::<Value>()?;
+                if map.insert(k.clone(), v).is_some() {
+                    return Err(de::Error::custom(format!("duplicate key `{k}`")));
+                }
+            }
+        }
+        Ok(Top {
+            map: Some(map),
+            items,
+            other: None,
+        })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Top, A::Error> {
+        while a.next_element::<de::IgnoredAny>()?.is_some() {}
+        Self::other(Value::Array(vec![]))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Top, E> {
+        Self::other(Value::String(v.into()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Top, E> {
+        Self::other(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Top, E> {
+        Self::other(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Top, E> {
+        Self::other(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Top, E> {
+        Self::other(Value::from(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Top, E> {
+        Self::other(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Top, E> {
+        Self::other(Value::Null)
+    }
+}
+
+/// Split `text` into documents at lines that start with `---` (followed by nothing, a
+/// space or a tab) and at `...` end markers. Returns (first line number, chunk).
+fn split_documents(text: &str) -> Vec<(u32, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1u32;
+    let mut line_no = 1u32;
+    let mut pos = 0usize;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let is_marker = |m: &str| {
+            body.starts_with(m)
+                && body[3..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == ' ' || c == '\t')
+        };
+        if is_marker("---") || is_marker("...") {
+            if pos > start {
+                out.push((start_line, &text[start..pos]));
+            }
+            // Content after `--- ` on the same line belongs to the next document.
+            let rest = &body[3..];
+            if body.starts_with("---") && !rest.trim().is_empty() && !rest.trim_start().starts_with('#') {
+                start = pos + 3;
+                start_line = line_no;
+            } else {
+                start = pos + line.len();
+                start_line = line_no + 1;
+            }
+        }
+        pos += line.len();
+        line_no += 1;
+    }
+    if pos > start {
+        out.push((start_line, &text[start..pos]));
+    }
+    out
+}
+
+/// Whether a chunk has anything but blank lines, comments and directives.
+fn has_content(chunk: &str) -> bool {
+    chunk.lines().any(|l| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#') && !t.starts_with('%')
+    })
+}
+
+fn options_for(len: usize) -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: None,
+            max_documents: 4,
+            max_depth: MAX_DEPTH,
+            max_events: 10_000 + len,
+            max_nodes: 5_000 + len / 2,
+            max_total_scalar_bytes: 1024 + len * 2,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+        },
+    }
+}
+
+/// Parse every document of a YAML (or JSON) text. Never panics; every failure is a
+/// [`Doc::Error`] naming its line, and the other documents still parse.
+pub fn parse_documents(text: &str) -> Vec<Doc> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut docs = Vec::new();
+    for (first_line, chunk) in split_documents(text) {
+        if !has_content(chunk) {
+            continue;
+        }
+        let offset = first_line - 1;
+        match serde_saphyr::from_str_with_options::<Option<Spanned<Top>>>(chunk, options_for(chunk.len())) {
+            Ok(None) => {}
+            Ok(Some(sp)) => {
+                let line = offset + sp.referenced.line().max(1) as u32;
+                let top = sp.value;
+                if let Some(v) = top.other {
+                    docs.push(Doc::Value { line, value: v });
+                    continue;
+                }
+                let mut map = top.map.unwrap_or_default();
+                if let Some(items) = top.items {
+                    let is_list = map
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| k.ends_with("List"));
+                    if is_list {
+                        for (l, v) in items {
+                            docs.push(Doc::Value {
+                                line: offset + l.max(1),
+                                value: v,
+                            });
+                        }
+                        continue;
+                    }
+                    map.insert(
+                        "items".into(),
+                        Value::Array(items.into_iter().map(|(_, v)| v).collect()),
+                    );
+                }
+                docs.push(Doc::Value {
+                    line,
+                    value: Value::Object(map),
+                });
+            }
+            Err(e) => {
+                let line = offset + e.location().map(|l| l.line() as u32).unwrap_or(1).max(1);
+                docs.push(Doc::Error {
+                    line,
+                    message: first_line_of(&e.to_string()),
+                });
+            }
+        }
+    }
+    docs
+}
+
+/// serde-saphyr renders a multi-line snippet; the report wants one sentence.
+fn first_line_of(msg: &str) -> String {
+    let first = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or(msg).trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let mut s: String = first.chars().take(300).collect();
+    if s.is_empty() {
+        s = "invalid YAML".into();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(docs: &[Doc]) -> Vec<(bool, u32)> {
+        docs.iter()
+            .map(|d| match d {
+                Doc::Value { line, .. } => (true, *line),
+                Doc::Error { line, .. } => (false, *line),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_documents_and_keeps_lines() {
+        let t = "a: 1\n---\n# c\nb: 2\n--- \nc: 3\n";
+        assert_eq!(lines(&parse_documents(t)), vec![(true, 1), (true, 4), (true, 6)]);
+    }
+
+    #[test]
+    fn syntax_error_costs_only_its_document() {
+        let t = "a: 1\n---\nb: [1, 2\n---\nc: 3\n";
+        let d = parse_documents(t);
+        assert_eq!(lines(&d), vec![(true, 1), (false, 3), (true, 5)]);
+    }
+
+    #[test]
+    fn list_items_get_their_own_lines() {
+        let t = "apiVersion: v1\nkind: List\nitems:\n- kind: A\n  x: 1\n- kind: B\n  x: 2\n";
+        assert_eq!(lines(&parse_documents(t)), vec![(true, 4), (true, 6)]);
+    }
+
+    #[test]
+    fn bom_and_crlf_are_fine() {
+        let t = "\u{feff}a: 1\r\n---\r\nb: 2\r\n";
+        let d = parse_documents(t);
+        assert_eq!(lines(&d), vec![(true, 1), (true, 3)]);
+        let Doc::Value { value, .. } = &d[1] else { panic!() };
+        assert_eq!(value["b"], 2);
+    }
+
+    #[test]
+    fn duplicate_keys_are_an_error() {
+        let d = parse_documents("a: 1\na: 2\n");
+        assert!(matches!(d[0], Doc::Error { .. }), "{d:?}");
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut t = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..30 {
+            let p = i - 1;
+            t.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let d = parse_documents(&t);
+        assert!(matches!(d[0], Doc::Error { .. }));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let t = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let d = parse_documents(&t);
+        assert!(matches!(d[0], Doc::Error { .. }));
+    }
+
+    #[test]
+    fn json_parses() {
+        let d = parse_documents("{\"type\": \"Mesh\",\n \"name\": \"default\"}");
+        let Doc::Value { value, .. } = &d[0] else { panic!("{d:?}") };
+        assert_eq!(value["name"], "default");
+    }
+}
