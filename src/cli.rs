@@ -3,7 +3,7 @@
 use crate::report::{self, Format};
 use crate::resolve::{Engine, Filter, KumaVersion};
 use crate::source::{self, Loaded, Source};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 
@@ -128,7 +128,10 @@ fn use_color(flag: &str) -> bool {
     match flag {
         "always" => true,
         "never" => false,
-        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        _ => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -160,7 +163,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             let s = match a.format.parse::<Format>().map_err(anyhow::Error::msg)? {
                 Format::Json => report::to_json(&r),
                 Format::Yaml => report::to_yaml(&r),
-                Format::Text => report::render_text(&r, report::TextOptions { color: use_color(&a.color) }),
+                Format::Text => report::render_text(
+                    &r,
+                    report::TextOptions {
+                        color: use_color(&a.color),
+                    },
+                ),
             };
             emit(&s)?;
             Ok(0)
@@ -184,13 +192,28 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Explain(a)) => {
             let r = build_report(&a.common, &Filter::default())?;
-            let Some(pr) = r.proxies.iter().find(|p| p.name == a.proxy || p.namespace.as_ref().is_some_and(|ns| format!("{ns}/{}", p.name) == a.proxy)) else {
+            let Some(pr) = r.proxies.iter().find(|p| {
+                p.name == a.proxy
+                    || p.namespace
+                        .as_ref()
+                        .is_some_and(|ns| format!("{ns}/{}", p.name) == a.proxy)
+            }) else {
                 let names: Vec<&str> = r.proxies.iter().map(|p| p.name.as_str()).take(20).collect();
-                bail!("no proxy named `{}` in the input (proxies: {})", a.proxy, names.join(", "));
+                bail!(
+                    "no proxy named `{}` in the input (proxies: {})",
+                    a.proxy,
+                    names.join(", ")
+                );
             };
             let Some(o) = pr.outbound(&a.destination) else {
-                let names: Vec<String> = pr.outbounds.iter().map(|o| o.destination.label()).collect();
-                bail!("proxy `{}` has no outbound `{}` (outbounds: {})", pr.name, a.destination, names.join(", "));
+                let names: Vec<String> =
+                    pr.outbounds.iter().map(|o| o.destination.label()).collect();
+                bail!(
+                    "proxy `{}` has no outbound `{}` (outbounds: {})",
+                    pr.name,
+                    a.destination,
+                    names.join(", ")
+                );
             };
             emit(&report::explain(pr, o, &r.findings, &r.kuma_version))?;
             Ok(0)

@@ -367,7 +367,9 @@ impl DataplaneSpec {
         self.networking
             .transparent_proxying
             .as_ref()
-            .is_some_and(|t| t.redirect_port_outbound.is_some() || t.redirect_port_inbound.is_some())
+            .is_some_and(|t| {
+                t.redirect_port_outbound.is_some() || t.redirect_port_inbound.is_some()
+            })
     }
 
     /// The tag sets this proxy presents to selectors: its inbounds' tags, or its
@@ -520,7 +522,10 @@ pub struct GatewayListener {
 
 impl GatewayListener {
     pub fn protocol(&self) -> String {
-        self.protocol.as_deref().unwrap_or("HTTP").to_ascii_uppercase()
+        self.protocol
+            .as_deref()
+            .unwrap_or("HTTP")
+            .to_ascii_uppercase()
     }
 }
 

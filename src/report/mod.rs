@@ -6,7 +6,7 @@ pub mod text;
 use crate::model::Severity;
 use crate::resolve::Report;
 
-pub use text::{explain, marks, render_text, share_pct, TextOptions};
+pub use text::{TextOptions, explain, marks, render_text, share_pct};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -42,6 +42,14 @@ pub fn to_yaml(r: &Report) -> String {
 /// `check`'s exit code: 1 when a finding is at or over the threshold (errors; warnings
 /// too with `strict`), else 0.
 pub fn check_exit_code(r: &Report, strict: bool) -> i32 {
-    let threshold = if strict { Severity::Warning } else { Severity::Error };
-    if r.findings.iter().any(|f| f.severity >= threshold) { 1 } else { 0 }
+    let threshold = if strict {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    if r.findings.iter().any(|f| f.severity >= threshold) {
+        1
+    } else {
+        0
+    }
 }

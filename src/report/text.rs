@@ -90,7 +90,8 @@ impl Painter {
 
 fn counts(findings: &[Finding]) -> String {
     let n = |s| findings.iter().filter(|f| f.severity == s).count();
-    let plural = |k: usize, w: &str| format!("{k} {w}{}", if k == 1 || w == "info" { "" } else { "s" });
+    let plural =
+        |k: usize, w: &str| format!("{k} {w}{}", if k == 1 || w == "info" { "" } else { "s" });
     format!(
         "{}, {}, {}",
         plural(n(Severity::Error), "error"),
@@ -101,20 +102,39 @@ fn counts(findings: &[Finding]) -> String {
 
 /// One line naming the route of an outbound: `backend:10001  tcp  → MeshTCPRoute`.
 pub fn outbound_title(o: &OutboundReport) -> String {
-    format!("{}  {}  {}", o.destination.label(), o.protocol, o.route.as_str())
+    format!(
+        "{}  {}  {}",
+        o.destination.label(),
+        o.protocol,
+        o.route.as_str()
+    )
 }
 
 fn write_outbound(out: &mut String, o: &OutboundReport, p: &Painter, last: bool) {
-    let (branch, cont) = if last { ("└─", "   ") } else { ("├─", "│  ") };
+    let (branch, cont) = if last {
+        ("└─", "   ")
+    } else {
+        ("├─", "│  ")
+    };
     let route = match o.route {
         RouteKind::Default => p.dim("default"),
         r => p.bold(r.as_str()),
     };
-    let _ = writeln!(out, "  {branch} {}  {}  → {route}", p.bold(&o.destination.label()), o.protocol);
+    let _ = writeln!(
+        out,
+        "  {branch} {}  {}  → {route}",
+        p.bold(&o.destination.label()),
+        o.protocol
+    );
     if o.backends.is_empty() {
         let _ = writeln!(out, "  {cont}    {}", p.dim("(no backend: no upstream)"));
     }
-    let w = o.backends.iter().map(|b| backend_name(b).len()).max().unwrap_or(0);
+    let w = o
+        .backends
+        .iter()
+        .map(|b| backend_name(b).len())
+        .max()
+        .unwrap_or(0);
     for b in &o.backends {
         let mark = if b.resolved {
             String::new()
@@ -131,15 +151,29 @@ fn write_outbound(out: &mut String, o: &OutboundReport, p: &Painter, last: bool)
         );
     }
     for pol in &o.policies {
-        let loc = pol.location.as_ref().map(|l| format!("  {}", p.dim(&l.to_string()))).unwrap_or_default();
-        let _ = writeln!(out, "  {cont}    {}  {} {}{loc}", p.status(pol.status), pol.kind, pol.name);
+        let loc = pol
+            .location
+            .as_ref()
+            .map(|l| format!("  {}", p.dim(&l.to_string())))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {cont}    {}  {} {}{loc}",
+            p.status(pol.status),
+            pol.kind,
+            pol.name
+        );
         if pol.status != Status::Applied {
             let _ = writeln!(out, "  {cont}        {}", p.dim(&pol.reason));
         }
     }
     for l in &o.legacy_policies {
         let (sym, word) = marks::LEGACY;
-        let _ = writeln!(out, "  {cont}    {sym} {word:<10}  {} {} ({})", l.kind, l.name, l.status);
+        let _ = writeln!(
+            out,
+            "  {cont}    {sym} {word:<10}  {} {} ({})",
+            l.kind, l.name, l.status
+        );
     }
 }
 
@@ -186,8 +220,16 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             let _ = writeln!(out, "\n{}", p.bold(&format!("mesh {}", pr.mesh)));
             mesh = Some(&pr.mesh);
         }
-        let loc = pr.location.as_ref().map(|l| format!("  {}", p.dim(&l.to_string()))).unwrap_or_default();
-        let tags = if pr.tags.is_empty() { String::new() } else { format!("  {}", crate::model::fmt_tags(&pr.tags)) };
+        let loc = pr
+            .location
+            .as_ref()
+            .map(|l| format!("  {}", p.dim(&l.to_string())))
+            .unwrap_or_default();
+        let tags = if pr.tags.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", crate::model::fmt_tags(&pr.tags))
+        };
         let _ = writeln!(out, "● {}{tags}{loc}", p.bold(&proxy_title(pr)));
         for n in &pr.notes {
             let _ = writeln!(out, "  {}", p.dim(&format!("note: {n}")));
@@ -200,7 +242,11 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
         }
     }
     if !r.findings.is_empty() {
-        let _ = writeln!(out, "\n{}", p.bold(&format!("Findings ({})", counts(&r.findings))));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!("Findings ({})", counts(&r.findings)))
+        );
         for f in &r.findings {
             let _ = writeln!(out, "{}", finding_line(f, &p));
         }
@@ -209,9 +255,22 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
 }
 
 fn finding_line(f: &Finding, p: &Painter) -> String {
-    let loc = f.location.as_ref().map(|l| format!("  {}", p.dim(&l.to_string()))).unwrap_or_default();
-    let on = if f.outbounds.is_empty() { String::new() } else { format!(" [on {}]", f.outbounds.join(", ")) };
-    format!("{} {:<30} {}{on}{loc}", p.severity(f.severity), f.code.as_str(), f.message)
+    let loc = f
+        .location
+        .as_ref()
+        .map(|l| format!("  {}", p.dim(&l.to_string())))
+        .unwrap_or_default();
+    let on = if f.outbounds.is_empty() {
+        String::new()
+    } else {
+        format!(" [on {}]", f.outbounds.join(", "))
+    };
+    format!(
+        "{} {:<30} {}{on}{loc}",
+        p.severity(f.severity),
+        f.code.as_str(),
+        f.message
+    )
 }
 
 /// One finding as a plain line (for the TUI and messages).
@@ -220,7 +279,12 @@ pub fn finding_text(f: &Finding) -> String {
 }
 
 /// The precedence story of one outbound (`meshtcp explain`, and the TUI's detail pane).
-pub fn explain(pr: &ProxyReport, o: &OutboundReport, findings: &[Finding], kuma_version: &str) -> String {
+pub fn explain(
+    pr: &ProxyReport,
+    o: &OutboundReport,
+    findings: &[Finding],
+    kuma_version: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -229,19 +293,44 @@ pub fn explain(pr: &ProxyReport, o: &OutboundReport, findings: &[Finding], kuma_
         o.destination.label(),
         o.protocol
     );
-    let _ = writeln!(out, "Destination: {} {}", o.destination.kind, o.destination.label());
+    let _ = writeln!(
+        out,
+        "Destination: {} {}",
+        o.destination.kind,
+        o.destination.label()
+    );
     let _ = writeln!(out, "Route: {}", o.route.as_str());
     let _ = writeln!(out, "Why: {}", o.reason);
     let _ = writeln!(out);
     if o.policies.is_empty() {
-        let _ = writeln!(out, "Candidates: none. No MeshTCPRoute, MeshHTTPRoute or TrafficRoute selects this proxy and destination.");
+        let _ = writeln!(
+            out,
+            "Candidates: none. No MeshTCPRoute, MeshHTTPRoute or TrafficRoute selects this proxy and destination."
+        );
     } else {
-        let _ = writeln!(out, "Candidates, lowest precedence first (the last applied one wins):");
+        let _ = writeln!(
+            out,
+            "Candidates, lowest precedence first (the last applied one wins):"
+        );
         for (i, pol) in o.policies.iter().enumerate() {
             let (sym, word) = marks::status(pol.status);
-            let loc = pol.location.as_ref().map(|l| format!("  ({l})")).unwrap_or_default();
-            let ns = pol.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default();
-            let _ = writeln!(out, "  {}. {sym} {word:<10} {} {ns}{}{loc}", i + 1, pol.kind, pol.name);
+            let loc = pol
+                .location
+                .as_ref()
+                .map(|l| format!("  ({l})"))
+                .unwrap_or_default();
+            let ns = pol
+                .namespace
+                .as_ref()
+                .map(|n| format!("{n}/"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {}. {sym} {word:<10} {} {ns}{}{loc}",
+                i + 1,
+                pol.kind,
+                pol.name
+            );
             if !pol.precedence.is_empty() {
                 let _ = writeln!(out, "       keys: {}", pol.precedence.join(" · "));
             }
@@ -270,7 +359,11 @@ pub fn explain(pr: &ProxyReport, o: &OutboundReport, findings: &[Finding], kuma_
         let _ = writeln!(out);
         let _ = writeln!(out, "Legacy policies on this outbound:");
         for l in &o.legacy_policies {
-            let loc = l.location.as_ref().map(|l| format!("  ({l})")).unwrap_or_default();
+            let loc = l
+                .location
+                .as_ref()
+                .map(|l| format!("  ({l})"))
+                .unwrap_or_default();
             let _ = writeln!(out, "  ⚑ {} {}: {}{loc}", l.kind, l.name, l.status);
         }
     }
@@ -284,9 +377,14 @@ pub fn explain(pr: &ProxyReport, o: &OutboundReport, findings: &[Finding], kuma_
         .iter()
         .filter(|f| f.proxy.as_deref().is_none_or(|p| p == pr.name))
         .filter(|f| {
-            f.resource
-                .as_ref()
-                .is_some_and(|r| o.policies.iter().any(|p| p.kind == r.kind && p.name == r.name) || o.legacy_policies.iter().any(|p| p.kind == r.kind && p.name == r.name))
+            f.resource.as_ref().is_some_and(|r| {
+                o.policies
+                    .iter()
+                    .any(|p| p.kind == r.kind && p.name == r.name)
+                    || o.legacy_policies
+                        .iter()
+                        .any(|p| p.kind == r.kind && p.name == r.name)
+            })
         })
         .collect();
     if !related.is_empty() {

@@ -4,7 +4,7 @@ use super::index::MeshIndex;
 use super::output::{Backend, Destination};
 use super::selection::tags_match;
 use super::version::KumaVersion;
-use crate::model::{keys, BackendRef, Code, Finding, Meta, Tags, TrafficSplit};
+use crate::model::{BackendRef, Code, Finding, Meta, Tags, TrafficSplit, keys};
 
 /// Backends and what was wrong with them.
 #[derive(Debug, Default)]
@@ -17,7 +17,11 @@ pub struct Resolved {
 
 /// `share = weight / Σ weight` over the backends that take traffic.
 pub fn set_shares(backends: &mut [Backend]) {
-    let total: u64 = backends.iter().filter(|b| counts(b)).map(|b| b.weight as u64).sum();
+    let total: u64 = backends
+        .iter()
+        .filter(|b| counts(b))
+        .map(|b| b.weight as u64)
+        .sum();
     for b in backends.iter_mut() {
         b.share = if total == 0 || !counts(b) {
             0.0
@@ -30,7 +34,9 @@ pub fn set_shares(backends: &mut [Backend]) {
 /// Unresolved real resources are dropped by Kuma; unresolved legacy services keep a
 /// (empty) cluster and so keep their share of traffic.
 fn counts(b: &Backend) -> bool {
-    b.resolved || b.kind == "MeshService" && b.how.starts_with("legacy") || b.kind == "MeshServiceSubset"
+    b.resolved
+        || b.kind == "MeshService" && b.how.starts_with("legacy")
+        || b.kind == "MeshServiceSubset"
 }
 
 /// Does this backendRef name a real resource (port or sectionName, 2.9+; MES/MZS always)?
@@ -43,7 +49,12 @@ pub fn references_real(b: &BackendRef, v: KumaVersion) -> bool {
 }
 
 /// Resolve backendRefs written in `policy` for an outbound of `mesh`.
-pub fn resolve_refs(refs: &[BackendRef], policy: &Meta, mesh: &MeshIndex, v: KumaVersion) -> Resolved {
+pub fn resolve_refs(
+    refs: &[BackendRef],
+    policy: &Meta,
+    mesh: &MeshIndex,
+    v: KumaVersion,
+) -> Resolved {
     let mut r = Resolved::default();
     for b in refs {
         let weight = b.weight.unwrap_or(1);
@@ -66,7 +77,9 @@ pub fn resolve_refs(refs: &[BackendRef], policy: &Meta, mesh: &MeshIndex, v: Kum
                     && match (&b.labels, &b.name) {
                         (Some(l), _) => tags_match(l, &s.meta.labels),
                         (None, Some(n)) => {
-                            n == s.meta.display_name() && ns == s.meta.kri_namespace() && policy.zone() == s.meta.zone()
+                            n == s.meta.display_name()
+                                && ns == s.meta.kri_namespace()
+                                && policy.zone() == s.meta.zone()
                         }
                         _ => false,
                     }
@@ -82,29 +95,57 @@ pub fn resolve_refs(refs: &[BackendRef], policy: &Meta, mesh: &MeshIndex, v: Kum
                     be.name = s.meta.display_name().to_string();
                     be.namespace = s.meta.kri_namespace().map(String::from);
                     be.port = Some(p.port);
-                    be.how = format!("real {} {}, port {}", s.meta.kind, s.meta.qualified_name(), p.section_name());
+                    be.how = format!(
+                        "real {} {}, port {}",
+                        s.meta.kind,
+                        s.meta.qualified_name(),
+                        p.section_name()
+                    );
                 }
                 (found, _) => {
                     be.resolved = false;
                     be.how = format!("real {} not found; Kuma drops it from the split", b.kind());
                     let what = if found.is_some() {
-                        format!("{} {} has no port {}", b.kind(), name, b.section_name.clone().or(b.port.map(|p| p.to_string())).unwrap_or_default())
+                        format!(
+                            "{} {} has no port {}",
+                            b.kind(),
+                            name,
+                            b.section_name
+                                .clone()
+                                .or(b.port.map(|p| p.to_string()))
+                                .unwrap_or_default()
+                        )
                     } else {
-                        format!("{} {}{} is not in the input", b.kind(), ns.map(|n| format!("{n}/")).unwrap_or_default(), name)
+                        format!(
+                            "{} {}{} is not in the input",
+                            b.kind(),
+                            ns.map(|n| format!("{n}/")).unwrap_or_default(),
+                            name
+                        )
                     };
                     r.findings.push(Finding::about(
                         Code::BackendNotFound,
                         policy,
-                        format!("{} {}: backendRef {what}; Kuma drops it from the split", policy.kind, policy.qualified_name()),
+                        format!(
+                            "{} {}: backendRef {what}; Kuma drops it from the split",
+                            policy.kind,
+                            policy.qualified_name()
+                        ),
                     ));
                 }
             }
         } else {
             // Legacy service (MeshService without port) or MeshServiceSubset.
-            let subset = (b.kind() == "MeshServiceSubset").then(|| b.tags.clone().unwrap_or_default());
+            let subset =
+                (b.kind() == "MeshServiceSubset").then(|| b.tags.clone().unwrap_or_default());
             be.how = match &subset {
-                Some(t) => format!("legacy service kuma.io/service={name} with tags {}", crate::model::fmt_tags(t)),
-                None => format!("legacy service kuma.io/service={name} (no port: not a real MeshService)"),
+                Some(t) => format!(
+                    "legacy service kuma.io/service={name} with tags {}",
+                    crate::model::fmt_tags(t)
+                ),
+                None => format!(
+                    "legacy service kuma.io/service={name} (no port: not a real MeshService)"
+                ),
             };
             if !mesh.service_exists(&name, subset.as_ref()) {
                 be.resolved = false;
@@ -165,7 +206,12 @@ pub fn destination_backend(d: &Destination, how: &str) -> Backend {
 }
 
 /// TrafficRoute `conf.split` / `conf.destination` for legacy service `service`.
-pub fn traffic_route_backends(split: &[TrafficSplit], destination: Option<&Tags>, service: &str, mesh: &MeshIndex) -> Vec<Backend> {
+pub fn traffic_route_backends(
+    split: &[TrafficSplit],
+    destination: Option<&Tags>,
+    service: &str,
+    mesh: &MeshIndex,
+) -> Vec<Backend> {
     let one;
     let entries: Vec<(u32, &Tags)> = if !split.is_empty() {
         split.iter().map(|s| (s.weight, &s.destination)).collect()
@@ -180,7 +226,11 @@ pub fn traffic_route_backends(split: &[TrafficSplit], destination: Option<&Tags>
                 None | Some("*") => service.to_string(),
                 Some(s) => s.to_string(),
             };
-            let rest: Tags = tags.iter().filter(|(k, _)| *k != keys::SERVICE).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let rest: Tags = tags
+                .iter()
+                .filter(|(k, _)| *k != keys::SERVICE)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             let resolved = mesh.service_exists(&name, (!rest.is_empty()).then_some(&rest));
             Backend {
                 kind: "service".into(),
@@ -197,7 +247,11 @@ pub fn traffic_route_backends(split: &[TrafficSplit], destination: Option<&Tags>
         .collect();
     let total: u64 = out.iter().map(|b| b.weight as u64).sum();
     for b in &mut out {
-        b.share = if total == 0 { 0.0 } else { b.weight as f64 / total as f64 };
+        b.share = if total == 0 {
+            0.0
+        } else {
+            b.weight as f64 / total as f64
+        };
     }
     out
 }

@@ -2,11 +2,11 @@
 //! `destination.kind: MeshGateway`; MeshTCPRoute routes only its TCP and TLS listeners.
 
 use super::backends::resolve_refs;
-use super::index::{Policy};
+use super::index::Policy;
 use super::output::{Destination, OutboundReport, PolicyStatus, RouteKind, Status};
 use super::route::Ctx;
 use super::selection::selects_listener;
-use crate::model::{GatewayListener, Meta, MeshGatewaySpec, Tags};
+use crate::model::{GatewayListener, MeshGatewaySpec, Meta, Tags};
 
 fn listener_tags(dp_tags: &Tags, gw: &MeshGatewaySpec, l: &GatewayListener) -> Tags {
     let mut t = dp_tags.clone();
@@ -17,7 +17,11 @@ fn listener_tags(dp_tags: &Tags, gw: &MeshGatewaySpec, l: &GatewayListener) -> T
 
 /// The merged tags of every listener (for top-level selection).
 pub fn all_listener_tags(dp_tags: &Tags, gw: &MeshGatewaySpec) -> Vec<Tags> {
-    gw.conf.listeners.iter().map(|l| listener_tags(dp_tags, gw, l)).collect()
+    gw.conf
+        .listeners
+        .iter()
+        .map(|l| listener_tags(dp_tags, gw, l))
+        .collect()
 }
 
 fn status_row(p: &Policy, status: Status, reason: String) -> PolicyStatus {
@@ -67,11 +71,20 @@ impl Ctx<'_, '_> {
             let mut policies = vec![];
             let (route, backends, reason) = if matches!(proto.as_str(), "TCP" | "TLS") {
                 for p in &h {
-                    policies.push(status_row(p, Status::Ignored, format!("MeshHTTPRoute does not route {proto} listeners")));
+                    policies.push(status_row(
+                        p,
+                        Status::Ignored,
+                        format!("MeshHTTPRoute does not route {proto} listeners"),
+                    ));
                 }
                 match t.last() {
                     Some(w) => {
-                        let entry = w.entries.iter().rev().find(|e| e.mesh_wide).expect("has mesh entries");
+                        let entry = w
+                            .entries
+                            .iter()
+                            .rev()
+                            .find(|e| e.mesh_wide)
+                            .expect("has mesh entries");
                         let refs = entry
                             .rules
                             .and_then(|r| r.first())
@@ -79,16 +92,22 @@ impl Ctx<'_, '_> {
                             .and_then(|d| d.backend_refs.as_deref())
                             .unwrap_or_default();
                         let r = resolve_refs(refs, w.meta, self.mesh, self.version);
-                        findings.extend(r.findings.into_iter().map(|f| f.with_proxy(&self.proxy.meta.name)));
+                        findings.extend(r.findings);
                         for p in &t {
                             if std::ptr::eq(*p, *w) {
                                 policies.push(status_row(
                                     p,
                                     Status::Applied,
-                                    format!("highest precedence of {} MeshTCPRoutes on this listener", t.len()),
+                                    format!(
+                                        "highest precedence of {} MeshTCPRoutes on this listener",
+                                        t.len()
+                                    ),
                                 ));
                             } else {
-                                let mut why = p.gateway_key.decided_by(&w.gateway_key).unwrap_or_else(|| "later in the input".into());
+                                let mut why = p
+                                    .gateway_key
+                                    .decided_by(&w.gateway_key)
+                                    .unwrap_or_else(|| "later in the input".into());
                                 if p.gateway_key.decided_by_name_or_tags(&w.gateway_key) {
                                     why.push_str(
                                         "; precedence unverified: Kuma merges per-listener policies in store order",
@@ -97,19 +116,29 @@ impl Ctx<'_, '_> {
                                 policies.push(status_row(
                                     p,
                                     Status::Overridden,
-                                    format!("replaced by higher-precedence {} ({why})", w.meta.qualified_name()),
+                                    format!(
+                                        "replaced by higher-precedence {} ({why})",
+                                        w.meta.qualified_name()
+                                    ),
                                 ));
                             }
                         }
                         (
                             RouteKind::MeshTCPRoute,
                             r.backends,
-                            format!("MeshTCPRoute {} routes this {proto} listener", w.meta.qualified_name()),
+                            format!(
+                                "MeshTCPRoute {} routes this {proto} listener",
+                                w.meta.qualified_name()
+                            ),
                         )
                     }
                     None => {
                         notes.push("no MeshTCPRoute covers this listener; without a MeshGatewayRoute it has no backend (UNVERIFIED)".into());
-                        (RouteKind::Default, vec![], format!("no MeshTCPRoute targets this {proto} listener"))
+                        (
+                            RouteKind::Default,
+                            vec![],
+                            format!("no MeshTCPRoute targets this {proto} listener"),
+                        )
                     }
                 }
             } else {
@@ -123,17 +152,28 @@ impl Ctx<'_, '_> {
                 match h.last() {
                     Some(w) => {
                         for p in &h {
-                            policies.push(status_row(p, Status::Applied, "its rules are part of this listener's HTTP routes".into()));
+                            policies.push(status_row(
+                                p,
+                                Status::Applied,
+                                "its rules are part of this listener's HTTP routes".into(),
+                            ));
                         }
                         (
                             RouteKind::MeshHTTPRoute,
                             vec![],
-                            format!("MeshHTTPRoute {} routes this {proto} listener (HTTP backends are not expanded here)", w.meta.name),
+                            format!(
+                                "MeshHTTPRoute {} routes this {proto} listener (HTTP backends are not expanded here)",
+                                w.meta.name
+                            ),
                         )
                     }
                     None => {
                         notes.push("no MeshHTTPRoute covers this listener".into());
-                        (RouteKind::Default, vec![], format!("no route targets this {proto} listener"))
+                        (
+                            RouteKind::Default,
+                            vec![],
+                            format!("no route targets this {proto} listener"),
+                        )
                     }
                 }
             };

@@ -3,13 +3,14 @@
 //! proxy never compares itself with every policy.
 
 use super::outbounds::Protocol;
-use super::precedence::{sort_key, Path, SortKey};
-use super::selection::{tags_match, Role};
+use super::precedence::{Path, SortKey, sort_key};
+use super::selection::{Role, tags_match};
 use super::validation::validate_route;
 use super::version::KumaVersion;
 use crate::model::{
-    keys, Body, DataplaneSpec, Finding, LegacyPolicySpec, Meta, MeshGatewaySpec, MeshServicesMode,
-    Resource, ResourceKind, RouteRule, RouteSpec, ServicePort, Snapshot, TargetRef, Tags, TrafficRouteSpec,
+    Body, DataplaneSpec, Finding, LegacyPolicySpec, MeshGatewaySpec, MeshServicesMode, Meta,
+    Resource, ResourceKind, RouteRule, RouteSpec, ServicePort, Snapshot, Tags, TargetRef,
+    TrafficRouteSpec, keys,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -91,23 +92,44 @@ impl<'a> PolicySet<'a> {
         let t = &p.top;
         match t.kind() {
             "Mesh" => self.mesh_wide.push(i),
-            "MeshService" | "MeshServiceSubset" if t.name.is_some() => {
-                self.by_service.entry(t.name.clone().unwrap()).or_default().push(i)
-            }
-            "MeshSubset" if t.tags.as_ref().and_then(|x| x.get(keys::SERVICE)).is_some_and(|s| s != "*") => self
+            "MeshService" | "MeshServiceSubset" if t.name.is_some() => self
                 .by_service
-                .entry(t.tags.as_ref().unwrap()[keys::SERVICE].clone())
+                .entry(t.name.clone().unwrap())
                 .or_default()
                 .push(i),
-            "Dataplane" if t.name.is_some() => self.by_dataplane.entry(t.name.clone().unwrap()).or_default().push(i),
-            "MeshGateway" if t.name.is_some() => self.by_gateway.entry(t.name.clone().unwrap()).or_default().push(i),
+            "MeshSubset"
+                if t.tags
+                    .as_ref()
+                    .and_then(|x| x.get(keys::SERVICE))
+                    .is_some_and(|s| s != "*") =>
+            {
+                self.by_service
+                    .entry(t.tags.as_ref().unwrap()[keys::SERVICE].clone())
+                    .or_default()
+                    .push(i)
+            }
+            "Dataplane" if t.name.is_some() => self
+                .by_dataplane
+                .entry(t.name.clone().unwrap())
+                .or_default()
+                .push(i),
+            "MeshGateway" if t.name.is_some() => self
+                .by_gateway
+                .entry(t.name.clone().unwrap())
+                .or_default()
+                .push(i),
             _ => self.other.push(i),
         }
         self.all.push(p);
     }
 
     /// Candidate policies for a proxy with these services / name / gateway, in input order.
-    pub fn candidates<'s>(&self, services: impl Iterator<Item = &'s str>, dp_name: &str, gateway: Option<&str>) -> Vec<usize> {
+    pub fn candidates<'s>(
+        &self,
+        services: impl Iterator<Item = &'s str>,
+        dp_name: &str,
+        gateway: Option<&str>,
+    ) -> Vec<usize> {
         let mut v: Vec<usize> = self.mesh_wide.clone();
         v.extend_from_slice(&self.other);
         for s in services {
@@ -194,7 +216,9 @@ impl<'a> MeshIndex<'a> {
 }
 
 fn add_endpoint(services: &mut BTreeMap<String, ServiceInfo>, tags: &Tags, external: bool) {
-    let Some(s) = tags.get(keys::SERVICE) else { return };
+    let Some(s) = tags.get(keys::SERVICE) else {
+        return;
+    };
     let info = services.entry(s.clone()).or_default();
     let p = Protocol::from_tag(tags.get(keys::PROTOCOL));
     info.protocol = Some(match &info.protocol {
@@ -206,8 +230,18 @@ fn add_endpoint(services: &mut BTreeMap<String, ServiceInfo>, tags: &Tags, exter
 }
 
 /// Resolve a `to[]` ref to real resources (§4b).
-fn resolve_real_to(t: &TargetRef, meta: &Meta, reals: &[RealSvc], v: KumaVersion) -> Vec<(usize, Option<String>)> {
-    if !v.at_least(9) || !matches!(t.kind(), "MeshService" | "MeshExternalService" | "MeshMultiZoneService") {
+fn resolve_real_to(
+    t: &TargetRef,
+    meta: &Meta,
+    reals: &[RealSvc],
+    v: KumaVersion,
+) -> Vec<(usize, Option<String>)> {
+    if !v.at_least(9)
+        || !matches!(
+            t.kind(),
+            "MeshService" | "MeshExternalService" | "MeshMultiZoneService"
+        )
+    {
         return vec![];
     }
     let mut out = vec![];
@@ -239,7 +273,9 @@ fn resolve_real_to(t: &TargetRef, meta: &Meta, reals: &[RealSvc], v: KumaVersion
             (Some(l), _) => tags_match(l, &r.meta.labels),
             (None, Some(n)) => {
                 let ns = t.namespace.as_deref().or(policy_ns);
-                n == r.meta.display_name() && ns == r.meta.kri_namespace() && meta.zone() == r.meta.zone()
+                n == r.meta.display_name()
+                    && ns == r.meta.kri_namespace()
+                    && meta.zone() == r.meta.zone()
             }
             (None, None) => false,
         };
@@ -269,7 +305,14 @@ pub fn parse_legacy_k8s_name(name: &str) -> Option<(&str, &str, u32)> {
     Some((svc, ns, port))
 }
 
-fn prepare_policy<'a>(order: usize, meta: &'a Meta, spec: &'a RouteSpec, role: Option<Role>, reals: &[RealSvc], v: KumaVersion) -> Policy<'a> {
+fn prepare_policy<'a>(
+    order: usize,
+    meta: &'a Meta,
+    spec: &'a RouteSpec,
+    role: Option<Role>,
+    reals: &[RealSvc],
+    v: KumaVersion,
+) -> Policy<'a> {
     let top = spec.target_ref.clone().unwrap_or(TargetRef {
         kind: Some("Mesh".into()),
         ..Default::default()
@@ -286,7 +329,8 @@ fn prepare_policy<'a>(order: usize, meta: &'a Meta, spec: &'a RouteSpec, role: O
                 index,
                 target,
                 rules: to.rules.as_deref(),
-                legacy_service: (target.kind() == "MeshService").then(|| target.name.as_deref().unwrap_or("")),
+                legacy_service: (target.kind() == "MeshService")
+                    .then(|| target.name.as_deref().unwrap_or("")),
                 real: resolve_real_to(target, meta, reals, v),
                 mesh_wide: target.kind() == "Mesh",
                 real_key: sort_key(meta, &top, role, Path::Real(target), v),
@@ -306,12 +350,17 @@ fn prepare_policy<'a>(order: usize, meta: &'a Meta, spec: &'a RouteSpec, role: O
 }
 
 /// Everything indexed, per mesh, plus the validation findings.
-pub fn build<'a>(snapshot: &'a Snapshot, v: KumaVersion) -> (BTreeMap<String, MeshIndex<'a>>, Vec<Finding>) {
+pub fn build<'a>(
+    snapshot: &'a Snapshot,
+    v: KumaVersion,
+) -> (BTreeMap<String, MeshIndex<'a>>, Vec<Finding>) {
     let mut meshes: BTreeMap<String, MeshIndex<'a>> = BTreeMap::new();
     let mut findings = Vec::new();
     let mut routes: Vec<&'a Resource> = Vec::new();
     for r in &snapshot.resources {
-        let m = meshes.entry(r.meta.mesh.clone()).or_insert_with(|| MeshIndex::new(&r.meta.mesh));
+        let m = meshes
+            .entry(r.meta.mesh.clone())
+            .or_insert_with(|| MeshIndex::new(&r.meta.mesh));
         match &r.body {
             Body::Mesh(s) => {
                 m.mode = s.mode();
@@ -361,7 +410,11 @@ pub fn build<'a>(snapshot: &'a Snapshot, v: KumaVersion) -> (BTreeMap<String, Me
             continue;
         }
         let m = meshes.get_mut(&r.meta.mesh).expect("mesh indexed above");
-        let set_len = if r.meta.kind == ResourceKind::MeshTCPRoute { m.tcp.all.len() } else { m.http.all.len() };
+        let set_len = if r.meta.kind == ResourceKind::MeshTCPRoute {
+            m.tcp.all.len()
+        } else {
+            m.http.all.len()
+        };
         let p = prepare_policy(set_len, &r.meta, spec, val.role, &m.reals, v);
         if r.meta.kind == ResourceKind::MeshTCPRoute {
             m.tcp.push(p);
@@ -378,8 +431,14 @@ mod tests {
 
     #[test]
     fn parses_kubernetes_legacy_service_names() {
-        assert_eq!(parse_legacy_k8s_name("backend_kuma-demo_svc_8080"), Some(("backend", "kuma-demo", 8080)));
-        assert_eq!(parse_legacy_k8s_name("backend-v2_be_svc_7000"), Some(("backend-v2", "be", 7000)));
+        assert_eq!(
+            parse_legacy_k8s_name("backend_kuma-demo_svc_8080"),
+            Some(("backend", "kuma-demo", 8080))
+        );
+        assert_eq!(
+            parse_legacy_k8s_name("backend-v2_be_svc_7000"),
+            Some(("backend-v2", "be", 7000))
+        );
         assert_eq!(parse_legacy_k8s_name("backend"), None);
         assert_eq!(parse_legacy_k8s_name("a_svc_x"), None);
     }

@@ -2,8 +2,8 @@
 //! (Timeout, Retry, …) that only attach to routes TrafficRoute builds.
 
 use super::index::MeshIndex;
-use super::selection::{match_rank, ProxyView};
-use crate::model::{keys, LegacyPolicySpec, Meta, ResourceKind, Selector, Tags, TrafficRouteSpec};
+use super::selection::{ProxyView, match_rank};
+use crate::model::{LegacyPolicySpec, Meta, ResourceKind, Selector, Tags, TrafficRouteSpec, keys};
 
 /// Specificity of a (source, destination) match: exact tags first, then wildcards.
 pub type Rank = (usize, usize);
@@ -35,7 +35,11 @@ pub struct TrCandidate<'a> {
 /// TrafficRoutes selecting this proxy's sources and service `service`, lowest first; the
 /// last one is the one that routes (ties: alphabetically last name, UNVERIFIED stand-in
 /// for Kuma's newest-creationTime rule). The flag says the top two tied on rank.
-pub fn traffic_routes<'a>(mesh: &'a MeshIndex, proxy: &ProxyView, service: &str) -> (Vec<TrCandidate<'a>>, bool) {
+pub fn traffic_routes<'a>(
+    mesh: &'a MeshIndex,
+    proxy: &ProxyView,
+    service: &str,
+) -> (Vec<TrCandidate<'a>>, bool) {
     let dest = dest_tags(service);
     let mut c: Vec<TrCandidate> = mesh
         .traffic_routes
@@ -50,14 +54,23 @@ pub fn traffic_routes<'a>(mesh: &'a MeshIndex, proxy: &ProxyView, service: &str)
             })
         })
         .collect();
-    c.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.meta.name.cmp(&b.meta.name)));
+    c.sort_by(|a, b| {
+        a.rank
+            .cmp(&b.rank)
+            .then_with(|| a.meta.name.cmp(&b.meta.name))
+    });
     let tie = c.len() >= 2 && c[c.len() - 1].rank == c[c.len() - 2].rank;
     (c, tie)
 }
 
 /// For each legacy policy kind, the best-matching policy on (proxy, service) whose effect
 /// depends on the outbound listener/cluster the legacy generator builds.
-pub fn legacy_policies<'a>(mesh: &'a MeshIndex, proxy: &ProxyView, service: &str, is_http: bool) -> Vec<&'a Meta> {
+pub fn legacy_policies<'a>(
+    mesh: &'a MeshIndex,
+    proxy: &ProxyView,
+    service: &str,
+    is_http: bool,
+) -> Vec<&'a Meta> {
     let dest = dest_tags(service);
     let external = mesh.services.get(service).is_some_and(|s| s.external);
     let mut best: Vec<(ResourceKind, Rank, &'a Meta)> = Vec::new();

@@ -24,7 +24,7 @@ pub use version::{Bucket, KumaVersion};
 use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags};
 use index::{MeshIndex, Policy, PolicySet};
 use route::{Ctx, Gates};
-use selection::{prefilter, selects, ProxyView};
+use selection::{ProxyView, prefilter, selects};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Which proxies a report covers.
@@ -76,7 +76,12 @@ impl<'a> Engine<'a> {
         self.meshes.keys().map(String::as_str)
     }
 
-    fn select<'m>(&'m self, mesh: &'m MeshIndex<'a>, meta: &'a Meta, spec: &'a DataplaneSpec) -> Selected<'m, 'a> {
+    fn select<'m>(
+        &'m self,
+        mesh: &'m MeshIndex<'a>,
+        meta: &'a Meta,
+        spec: &'a DataplaneSpec,
+    ) -> Selected<'m, 'a> {
         let proxy_type = spec.proxy_type();
         let gw_tags = spec.networking.gateway.as_ref().map(|g| &g.tags);
         let gateway = match (proxy_type, gw_tags) {
@@ -89,13 +94,20 @@ impl<'a> Engine<'a> {
             proxy_type,
             tag_sets: spec.tag_sets(),
             gateway: gateway.map(|(m, g)| {
-                (m.name.as_str(), gateway::all_listener_tags(gw_tags.expect("builtin has tags"), g))
+                (
+                    m.name.as_str(),
+                    gateway::all_listener_tags(gw_tags.expect("builtin has tags"), g),
+                )
             }),
         };
         let pick = |set: &'m PolicySet<'a>| -> Vec<&'m Policy<'a>> {
             let services: Vec<&str> = view.services().collect();
             let mut v: Vec<&Policy> = set
-                .candidates(services.into_iter(), meta.display_name(), view.gateway.as_ref().map(|g| g.0))
+                .candidates(
+                    services.into_iter(),
+                    meta.display_name(),
+                    view.gateway.as_ref().map(|g| g.0),
+                )
                 .into_iter()
                 .map(|i| &set.all[i])
                 .filter(|p| {
@@ -108,16 +120,27 @@ impl<'a> Engine<'a> {
         };
         let tcp = pick(&mesh.tcp);
         let http = pick(&mesh.http);
-        Selected { view, tcp, http, gateway }
+        Selected {
+            view,
+            tcp,
+            http,
+            gateway,
+        }
     }
 
-    fn resolve_selected(&self, mesh: &MeshIndex<'a>, s: &Selected<'_, 'a>, findings: &mut Vec<Finding>) -> ProxyReport {
+    fn resolve_selected(
+        &self,
+        mesh: &MeshIndex<'a>,
+        s: &Selected<'_, 'a>,
+        findings: &mut Vec<Finding>,
+    ) -> ProxyReport {
         let v = self.version;
         let view = &s.view;
         let has_tr = !mesh.traffic_routes.is_empty();
         let tcp_legacy = s.tcp.iter().any(|p| p.has_legacy_entries());
         let http_legacy = s.http.iter().any(|p| p.has_legacy_entries());
-        let gw_rules = view.proxy_type == ProxyType::BuiltinGateway && s.tcp.iter().any(|p| p.has_mesh_entries());
+        let gw_rules = view.proxy_type == ProxyType::BuiltinGateway
+            && s.tcp.iter().any(|p| p.has_mesh_entries());
         let ctx = Ctx {
             mesh,
             proxy: view,
@@ -128,11 +151,19 @@ impl<'a> Engine<'a> {
         let outbounds = if view.proxy_type == ProxyType::BuiltinGateway {
             match s.gateway {
                 Some((gm, g)) if v.at_least(6) => {
-                    let dp_tags = view.spec.networking.gateway.as_ref().map(|g| g.tags.clone()).unwrap_or_default();
+                    let dp_tags = view
+                        .spec
+                        .networking
+                        .gateway
+                        .as_ref()
+                        .map(|g| g.tags.clone())
+                        .unwrap_or_default();
                     ctx.gateway_listeners(gm, g, &dp_tags, &s.tcp, &s.http, findings)
                 }
                 Some(_) => {
-                    notes.push(format!("MeshTCPRoute supports builtin gateways from Kuma 2.6; this is {v}"));
+                    notes.push(format!(
+                        "MeshTCPRoute supports builtin gateways from Kuma 2.6; this is {v}"
+                    ));
                     vec![]
                 }
                 None => {
@@ -143,7 +174,9 @@ impl<'a> Engine<'a> {
         } else {
             let (obs, n) = outbounds::outbounds(mesh, view, v);
             notes.extend(n);
-            obs.iter().map(|o| ctx.outbound(o, &s.tcp, &s.http, findings)).collect()
+            obs.iter()
+                .map(|o| ctx.outbound(o, &s.tcp, &s.http, findings))
+                .collect()
         };
         let mut tags = Tags::new();
         for t in view.tag_sets.iter() {
@@ -196,7 +229,12 @@ impl<'a> Engine<'a> {
         let mut findings: Vec<Finding> = self
             .validation
             .iter()
-            .filter(|f| f.resource.as_ref().and_then(|r| r.mesh.as_deref()).is_none_or(|m| filter.mesh_ok(m)))
+            .filter(|f| {
+                f.resource
+                    .as_ref()
+                    .and_then(|r| r.mesh.as_deref())
+                    .is_none_or(|m| filter.mesh_ok(m))
+            })
             .cloned()
             .collect();
         for mesh in self.meshes.values() {
@@ -233,7 +271,9 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        proxies.sort_by(|a, b| (&a.mesh, &a.namespace, &a.name).cmp(&(&b.mesh, &b.namespace, &b.name)));
+        proxies.sort_by(|a, b| {
+            (&a.mesh, &a.namespace, &a.name).cmp(&(&b.mesh, &b.namespace, &b.name))
+        });
         Report {
             schema: SCHEMA,
             kuma_version: self.version.to_string(),
@@ -256,7 +296,8 @@ pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
     });
     // One finding per (code, resource, proxy) for proxy findings, listing every outbound.
     let mut out: Vec<Finding> = Vec::with_capacity(f.len());
-    let mut at: BTreeMap<(Code, Option<crate::model::ResourceRef>, String), usize> = BTreeMap::new();
+    let mut at: BTreeMap<(Code, Option<crate::model::ResourceRef>, String), usize> =
+        BTreeMap::new();
     let mut seen = BTreeSet::new();
     for x in f {
         if let Some(p) = &x.proxy {
@@ -274,6 +315,9 @@ pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
         } else if seen.insert((x.code, x.resource.clone(), x.message.clone())) {
             out.push(x);
         }
+    }
+    for x in &mut out {
+        x.outbounds.sort();
     }
     out
 }

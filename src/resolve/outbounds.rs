@@ -4,7 +4,7 @@ use super::index::{MeshIndex, RealSvc};
 use super::output::Destination;
 use super::selection::tags_match;
 use super::version::KumaVersion;
-use crate::model::{keys, MeshServicesMode, ProxyType, ReachableRef, ResourceKind, Tags};
+use crate::model::{MeshServicesMode, ProxyType, ReachableRef, ResourceKind, Tags, keys};
 use std::collections::BTreeMap;
 
 /// The port a legacy VIP outbound listens on with transparent proxying (Kuma's default
@@ -40,7 +40,12 @@ pub enum Protocol {
 impl Protocol {
     pub fn from_tag(t: Option<&String>) -> Protocol {
         match t.map(|s| s.to_ascii_lowercase()) {
-            Some(p) if matches!(p.as_str(), "http" | "http2" | "grpc" | "tcp" | "kafka" | "tls") => {
+            Some(p)
+                if matches!(
+                    p.as_str(),
+                    "http" | "http2" | "grpc" | "tcp" | "kafka" | "tls"
+                ) =>
+            {
                 Protocol::Known(p)
             }
             _ => Protocol::Unknown,
@@ -111,7 +116,12 @@ fn legacy_outbound(mesh: &MeshIndex, service: &str, port: u32) -> Outbound {
     }
 }
 
-fn real_outbound(svc_idx: usize, svc: &RealSvc, port_idx: usize, section_by_number: bool) -> Outbound {
+fn real_outbound(
+    svc_idx: usize,
+    svc: &RealSvc,
+    port_idx: usize,
+    section_by_number: bool,
+) -> Outbound {
     let port = &svc.ports[port_idx];
     let section = if section_by_number {
         port.port.to_string()
@@ -151,12 +161,17 @@ fn reachable(r: &ReachableRef, svc: &RealSvc, port: u32, dp_ns: Option<&str>) ->
         return tags_match(labels, &svc.meta.labels);
     }
     let ns = r.namespace.as_deref().or(dp_ns);
-    r.name.as_deref() == Some(svc.meta.display_name()) && (ns.is_none() || ns == svc.meta.kri_namespace())
+    r.name.as_deref() == Some(svc.meta.display_name())
+        && (ns.is_none() || ns == svc.meta.kri_namespace())
 }
 
 /// Every outbound of `proxy` (a sidecar or delegated gateway), in a stable order, plus
 /// notes about what was skipped.
-pub fn outbounds(mesh: &MeshIndex, proxy: &super::selection::ProxyView, v: KumaVersion) -> (Vec<Outbound>, Vec<String>) {
+pub fn outbounds(
+    mesh: &MeshIndex,
+    proxy: &super::selection::ProxyView,
+    v: KumaVersion,
+) -> (Vec<Outbound>, Vec<String>) {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     let net = &proxy.spec.networking;
@@ -170,7 +185,10 @@ pub fn outbounds(mesh: &MeshIndex, proxy: &super::selection::ProxyView, v: KumaV
                 continue;
             }
             let Some(br) = &o.backend_ref else {
-                notes.push(format!("outbound[{i}] (port {}) names no kuma.io/service and no backendRef; skipped", o.port));
+                notes.push(format!(
+                    "outbound[{i}] (port {}) names no kuma.io/service and no backendRef; skipped",
+                    o.port
+                ));
                 continue;
             };
             if !v.at_least(9) {
@@ -240,18 +258,31 @@ pub fn outbounds(mesh: &MeshIndex, proxy: &super::selection::ProxyView, v: KumaV
     let own: Vec<(Option<&str>, u32)> = net
         .inbound
         .iter()
-        .map(|i| (i.address.as_deref().or(net.address.as_deref()), i.port.unwrap_or(0)))
+        .map(|i| {
+            (
+                i.address.as_deref().or(net.address.as_deref()),
+                i.port.unwrap_or(0),
+            )
+        })
         .collect();
     let mut seen = BTreeMap::new();
     for (idx, svc) in mesh.reals.iter().enumerate() {
-        let Some(vip) = svc.vips.first() else { continue };
+        let Some(vip) = svc.vips.first() else {
+            continue;
+        };
         for (pi, p) in svc.ports.iter().enumerate() {
             if let Some(rb) = reachable_backends
-                && !rb.refs.iter().any(|r| reachable(r, svc, p.port, proxy.meta.kri_namespace()))
+                && !rb
+                    .refs
+                    .iter()
+                    .any(|r| reachable(r, svc, p.port, proxy.meta.kri_namespace()))
             {
                 continue;
             }
-            if own.iter().any(|(a, port)| *a == Some(vip.as_str()) && *port == p.port) {
+            if own
+                .iter()
+                .any(|(a, port)| *a == Some(vip.as_str()) && *port == p.port)
+            {
                 continue;
             }
             if seen.insert((idx, pi), ()).is_none() {

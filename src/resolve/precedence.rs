@@ -76,7 +76,10 @@ impl PartialOrd for SortKey {
 impl SortKey {
     /// `kind Mesh(1)`, `name alpha`, … for display.
     pub fn describe(&self) -> Vec<String> {
-        self.0.iter().map(|p| format!("{} {}", p.name, p.shown)).collect()
+        self.0
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.shown))
+            .collect()
     }
 
     /// The first key on which `winner` (higher) beats `self`, in words.
@@ -154,7 +157,13 @@ fn origin_rank(meta: &Meta) -> (i64, &'static str) {
 }
 
 /// The sort key of a policy with top-level ref `top` (defaulted) and `role`.
-pub fn sort_key(meta: &Meta, top: &TargetRef, role: Option<Role>, path: Path, version: KumaVersion) -> SortKey {
+pub fn sort_key(
+    meta: &Meta,
+    top: &TargetRef,
+    role: Option<Role>,
+    path: Path,
+    version: KumaVersion,
+) -> SortKey {
     let bucket = version.bucket();
     let mut parts = Vec::with_capacity(8);
     let kind = top.kind();
@@ -174,7 +183,11 @@ pub fn sort_key(meta: &Meta, top: &TargetRef, role: Option<Role>, path: Path, ve
         return SortKey(parts);
     }
     if bucket == Bucket::D && kind == "Dataplane" {
-        let (r, s) = if top.name.is_some() { (1, "by name") } else { (0, "by labels/all") };
+        let (r, s) = if top.name.is_some() {
+            (1, "by name")
+        } else {
+            (0, "by labels/all")
+        };
         parts.push(KeyPart {
             name: "dataplane ref",
             rank: Rank::Num(r),
@@ -184,7 +197,11 @@ pub fn sort_key(meta: &Meta, top: &TargetRef, role: Option<Role>, path: Path, ve
         parts.push(KeyPart {
             name: "dataplane section",
             rank: Rank::Num(sec),
-            shown: if sec == 1 { "set".into() } else { "none".into() },
+            shown: if sec == 1 {
+                "set".into()
+            } else {
+                "none".into()
+            },
         });
     }
     let (o, os) = origin_rank(meta);
@@ -278,7 +295,13 @@ mod tests {
         assert!(mesh_a < dp_z);
         let mut zone = meta("z");
         zone.labels.insert("kuma.io/origin".into(), "zone".into());
-        let consumer = sort_key(&meta("a"), &mesh_ref(), Some(Role::Consumer), Path::Legacy, v);
+        let consumer = sort_key(
+            &meta("a"),
+            &mesh_ref(),
+            Some(Role::Consumer),
+            Path::Legacy,
+            v,
+        );
         let zone_sys = sort_key(&zone, &mesh_ref(), Some(Role::System), Path::Legacy, v);
         assert!(consumer < zone_sys, "origin is compared before role");
     }

@@ -2,9 +2,9 @@
 //! builds the listener (§6 MeshHTTPRoute vs MeshTCPRoute, §7 TrafficRoute), effective
 //! backends, and the status of every policy.
 
-use super::backends::{destination_backend, resolve_refs, traffic_route_backends, Resolved};
+use super::backends::{Resolved, destination_backend, resolve_refs, traffic_route_backends};
 use super::index::{Entry, MeshIndex, Policy};
-use super::legacy::{legacy_policies, traffic_routes, TrCandidate};
+use super::legacy::{TrCandidate, legacy_policies, traffic_routes};
 use super::outbounds::{Outbound, Protocol, Target};
 use super::output::{Backend, LegacyPolicyStatus, OutboundReport, PolicyStatus, RouteKind, Status};
 use super::precedence::SortKey;
@@ -28,7 +28,11 @@ pub fn candidates<'p, 'a>(matched: &[&'p Policy<'a>], target: &Target) -> Vec<Ca
             for p in matched {
                 for e in &p.entries {
                     if e.legacy_service == Some(s.as_str()) {
-                        out.push(Cand { policy: p, entry: e, key: &p.key });
+                        out.push(Cand {
+                            policy: p,
+                            entry: e,
+                            key: &p.key,
+                        });
                     }
                 }
             }
@@ -41,7 +45,11 @@ pub fn candidates<'p, 'a>(matched: &[&'p Policy<'a>], target: &Target) -> Vec<Ca
                         .iter()
                         .any(|(i, sec)| i == svc && sec.as_ref().is_none_or(|s| s == section));
                     if hit {
-                        out.push(Cand { policy: p, entry: e, key: &e.real_key });
+                        out.push(Cand {
+                            policy: p,
+                            entry: e,
+                            key: &e.real_key,
+                        });
                     }
                 }
             }
@@ -64,12 +72,26 @@ pub struct Gates {
 }
 
 impl Gates {
-    pub fn new(has_tr: bool, tcp_legacy: bool, http_legacy: bool, gateway_rules: bool, v: KumaVersion) -> Gates {
+    pub fn new(
+        has_tr: bool,
+        tcp_legacy: bool,
+        http_legacy: bool,
+        gateway_rules: bool,
+        v: KumaVersion,
+    ) -> Gates {
         let a = v.bucket() == Bucket::A;
         Gates {
             mesh_has_traffic_route: has_tr,
-            tcp_run: if a { tcp_legacy } else { !has_tr || tcp_legacy || gateway_rules },
-            http_run: if a { http_legacy } else { !has_tr || http_legacy },
+            tcp_run: if a {
+                tcp_legacy
+            } else {
+                !has_tr || tcp_legacy || gateway_rules
+            },
+            http_run: if a {
+                http_legacy
+            } else {
+                !has_tr || http_legacy
+            },
             tcp_legacy_rules: tcp_legacy,
             http_legacy_rules: http_legacy,
         }
@@ -85,7 +107,9 @@ enum Plugin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {
     Tcp,
-    Http { on_tcp_destination: bool },
+    Http {
+        on_tcp_destination: bool,
+    },
     /// A new plugin rebuilt the outbound with no route.
     PluginDefault(Plugin),
     TrafficRoute,
@@ -105,7 +129,11 @@ enum TcpConf<'a> {
 fn tcp_conf<'a>(e: &Entry<'a>) -> TcpConf<'a> {
     match e.rules {
         None | Some([]) => TcpConf::Implied(e.target),
-        Some([first, ..]) => match first.default.as_ref().and_then(|d| d.backend_refs.as_deref()) {
+        Some([first, ..]) => match first
+            .default
+            .as_ref()
+            .and_then(|d| d.backend_refs.as_deref())
+        {
             Some(refs) if !refs.is_empty() => TcpConf::Refs(refs),
             _ => TcpConf::Empty,
         },
@@ -118,7 +146,9 @@ fn is_catch_all(r: &RouteRule) -> bool {
         Some(serde_json::Value::Array(ms)) => {
             ms.is_empty()
                 || ms.iter().any(|m| {
-                    let Some(obj) = m.as_object() else { return false };
+                    let Some(obj) = m.as_object() else {
+                        return false;
+                    };
                     obj.len() == 1
                         && obj.get("path").is_some_and(|p| {
                             p.get("type").and_then(|t| t.as_str()) == Some("PathPrefix")
@@ -131,7 +161,10 @@ fn is_catch_all(r: &RouteRule) -> bool {
 }
 
 fn matches_key(r: &RouteRule) -> String {
-    r.matches.as_ref().map(|m| m.to_string()).unwrap_or_default()
+    r.matches
+        .as_ref()
+        .map(|m| m.to_string())
+        .unwrap_or_default()
 }
 
 pub struct Ctx<'m, 'a> {
@@ -171,7 +204,13 @@ impl Ctx<'_, '_> {
         &self.proxy.meta.name
     }
 
-    fn finding(&self, code: Code, meta: &crate::model::Meta, ob: &Outbound, msg: String) -> Finding {
+    fn finding(
+        &self,
+        code: Code,
+        meta: &crate::model::Meta,
+        ob: &Outbound,
+        msg: String,
+    ) -> Finding {
         Finding::about(code, meta, msg)
             .with_proxy(self.proxy_name())
             .on_outbound(ob.destination.label())
@@ -180,18 +219,24 @@ impl Ctx<'_, '_> {
     fn http_backend_is_http(&self, cands: &[Cand]) -> bool {
         cands.iter().any(|c| {
             c.entry.rules.unwrap_or_default().iter().any(|r| {
-                r.default.as_ref().and_then(|d| d.backend_refs.as_ref()).is_some_and(|refs| {
-                    refs.iter().any(|b| {
-                        let name = b.name.as_deref().unwrap_or("");
-                        if super::backends::references_real(b, self.version) {
-                            self.mesh.reals.iter().any(|s| {
-                                s.meta.display_name() == name && s.ports.iter().any(|p| Protocol::from_tag(Some(&p.protocol())).is_http())
-                            })
-                        } else {
-                            self.mesh.service_protocol(name).is_http()
-                        }
+                r.default
+                    .as_ref()
+                    .and_then(|d| d.backend_refs.as_ref())
+                    .is_some_and(|refs| {
+                        refs.iter().any(|b| {
+                            let name = b.name.as_deref().unwrap_or("");
+                            if super::backends::references_real(b, self.version) {
+                                self.mesh.reals.iter().any(|s| {
+                                    s.meta.display_name() == name
+                                        && s.ports.iter().any(|p| {
+                                            Protocol::from_tag(Some(&p.protocol())).is_http()
+                                        })
+                                })
+                            } else {
+                                self.mesh.service_protocol(name).is_http()
+                            }
+                        })
                     })
-                })
             })
         })
     }
@@ -211,7 +256,9 @@ impl Ctx<'_, '_> {
         };
         if ob.protocol.is_http() {
             if !h.is_empty() && g.http_run {
-                Decision::Http { on_tcp_destination: false }
+                Decision::Http {
+                    on_tcp_destination: false,
+                }
             } else if !t.is_empty() && g.tcp_run {
                 Decision::Tcp
             } else if g.http_run && !a {
@@ -226,14 +273,22 @@ impl Ctx<'_, '_> {
                 Decision::Tcp
             }
         } else if !h.is_empty() && g.http_run && (a || self.http_backend_is_http(h)) {
-            Decision::Http { on_tcp_destination: true }
+            Decision::Http {
+                on_tcp_destination: true,
+            }
         } else {
             fallback()
         }
     }
 
     /// Resolve one outbound of a sidecar or delegated gateway.
-    pub fn outbound(&self, ob: &Outbound, tcp: &[&Policy], http: &[&Policy], findings: &mut Vec<Finding>) -> OutboundReport {
+    pub fn outbound(
+        &self,
+        ob: &Outbound,
+        tcp: &[&Policy],
+        http: &[&Policy],
+        findings: &mut Vec<Finding>,
+    ) -> OutboundReport {
         let t = candidates(tcp, &ob.target);
         let h = candidates(http, &ob.target);
         let (trs, tie) = match &ob.target {
@@ -277,7 +332,11 @@ impl Ctx<'_, '_> {
                         ob.protocol.shown()
                     )
                 } else if t.is_empty() {
-                    format!("MeshHTTPRoute {} routes this {} destination", w.policy.meta.qualified_name(), ob.protocol.shown())
+                    format!(
+                        "MeshHTTPRoute {} routes this {} destination",
+                        w.policy.meta.qualified_name(),
+                        ob.protocol.shown()
+                    )
                 } else {
                     format!(
                         "MeshHTTPRoute {} routes this {} destination; MeshHTTPRoute takes priority over MeshTCPRoute",
@@ -288,7 +347,11 @@ impl Ctx<'_, '_> {
                 (b, reason, RouteKind::MeshHTTPRoute)
             }
             Decision::PluginDefault(p) => {
-                let who = if p == Plugin::Tcp { "MeshTCPRoute" } else { "MeshHTTPRoute" };
+                let who = if p == Plugin::Tcp {
+                    "MeshTCPRoute"
+                } else {
+                    "MeshHTTPRoute"
+                };
                 let reason = if self.gates.mesh_has_traffic_route {
                     format!(
                         "no {who} selects this outbound, and the proxy is configured by {who} (it has {who} rules), \
@@ -298,12 +361,26 @@ impl Ctx<'_, '_> {
                     "no route selects this outbound and the mesh has no TrafficRoute: traffic goes straight to the destination"
                         .to_string()
                 };
-                (vec![destination_backend(&ob.destination, "no route: the destination itself")], reason, RouteKind::Default)
+                (
+                    vec![destination_backend(
+                        &ob.destination,
+                        "no route: the destination itself",
+                    )],
+                    reason,
+                    RouteKind::Default,
+                )
             }
             Decision::TrafficRoute => {
                 let w = trs.last().expect("a TrafficRoute selects it");
-                let Target::Legacy(s) = &ob.target else { unreachable!("TrafficRoute only on legacy outbounds") };
-                let b = traffic_route_backends(&w.spec.conf.split, w.spec.conf.destination.as_ref(), s, self.mesh);
+                let Target::Legacy(s) = &ob.target else {
+                    unreachable!("TrafficRoute only on legacy outbounds")
+                };
+                let b = traffic_route_backends(
+                    &w.spec.conf.split,
+                    w.spec.conf.destination.as_ref(),
+                    s,
+                    self.mesh,
+                );
                 let why = if !self.gates.tcp_run && !self.gates.http_run {
                     "no MeshTCPRoute or MeshHTTPRoute rule selects this proxy"
                 } else if ob.protocol.is_http() {
@@ -311,12 +388,19 @@ impl Ctx<'_, '_> {
                 } else {
                     "the MeshTCPRoute plugin does not run for this proxy"
                 };
-                (b, format!("TrafficRoute {} routes it: {why}", w.meta.name), RouteKind::TrafficRoute)
+                (
+                    b,
+                    format!("TrafficRoute {} routes it: {why}", w.meta.name),
+                    RouteKind::TrafficRoute,
+                )
             }
             Decision::NoRoute => {
                 notes.push("the mesh has TrafficRoutes but none selects this outbound; Kuma may build no listener for it".into());
                 (
-                    vec![destination_backend(&ob.destination, "no route: the destination itself")],
+                    vec![destination_backend(
+                        &ob.destination,
+                        "no route: the destination itself",
+                    )],
                     "no TrafficRoute, MeshTCPRoute or MeshHTTPRoute selects this outbound".into(),
                     RouteKind::Default,
                 )
@@ -343,7 +427,10 @@ impl Ctx<'_, '_> {
             }
         };
         if backends.is_empty() && route == RouteKind::MeshTCPRoute {
-            notes.push("the winning rule has no usable backend: Kuma builds a TCP proxy with no upstream".into());
+            notes.push(
+                "the winning rule has no usable backend: Kuma builds a TCP proxy with no upstream"
+                    .into(),
+            );
         }
 
         // Route policy rows, the losing mechanism before the winning one.
@@ -359,7 +446,10 @@ impl Ctx<'_, '_> {
 
         let legacy_policies = self.legacy_rows(ob, route, findings);
         if route == RouteKind::MeshTCPRoute && ob.protocol.is_http() {
-            notes.push(format!("{} traffic is proxied as opaque TCP", ob.protocol.shown()));
+            notes.push(format!(
+                "{} traffic is proxied as opaque TCP",
+                ob.protocol.shown()
+            ));
         }
         for b in &mut backends {
             if b.weight == 0 {
@@ -382,7 +472,7 @@ impl Ctx<'_, '_> {
         match tcp_conf(w.entry) {
             TcpConf::Refs(refs) => {
                 let r = resolve_refs(refs, w.policy.meta, self.mesh, self.version);
-                findings.extend(r.findings.iter().cloned().map(|f| f.with_proxy(self.proxy_name())));
+                findings.extend(r.findings.iter().cloned());
                 r
             }
             TcpConf::Empty => Resolved {
@@ -409,14 +499,19 @@ impl Ctx<'_, '_> {
                 for b in &mut r.backends {
                     b.how = format!("implied by a to[] item without rules: {}", b.how);
                 }
-                findings.extend(r.findings.iter().cloned().map(|f| f.with_proxy(self.proxy_name())));
+                findings.extend(r.findings.iter().cloned());
                 r
             }
         }
     }
 
     /// MeshHTTPRoute backends: where traffic no rule's matches select goes (catch-all).
-    fn http_backends(&self, h: &[Cand], ob: &Outbound, findings: &mut Vec<Finding>) -> Vec<Backend> {
+    fn http_backends(
+        &self,
+        h: &[Cand],
+        ob: &Outbound,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<Backend> {
         for c in h.iter().rev() {
             for r in c.entry.rules.unwrap_or_default().iter().rev() {
                 if !is_catch_all(r) {
@@ -425,21 +520,36 @@ impl Ctx<'_, '_> {
                 return match r.default.as_ref().and_then(|d| d.backend_refs.as_deref()) {
                     Some(refs) if !refs.is_empty() => {
                         let res = resolve_refs(refs, c.policy.meta, self.mesh, self.version);
-                        findings.extend(res.findings.into_iter().map(|f| f.with_proxy(self.proxy_name())));
+                        findings.extend(res.findings);
                         res.backends
                     }
                     _ => vec![destination_backend(
                         &ob.destination,
-                        &format!("catch-all rule of {} names no backend: the destination itself", c.policy.meta.name),
+                        &format!(
+                            "catch-all rule of {} names no backend: the destination itself",
+                            c.policy.meta.name
+                        ),
                     )],
                 };
             }
         }
-        vec![destination_backend(&ob.destination, "no catch-all rule: Kuma's default route to the destination")]
+        vec![destination_backend(
+            &ob.destination,
+            "no catch-all rule: Kuma's default route to the destination",
+        )]
     }
 
-    fn tcp_rows(&self, d: Decision, rows: &[Cand], http_winner: Option<&Cand>, ob: &Outbound, findings: &mut Vec<Finding>) -> Vec<PolicyStatus> {
-        let Some(winner) = rows.last() else { return vec![] };
+    fn tcp_rows(
+        &self,
+        d: Decision,
+        rows: &[Cand],
+        http_winner: Option<&Cand>,
+        ob: &Outbound,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<PolicyStatus> {
+        let Some(winner) = rows.last() else {
+            return vec![];
+        };
         rows.iter()
             .map(|c| {
                 let name = c.policy.meta.qualified_name();
@@ -492,7 +602,13 @@ impl Ctx<'_, '_> {
             .collect()
     }
 
-    fn http_rows(&self, d: Decision, rows: &[Cand], ob: &Outbound, findings: &mut Vec<Finding>) -> Vec<PolicyStatus> {
+    fn http_rows(
+        &self,
+        d: Decision,
+        rows: &[Cand],
+        ob: &Outbound,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<PolicyStatus> {
         let mut out = Vec::with_capacity(rows.len());
         for (i, c) in rows.iter().enumerate() {
             let name = c.policy.meta.qualified_name();
@@ -515,8 +631,17 @@ impl Ctx<'_, '_> {
                         .iter()
                         .flat_map(|h| h.entry.rules.unwrap_or_default().iter().map(matches_key))
                         .collect();
-                    let mine: Vec<String> = c.entry.rules.unwrap_or_default().iter().map(matches_key).collect();
-                    if i + 1 < rows.len() && !mine.is_empty() && mine.iter().all(|m| higher.contains(m)) {
+                    let mine: Vec<String> = c
+                        .entry
+                        .rules
+                        .unwrap_or_default()
+                        .iter()
+                        .map(matches_key)
+                        .collect();
+                    if i + 1 < rows.len()
+                        && !mine.is_empty()
+                        && mine.iter().all(|m| higher.contains(m))
+                    {
                         (
                             Status::Overridden,
                             format!(
@@ -525,7 +650,10 @@ impl Ctx<'_, '_> {
                             ),
                         )
                     } else {
-                        (Status::Applied, "its rules are part of the HTTP route on this outbound".into())
+                        (
+                            Status::Applied,
+                            "its rules are part of the HTTP route on this outbound".into(),
+                        )
                     }
                 }
                 Decision::Tcp | Decision::PluginDefault(Plugin::Tcp) if !ob.protocol.is_http() => {
@@ -550,7 +678,8 @@ impl Ctx<'_, '_> {
                 }
                 _ => (
                     Status::Ignored,
-                    "the MeshHTTPRoute plugin does not build this outbound for this proxy".to_string(),
+                    "the MeshHTTPRoute plugin does not build this outbound for this proxy"
+                        .to_string(),
                 ),
             };
             out.push(row(c.policy, status, reason, c.key));
@@ -559,14 +688,26 @@ impl Ctx<'_, '_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn traffic_route_rows(&self, ob: &Outbound, d: Decision, trs: &[TrCandidate], tie: bool, t: &[Cand], h: &[Cand], out: &mut Vec<PolicyStatus>, findings: &mut Vec<Finding>) {
+    fn traffic_route_rows(
+        &self,
+        ob: &Outbound,
+        d: Decision,
+        trs: &[TrCandidate],
+        tie: bool,
+        t: &[Cand],
+        h: &[Cand],
+        out: &mut Vec<PolicyStatus>,
+        findings: &mut Vec<Finding>,
+    ) {
         let Some(w) = trs.last() else { return };
-        let shown = |c: &TrCandidate| format!("match rank: {} exact, {} wildcard", c.rank.0, c.rank.1);
+        let shown =
+            |c: &TrCandidate| format!("match rank: {} exact, {} wildcard", c.rank.0, c.rank.1);
         for c in trs {
             let is_winner = std::ptr::eq(c, w);
             let (status, reason) = if d == Decision::TrafficRoute {
                 if is_winner {
-                    let mut r = "the most specific TrafficRoute for this source and destination".to_string();
+                    let mut r = "the most specific TrafficRoute for this source and destination"
+                        .to_string();
                     if tie {
                         r.push_str(
                             "; tied with another on specificity: Kuma picks the newest by creation time, meshtcp picks the \
@@ -575,10 +716,26 @@ impl Ctx<'_, '_> {
                     }
                     (Status::Applied, r)
                 } else {
-                    (Status::Overridden, format!("less specific than TrafficRoute {} ({} vs {})", w.meta.name, shown(c), shown(w)))
+                    (
+                        Status::Overridden,
+                        format!(
+                            "less specific than TrafficRoute {} ({} vs {})",
+                            w.meta.name,
+                            shown(c),
+                            shown(w)
+                        ),
+                    )
                 }
             } else if !is_winner {
-                (Status::Overridden, format!("less specific than TrafficRoute {} ({} vs {})", w.meta.name, shown(c), shown(w)))
+                (
+                    Status::Overridden,
+                    format!(
+                        "less specific than TrafficRoute {} ({} vs {})",
+                        w.meta.name,
+                        shown(c),
+                        shown(w)
+                    ),
+                )
             } else {
                 let reason = match d {
                     Decision::Tcp => format!(
@@ -619,8 +776,15 @@ impl Ctx<'_, '_> {
         }
     }
 
-    fn legacy_rows(&self, ob: &Outbound, route: RouteKind, findings: &mut Vec<Finding>) -> Vec<LegacyPolicyStatus> {
-        let Target::Legacy(s) = &ob.target else { return vec![] };
+    fn legacy_rows(
+        &self,
+        ob: &Outbound,
+        route: RouteKind,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<LegacyPolicyStatus> {
+        let Target::Legacy(s) = &ob.target else {
+            return vec![];
+        };
         legacy_policies(self.mesh, self.proxy, s, ob.protocol.is_http())
             .into_iter()
             .map(|m| {

@@ -2,7 +2,9 @@
 //! (§1.1) that decides the namespace pre-filter and a precedence key.
 
 use super::version::{Bucket, KumaVersion};
-use crate::model::{keys, DataplaneSpec, Format, Meta, ProxyType, RouteSpec, TargetRef, Tags, SYSTEM_NAMESPACE};
+use crate::model::{
+    DataplaneSpec, Format, Meta, ProxyType, RouteSpec, SYSTEM_NAMESPACE, Tags, TargetRef, keys,
+};
 
 /// `kuma.io/policy-role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,11 +42,19 @@ impl Role {
 
 /// The role of a policy for `version`: `Ok(None)` where the version has no roles (before
 /// 2.8), `Err` for a Kubernetes policy mixing producer and consumer `to[]` items (2.9+).
-pub fn policy_role(meta: &Meta, spec: &RouteSpec, version: KumaVersion) -> Result<Option<Role>, String> {
+pub fn policy_role(
+    meta: &Meta,
+    spec: &RouteSpec,
+    version: KumaVersion,
+) -> Result<Option<Role>, String> {
     if !version.at_least(8) {
         return Ok(None);
     }
-    if let Some(r) = meta.labels.get(keys::POLICY_ROLE).and_then(|r| Role::parse(r)) {
+    if let Some(r) = meta
+        .labels
+        .get(keys::POLICY_ROLE)
+        .and_then(|r| Role::parse(r))
+    {
         return Ok(Some(r));
     }
     let ns = meta.namespace.as_deref();
@@ -62,7 +72,9 @@ pub fn policy_role(meta: &Meta, spec: &RouteSpec, version: KumaVersion) -> Resul
     let is_producer_item = |t: &TargetRef| {
         matches!(t.kind(), "MeshService" | "MeshHTTPRoute")
             && t.name.is_some()
-            && t.namespace.as_deref().is_none_or(|n| n.is_empty() || Some(n) == ns)
+            && t.namespace
+                .as_deref()
+                .is_none_or(|n| n.is_empty() || Some(n) == ns)
     };
     let producers = to
         .iter()
@@ -158,13 +170,22 @@ pub fn prefilter(meta: &Meta, role: Option<Role>, proxy: &ProxyView, version: Ku
 
 /// Does the top-level targetRef `t` (already defaulted) select this proxy?
 /// `policy_ns` is the policy's namespace (the default for `Dataplane` refs).
-pub fn selects(t: &TargetRef, policy_ns: Option<&str>, proxy: &ProxyView, version: KumaVersion) -> bool {
+pub fn selects(
+    t: &TargetRef,
+    policy_ns: Option<&str>,
+    proxy: &ProxyView,
+    version: KumaVersion,
+) -> bool {
     let empty = Tags::new();
     match t.kind() {
         "Mesh" => proxy.proxy_types_ok(t),
         "MeshSubset" => {
             let tags = t.tags.as_ref().unwrap_or(&empty);
-            proxy.proxy_types_ok(t) && proxy.selectable_tag_sets().iter().any(|s| tags_match(tags, s))
+            proxy.proxy_types_ok(t)
+                && proxy
+                    .selectable_tag_sets()
+                    .iter()
+                    .any(|s| tags_match(tags, s))
         }
         "MeshService" | "MeshServiceSubset" => {
             let Some(name) = &t.name else { return false };
@@ -179,7 +200,9 @@ pub fn selects(t: &TargetRef, policy_ns: Option<&str>, proxy: &ProxyView, versio
             if !version.at_least(6) {
                 return false;
             }
-            let Some((gw, listeners)) = &proxy.gateway else { return false };
+            let Some((gw, listeners)) = &proxy.gateway else {
+                return false;
+            };
             if t.name.as_deref() != Some(*gw) {
                 return false;
             }
@@ -194,7 +217,8 @@ pub fn selects(t: &TargetRef, policy_ns: Option<&str>, proxy: &ProxyView, versio
             }
             if let Some(name) = &t.name {
                 let ns = t.namespace.as_deref().or(policy_ns);
-                name == proxy.meta.display_name() && (ns.is_none() || ns == proxy.meta.kri_namespace())
+                name == proxy.meta.display_name()
+                    && (ns.is_none() || ns == proxy.meta.kri_namespace())
             } else if let Some(labels) = &t.labels {
                 tags_match(labels, &proxy.meta.labels)
             } else {
@@ -209,8 +233,14 @@ pub fn selects(t: &TargetRef, policy_ns: Option<&str>, proxy: &ProxyView, versio
 pub fn selects_listener(t: &TargetRef, listener_tags: &Tags) -> bool {
     match t.kind() {
         "Mesh" => true,
-        "MeshGateway" => t.tags.as_ref().is_none_or(|tags| tags_match(tags, listener_tags)),
-        "MeshSubset" => t.tags.as_ref().is_none_or(|tags| tags_match(tags, listener_tags)),
+        "MeshGateway" => t
+            .tags
+            .as_ref()
+            .is_none_or(|tags| tags_match(tags, listener_tags)),
+        "MeshSubset" => t
+            .tags
+            .as_ref()
+            .is_none_or(|tags| tags_match(tags, listener_tags)),
         _ => false,
     }
 }
@@ -220,7 +250,9 @@ mod tests {
     use super::*;
 
     fn tags(p: &[(&str, &str)]) -> Tags {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -230,6 +262,9 @@ mod tests {
         assert!(tags_match(&tags(&[("version", "v1")]), &t));
         assert!(!tags_match(&tags(&[("version", "v2")]), &t));
         assert!(!tags_match(&tags(&[("zone", "*")]), &t));
-        assert_eq!(match_rank(&tags(&[("kuma.io/service", "web"), ("version", "*")]), &t), Some((1, 1)));
+        assert_eq!(
+            match_rank(&tags(&[("kuma.io/service", "web"), ("version", "*")]), &t),
+            Some((1, 1))
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! `targetref-kind-unsupported`) and what it accepts although its docs no longer list
 //! it (`targetref-deprecated`). A refused policy is left out of resolution.
 
-use super::selection::{policy_role, Role};
+use super::selection::{Role, policy_role};
 use super::version::{Bucket, KumaVersion};
 use crate::model::{Code, Finding, Meta, ResourceKind, RouteSpec, TargetRef};
 
@@ -68,8 +68,16 @@ pub fn code_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> Vec<&'static
 /// Kinds the docs page lists at `pos` (sidecar ∪ delegated ∪ builtin gateway tabs).
 fn docs_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> Vec<&'static str> {
     match (pos, v.bucket()) {
-        (Position::Top, Bucket::A) => vec!["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"],
-        (Position::Top, Bucket::B) => vec!["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset", "MeshGateway"],
+        (Position::Top, Bucket::A) => {
+            vec!["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"]
+        }
+        (Position::Top, Bucket::B) => vec![
+            "Mesh",
+            "MeshSubset",
+            "MeshService",
+            "MeshServiceSubset",
+            "MeshGateway",
+        ],
         (Position::Top, Bucket::C) => vec!["Mesh", "MeshSubset", "MeshGateway"],
         // MeshSubset is listed as "(deprecated)" from 2.10.
         (Position::Top, Bucket::D) => vec!["Mesh", "Dataplane", "MeshGateway"],
@@ -103,7 +111,10 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
     let p = pos.path();
     let set = |name: &str, is: bool, e: &mut Vec<String>| {
         if is {
-            e.push(format!("{p}: `{name}` is not allowed with kind {}", t.kind()));
+            e.push(format!(
+                "{p}: `{name}` is not allowed with kind {}",
+                t.kind()
+            ));
         }
     };
     let bad_tags = t
@@ -151,10 +162,14 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
                 e.push(format!("{p}: one of name or labels must be set"));
             }
             if t.labels.is_some() && (t.name.is_some() || t.namespace.is_some()) {
-                e.push(format!("{p}: labels cannot be combined with name or namespace"));
+                e.push(format!(
+                    "{p}: labels cannot be combined with name or namespace"
+                ));
             }
             if v.bucket() == Bucket::C && t.labels.is_some() && t.section_name.is_some() {
-                e.push(format!("{p}: labels cannot be combined with sectionName in 2.9"));
+                e.push(format!(
+                    "{p}: labels cannot be combined with sectionName in 2.9"
+                ));
             }
         }
         "MeshServiceSubset" | "MeshGateway" => {
@@ -169,8 +184,13 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
             set("labels", t.labels.is_some(), &mut e);
             set("namespace", t.namespace.is_some(), &mut e);
             set("sectionName", t.section_name.is_some(), &mut e);
-            if t.kind() == "MeshGateway" && t.tags.is_some() && (pos != Position::Top || !v.at_least(7)) {
-                e.push(format!("{p}: MeshGateway listener tags are only allowed at the top level from 2.7"));
+            if t.kind() == "MeshGateway"
+                && t.tags.is_some()
+                && (pos != Position::Top || !v.at_least(7))
+            {
+                e.push(format!(
+                    "{p}: MeshGateway listener tags are only allowed at the top level from 2.7"
+                ));
             }
         }
         "Dataplane" => {
@@ -178,10 +198,14 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
             set("mesh", t.mesh.is_some(), &mut e);
             set("proxyTypes", t.proxy_types.is_some(), &mut e);
             if t.labels.is_some() && (t.name.is_some() || t.namespace.is_some()) {
-                e.push(format!("{p}: labels cannot be combined with name or namespace"));
+                e.push(format!(
+                    "{p}: labels cannot be combined with name or namespace"
+                ));
             }
             if t.section_name.is_some() {
-                e.push(format!("{p}: sectionName can only be used with inbound policies"));
+                e.push(format!(
+                    "{p}: sectionName can only be used with inbound policies"
+                ));
             }
         }
         "MeshExternalService" | "MeshMultiZoneService" => {
@@ -240,7 +264,8 @@ impl Collector<'_> {
             let when = match accepted_range(pos, top_kind, kind) {
                 Some(r) => format!("; it is accepted there in Kuma {r}"),
                 None if pos == Position::To && top_kind == "MeshGateway" => {
-                    "; under a MeshGateway top-level targetRef, to[].targetRef.kind must be Mesh".into()
+                    "; under a MeshGateway top-level targetRef, to[].targetRef.kind must be Mesh"
+                        .into()
                 }
                 None => String::new(),
             };
@@ -301,7 +326,9 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
             ..Default::default()
         },
         None => {
-            c.invalid(format!("spec.targetRef must be defined (optional only from Kuma 2.9; this is {v})"));
+            c.invalid(format!(
+                "spec.targetRef must be defined (optional only from Kuma 2.9; this is {v})"
+            ));
             TargetRef::default()
         }
     };
@@ -328,10 +355,12 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
         let rules = item.rules.as_deref();
         if is_tcp {
             match rules {
-                None | Some([]) if v.bucket() == Bucket::D => {
-                    c.invalid(format!("spec.to[{i}].rules must be defined (required from Kuma 2.10)"))
+                None | Some([]) if v.bucket() == Bucket::D => c.invalid(format!(
+                    "spec.to[{i}].rules must be defined (required from Kuma 2.10)"
+                )),
+                Some(r) if r.len() > 1 => {
+                    c.invalid(format!("spec.to[{i}].rules must have at most 1 item"))
                 }
-                Some(r) if r.len() > 1 => c.invalid(format!("spec.to[{i}].rules must have at most 1 item")),
                 _ => {}
             }
         }
@@ -367,7 +396,8 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
         }
     }
     // Deterministic order, and no repeated messages.
-    c.out.dedup_by(|a, b| a.code == b.code && a.message == b.message);
+    c.out
+        .dedup_by(|a, b| a.code == b.code && a.message == b.message);
     Validated {
         findings: c.out,
         accepted: !c.refused,

@@ -55,7 +55,9 @@ impl fmt::Display for KumaVersion {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported Kuma version `{0}`: meshtcp models 2.3 to 2.14 (write it as 2.9, 2.9.3 or v2.9.3)")]
+#[error(
+    "unsupported Kuma version `{0}`: meshtcp models 2.3 to 2.14 (write it as 2.9, 2.9.3 or v2.9.3)"
+)]
 pub struct VersionError(pub String);
 
 impl FromStr for KumaVersion {
@@ -87,7 +89,10 @@ mod tests {
     #[test]
     fn parses_and_buckets() {
         assert_eq!("2.9".parse::<KumaVersion>().unwrap().bucket(), Bucket::C);
-        assert_eq!("v2.13.1".parse::<KumaVersion>().unwrap(), KumaVersion::new(2, 13));
+        assert_eq!(
+            "v2.13.1".parse::<KumaVersion>().unwrap(),
+            KumaVersion::new(2, 13)
+        );
         assert_eq!("2.5.2".parse::<KumaVersion>().unwrap().bucket(), Bucket::A);
         assert_eq!("2.6".parse::<KumaVersion>().unwrap().bucket(), Bucket::B);
         assert_eq!("2.10".parse::<KumaVersion>().unwrap().bucket(), Bucket::D);

@@ -2,10 +2,9 @@
 //! a finding, or nothing (a non-Kuma object, counted). Pure: no IO.
 
 use crate::model::{
-    keys, Body, Code, DataplaneSpec, ExternalServiceSpec, Finding, Format, LegacyPolicySpec,
-    Location, Meta, MeshExternalServiceSpec, MeshGatewaySpec, MeshMultiZoneServiceSpec,
-    MeshServiceSpec, MeshSpec, Origin, Resource, ResourceKind, ResourceRef, RouteSpec, Tags,
-    TrafficRouteSpec,
+    Body, Code, DataplaneSpec, ExternalServiceSpec, Finding, Format, LegacyPolicySpec, Location,
+    MeshExternalServiceSpec, MeshGatewaySpec, MeshMultiZoneServiceSpec, MeshServiceSpec, MeshSpec,
+    Meta, Origin, Resource, ResourceKind, ResourceRef, RouteSpec, Tags, TrafficRouteSpec, keys,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -20,10 +19,12 @@ pub enum Decoded {
 }
 
 fn parse_error(file: &str, line: u32, msg: impl Into<String>) -> Decoded {
-    Decoded::Finding(Finding::new(Code::ParseError, msg).with_location(Some(Location {
-        file: file.to_string(),
-        line,
-    })))
+    Decoded::Finding(
+        Finding::new(Code::ParseError, msg).with_location(Some(Location {
+            file: file.to_string(),
+            line,
+        })),
+    )
 }
 
 /// Decode one document. `file` is the path as reached from the SOURCE argument.
@@ -32,10 +33,14 @@ pub fn decode(file: &str, line: u32, doc: Value) -> Decoded {
         return parse_error(
             file,
             line,
-            format!("document is {}, not a mapping: not a Kuma resource", type_name(&doc)),
+            format!(
+                "document is {}, not a mapping: not a Kuma resource",
+                type_name(&doc)
+            ),
         );
     };
-    if obj.contains_key("apiVersion") || (obj.contains_key("kind") && obj.contains_key("metadata")) {
+    if obj.contains_key("apiVersion") || (obj.contains_key("kind") && obj.contains_key("metadata"))
+    {
         decode_kubernetes(file, line, obj)
     } else if let Some(t) = obj.get("type") {
         let Some(t) = t.as_str() else {
@@ -123,7 +128,9 @@ fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded 
                 .with_resource(ResourceRef {
                     kind: kind.as_str().into(),
                     name: name.to_string(),
-                    namespace: metadata.and_then(|m| str_field(m, "namespace")).map(String::from),
+                    namespace: metadata
+                        .and_then(|m| str_field(m, "namespace"))
+                        .map(String::from),
                     mesh: None,
                 })
                 .with_location(origin.location()),
@@ -150,11 +157,17 @@ fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded 
     let mesh = if kind == ResourceKind::Mesh {
         name.to_string()
     } else if kind.k8s_mesh_from_label() {
-        labels.get(keys::MESH).cloned().unwrap_or_else(|| "default".into())
+        labels
+            .get(keys::MESH)
+            .cloned()
+            .unwrap_or_else(|| "default".into())
     } else {
         // Dataplane, MeshGateway and legacy policies: top-level `mesh` (empty → default,
         // UNVERIFIED in the spec, §1.1).
-        str_field(&obj, "mesh").filter(|m| !m.is_empty()).unwrap_or("default").to_string()
+        str_field(&obj, "mesh")
+            .filter(|m| !m.is_empty())
+            .unwrap_or("default")
+            .to_string()
     };
     let meta = Meta {
         kind,
@@ -165,7 +178,10 @@ fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded 
         format: Format::Kubernetes,
         origin,
     };
-    let spec = obj.get("spec").cloned().unwrap_or(Value::Object(Map::new()));
+    let spec = obj
+        .get("spec")
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
     let status = obj.get("status");
     finish(meta, spec, status)
 }
@@ -194,7 +210,11 @@ fn decode_universal(file: &str, line: u32, kind: ResourceKind, obj: Map<String, 
     } else {
         match mesh_field.as_deref() {
             Some(m) if !m.is_empty() => m.to_string(),
-            _ => return bad(format!("{kind} {name} has no `mesh`: the control plane requires it")),
+            _ => {
+                return bad(format!(
+                    "{kind} {name} has no `mesh`: the control plane requires it"
+                ));
+            }
         }
     };
     let labels = match labels_of(obj.get("labels")) {
@@ -212,7 +232,9 @@ fn decode_universal(file: &str, line: u32, kind: ResourceKind, obj: Map<String, 
     };
     let status = obj.get("status").cloned();
     let body = if kind.universal_body_in_spec() {
-        obj.get("spec").cloned().unwrap_or(Value::Object(Map::new()))
+        obj.get("spec")
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()))
     } else {
         Value::Object(obj)
     };

@@ -68,13 +68,18 @@ impl Loaded {
         for doc in yaml::parse_documents(text) {
             self.stats.documents += 1;
             match doc {
-                yaml::Doc::Error { line, message } => self.findings.push(
-                    Finding::new(Code::ParseError, message).with_location(Some(Location {
-                        file: label.into(),
-                        line,
-                    })),
-                ),
-                yaml::Doc::Value { line, value } => self.add_decoded(decode::decode(label, line, value)),
+                yaml::Doc::Error { line, message } => {
+                    self.findings
+                        .push(Finding::new(Code::ParseError, message).with_location(Some(
+                            Location {
+                                file: label.into(),
+                                line,
+                            },
+                        )))
+                }
+                yaml::Doc::Value { line, value } => {
+                    self.add_decoded(decode::decode(label, line, value))
+                }
             }
         }
     }
@@ -93,30 +98,39 @@ impl Loaded {
     /// Add raw bytes: refuse what is not UTF-8 text.
     pub fn add_bytes(&mut self, label: &str, bytes: &[u8]) {
         if bytes.contains(&0) {
-            self.unreadable(label, Code::ParseError, "binary file (contains NUL bytes); skipped");
+            self.unreadable(
+                label,
+                Code::ParseError,
+                "binary file (contains NUL bytes); skipped",
+            );
             return;
         }
         match std::str::from_utf8(bytes) {
             Ok(t) => self.add_text(label, t),
             Err(e) => {
-                let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
+                let line = bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u32
+                    + 1;
                 self.findings.push(
-                    Finding::new(Code::ParseError, "not UTF-8 text; file skipped").with_location(Some(
-                        Location {
+                    Finding::new(Code::ParseError, "not UTF-8 text; file skipped").with_location(
+                        Some(Location {
                             file: label.into(),
                             line,
-                        },
-                    )),
+                        }),
+                    ),
                 );
             }
         }
     }
 
     fn unreadable(&mut self, label: &str, code: Code, msg: impl Into<String>) {
-        self.findings.push(Finding::new(code, msg).with_location(Some(Location {
-            file: label.into(),
-            line: 1,
-        })));
+        self.findings
+            .push(Finding::new(code, msg).with_location(Some(Location {
+                file: label.into(),
+                line: 1,
+            })));
     }
 
     pub fn resources(&self) -> &[Resource] {
@@ -126,7 +140,10 @@ impl Loaded {
 
 fn is_manifest(p: &Path) -> bool {
     matches!(
-        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("yaml" | "yml" | "json")
     )
 }
@@ -155,10 +172,17 @@ pub fn load(sources: &[Source]) -> Loaded {
                     Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
                         "-",
                         Code::SourceUnreadable,
-                        format!("standard input is over the {} MiB limit; not read", MAX_FILE_BYTES >> 20),
+                        format!(
+                            "standard input is over the {} MiB limit; not read",
+                            MAX_FILE_BYTES >> 20
+                        ),
                     ),
                     Ok(b) => out.add_bytes("-", &b),
-                    Err(e) => out.unreadable("-", Code::SourceUnreadable, format!("cannot read standard input: {e}")),
+                    Err(e) => out.unreadable(
+                        "-",
+                        Code::SourceUnreadable,
+                        format!("cannot read standard input: {e}"),
+                    ),
                 }
             }
             Source::Path(p) => {
@@ -170,7 +194,13 @@ pub fn load(sources: &[Source]) -> Loaded {
     out
 }
 
-fn load_path(out: &mut Loaded, p: &Path, explicit: bool, depth: usize, seen: &mut HashSet<PathBuf>) {
+fn load_path(
+    out: &mut Loaded,
+    p: &Path,
+    explicit: bool,
+    depth: usize,
+    seen: &mut HashSet<PathBuf>,
+) {
     let label = p.display().to_string();
     let meta = match fs::metadata(p) {
         Ok(m) => m,
@@ -186,7 +216,11 @@ fn load_path(out: &mut Loaded, p: &Path, explicit: bool, depth: usize, seen: &mu
     };
     if meta.is_dir() {
         if depth > MAX_DIR_DEPTH {
-            out.unreadable(&label, Code::SourceUnreadable, "directory nesting too deep; not read");
+            out.unreadable(
+                &label,
+                Code::SourceUnreadable,
+                "directory nesting too deep; not read",
+            );
             return;
         }
         // Symlink loops: a directory is read once.
@@ -197,7 +231,11 @@ fn load_path(out: &mut Loaded, p: &Path, explicit: bool, depth: usize, seen: &mu
         let entries = match fs::read_dir(p) {
             Ok(rd) => rd,
             Err(e) => {
-                out.unreadable(&label, Code::SourceUnreadable, format!("cannot read directory: {e}"));
+                out.unreadable(
+                    &label,
+                    Code::SourceUnreadable,
+                    format!("cannot read directory: {e}"),
+                );
                 return;
             }
         };
@@ -223,10 +261,15 @@ fn load_path(out: &mut Loaded, p: &Path, explicit: bool, depth: usize, seen: &mu
                 Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
                     &label,
                     Code::SourceUnreadable,
-                    format!("over the {} MiB per-file limit; not read", MAX_FILE_BYTES >> 20),
+                    format!(
+                        "over the {} MiB per-file limit; not read",
+                        MAX_FILE_BYTES >> 20
+                    ),
                 ),
                 Ok(b) => out.add_bytes(&label, &b),
-                Err(e) => out.unreadable(&label, Code::SourceUnreadable, format!("cannot read: {e}")),
+                Err(e) => {
+                    out.unreadable(&label, Code::SourceUnreadable, format!("cannot read: {e}"))
+                }
             }
         } else {
             out.unreadable(
@@ -253,7 +296,10 @@ fn load_path(out: &mut Loaded, p: &Path, explicit: bool, depth: usize, seen: &mu
         Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
             &label,
             Code::SourceUnreadable,
-            format!("file grew over the {} MiB per-file limit while read; not read", MAX_FILE_BYTES >> 20),
+            format!(
+                "file grew over the {} MiB per-file limit while read; not read",
+                MAX_FILE_BYTES >> 20
+            ),
         ),
         Ok(b) => out.add_bytes(&label, &b),
         Err(e) => out.unreadable(&label, Code::SourceUnreadable, format!("cannot read: {e}")),

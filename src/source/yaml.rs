@@ -132,7 +132,10 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
             }
             // Content after `--- ` on the same line belongs to the next document.
             let rest = &body[3..];
-            if body.starts_with("---") && !rest.trim().is_empty() && !rest.trim_start().starts_with('#') {
+            if body.starts_with("---")
+                && !rest.trim().is_empty()
+                && !rest.trim_start().starts_with('#')
+            {
                 start = pos + 3;
                 start_line = line_no;
             } else {
@@ -182,7 +185,10 @@ pub fn parse_documents(text: &str) -> Vec<Doc> {
             continue;
         }
         let offset = first_line - 1;
-        match serde_saphyr::from_str_with_options::<Option<Spanned<Top>>>(chunk, options_for(chunk.len())) {
+        match serde_saphyr::from_str_with_options::<Option<Spanned<Top>>>(
+            chunk,
+            options_for(chunk.len()),
+        ) {
             Ok(None) => {}
             Ok(Some(sp)) => {
                 let line = offset + sp.referenced.line().max(1) as u32;
@@ -230,7 +236,11 @@ pub fn parse_documents(text: &str) -> Vec<Doc> {
 
 /// serde-saphyr renders a multi-line snippet; the report wants one sentence.
 fn first_line_of(msg: &str) -> String {
-    let first = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or(msg).trim();
+    let first = msg
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(msg)
+        .trim();
     let first = first.strip_prefix("error: ").unwrap_or(first);
     let mut s: String = first.chars().take(300).collect();
     if s.is_empty() {
@@ -255,7 +265,10 @@ mod tests {
     #[test]
     fn splits_documents_and_keeps_lines() {
         let t = "a: 1\n---\n# c\nb: 2\n--- \nc: 3\n";
-        assert_eq!(lines(&parse_documents(t)), vec![(true, 1), (true, 4), (true, 6)]);
+        assert_eq!(
+            lines(&parse_documents(t)),
+            vec![(true, 1), (true, 4), (true, 6)]
+        );
     }
 
     #[test]
@@ -276,7 +289,9 @@ mod tests {
         let t = "\u{feff}a: 1\r\n---\r\nb: 2\r\n";
         let d = parse_documents(t);
         assert_eq!(lines(&d), vec![(true, 1), (true, 3)]);
-        let Doc::Value { value, .. } = &d[1] else { panic!() };
+        let Doc::Value { value, .. } = &d[1] else {
+            panic!()
+        };
         assert_eq!(value["b"], 2);
     }
 
@@ -309,7 +324,9 @@ mod tests {
     #[test]
     fn json_parses() {
         let d = parse_documents("{\"type\": \"Mesh\",\n \"name\": \"default\"}");
-        let Doc::Value { value, .. } = &d[0] else { panic!("{d:?}") };
+        let Doc::Value { value, .. } = &d[0] else {
+            panic!("{d:?}")
+        };
         assert_eq!(value["name"], "default");
     }
 }
