@@ -223,15 +223,38 @@ pub fn parse_documents(text: &str) -> Vec<Doc> {
                 });
             }
             Err(e) => {
-                let line = offset + e.location().map(|l| l.line() as u32).unwrap_or(1).max(1);
+                let (line, col) = e
+                    .location()
+                    .map(|l| (l.line() as u32, l.column() as u32))
+                    .unwrap_or((1, 0));
+                let msg = strip_position(&first_line_of(&e.to_string()));
+                let at = if col > 0 {
+                    format!("line {}, column {col}", offset + line.max(1))
+                } else {
+                    format!("line {}", offset + line.max(1))
+                };
                 docs.push(Doc::Error {
-                    line,
-                    message: first_line_of(&e.to_string()),
+                    line: first_line,
+                    message: format!("invalid YAML at {at}: {msg}"),
                 });
             }
         }
     }
     docs
+}
+
+/// Drop serde-saphyr's chunk-relative `line N column M: ` prefix (we print absolute ones).
+fn strip_position(msg: &str) -> String {
+    if let Some(rest) = msg.strip_prefix("line ")
+        && let Some((_, after)) = rest.split_once(": ")
+        && rest.split(": ").next().is_some_and(|p| {
+            p.chars()
+                .all(|c| c.is_ascii_digit() || c == ' ' || c.is_ascii_alphabetic())
+        })
+    {
+        return after.to_string();
+    }
+    msg.to_string()
 }
 
 /// serde-saphyr renders a multi-line snippet; the report wants one sentence.
@@ -276,6 +299,10 @@ mod tests {
         let t = "a: 1\n---\nb: [1, 2\n---\nc: 3\n";
         let d = parse_documents(t);
         assert_eq!(lines(&d), vec![(true, 1), (false, 3), (true, 5)]);
+        let Doc::Error { message, .. } = &d[1] else {
+            panic!()
+        };
+        assert!(message.starts_with("invalid YAML at line 3"), "{message}");
     }
 
     #[test]

@@ -1,0 +1,203 @@
+//! The binary as a user runs it: commands, exit codes, messages.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn meshtcp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshtcp"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn report_text_prints_the_demo_tree() {
+    let o = meshtcp(&["report", "--format", "text"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("● web-1  sidecar"), "{s}");
+    assert!(s.contains("backend:10001  tcp  → MeshTCPRoute"));
+    assert!(s.contains("⇢ backend-v1  weight 90      90%"));
+    assert!(s.contains("⊘ ignored     MeshTCPRoute api-tcp-shortcut"));
+    assert!(s.contains("assets/demo/universal/routes.yaml:"));
+}
+
+#[test]
+fn check_strict_on_the_demo_directory_fails_naming_its_warnings() {
+    let o = meshtcp(&["check", "--strict", "assets/demo"]);
+    assert_eq!(o.status.code(), Some(1));
+    let s = stdout(&o);
+    for code in [
+        "tcproute-ignored-by-httproute",
+        "httproute-ignored-on-tcp",
+        "trafficroute-overridden",
+        "legacy-policy-unmatched",
+        "targetref-deprecated",
+        "backend-not-found",
+    ] {
+        assert!(s.contains(code), "{code} missing from:\n{s}");
+    }
+    assert!(
+        s.contains("assets/demo/universal/routes.yaml:"),
+        "findings name file:line"
+    );
+    assert!(s.lines().last().unwrap().starts_with("FAIL"));
+    // Without --strict, warnings pass.
+    assert_eq!(meshtcp(&["check", "assets/demo"]).status.code(), Some(0));
+}
+
+#[test]
+fn check_fails_on_errors_and_json_carries_the_findings() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("r.yaml"),
+        "type: MeshTCPRoute\nname: dp-route\nmesh: default\nspec:\n  targetRef: {kind: Dataplane, name: web-1}\n  to:\n    - targetRef: {kind: MeshService, name: a}\n      rules: [{default: {backendRefs: [{kind: MeshService, name: b}]}}]\n",
+    )
+    .unwrap();
+    let dir = d.path().to_str().unwrap();
+    let o = meshtcp(&["check", dir, "--kuma-version", "2.9", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["findings"][0]["code"], "targetref-kind-unsupported");
+    assert_eq!(v["findings"][0]["location"]["line"], 1);
+    assert_eq!(
+        meshtcp(&["check", dir, "--kuma-version", "2.10"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn json_report_follows_the_contract() {
+    let o = meshtcp(&["report", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], "meshtcp.report/v1");
+    assert_eq!(v["kumaVersion"], "2.14");
+    let web1 = v["proxies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "web-1")
+        .unwrap();
+    assert_eq!(web1["type"], "sidecar");
+    assert!(
+        web1.get("namespace").is_none(),
+        "Universal proxies have no namespace"
+    );
+    let backend = &web1["outbounds"][0];
+    assert_eq!(backend["destination"]["kind"], "service");
+    assert_eq!(backend["destination"]["port"], 10001);
+    assert_eq!(backend["route"], "MeshTCPRoute");
+    assert_eq!(backend["backends"][0]["share"], 0.9);
+    assert_eq!(backend["policies"][1]["status"], "applied");
+}
+
+#[test]
+fn yaml_report_and_filters() {
+    let o = meshtcp(&[
+        "report",
+        "-o",
+        "yaml",
+        "--mesh",
+        "shop",
+        "--kuma-version",
+        "2.13",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(
+        s.contains("kumaVersion: '2.13'") || s.contains("kumaVersion: \"2.13\""),
+        "{s}"
+    );
+    assert!(s.contains("storefront-6d9f7-abcde"));
+    assert!(!s.contains("web-1"));
+    let o = meshtcp(&["report", "-o", "json", "--proxy", "web-2"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["proxies"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn explain_tells_the_precedence_story() {
+    let o = meshtcp(&["explain", "web-2", "backend"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("web-2 → backend:10001 (tcp) · Kuma 2.14"));
+    assert!(s.contains("Route: MeshTCPRoute"));
+    let over = s
+        .find("↓ overridden MeshTCPRoute backend-split-90-10")
+        .expect(&s);
+    let appl = s
+        .find("✓ applied    MeshTCPRoute web-2-pin-backend-v2")
+        .expect(&s);
+    assert!(over < appl, "lowest precedence first");
+    assert!(s.contains("keys: kind Dataplane(2)"));
+    assert!(s.contains("kind: Dataplane(2) beats Mesh(1)"));
+    let o = meshtcp(&["explain", "web-2", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no outbound `nope`"));
+}
+
+#[test]
+fn unusable_command_lines_exit_2_with_a_message() {
+    let o = meshtcp(&["report", "does/not/exist"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("SOURCE `does/not/exist` does not exist"));
+    let o = meshtcp(&["report", "--kuma-version", "3.0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("2.3 to 2.14"));
+    let o = meshtcp(&["report", "--frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = meshtcp(&["report", "--proxy", "ghost"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no proxy named `ghost`"));
+}
+
+#[test]
+fn stdin_is_a_source() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meshtcp"))
+        .args(["report", "-o", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"type: Dataplane\nname: solo\nmesh: m\nnetworking:\n  inbound: [{port: 1, tags: {kuma.io/service: s}}]\n  outbound: [{port: 2, tags: {kuma.io/service: s}}]\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["proxies"][0]["name"], "solo");
+    assert_eq!(v["proxies"][0]["location"]["file"], "-");
+    assert_eq!(v["proxies"][0]["outbounds"][0]["route"], "default");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' report -o json | head -c 10 >/dev/null; echo \"${{PIPESTATUS:-0}}\"",
+            env!("CARGO_BIN_EXE_meshtcp")
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
