@@ -1,0 +1,664 @@
+//! One test per engine rule that the worked examples (tests/examples.rs) do not already
+//! pin down. Each fixture is a small, realistic mesh written inline.
+
+use meshtcp::model::Code;
+use meshtcp::resolve::{Filter, KumaVersion, OutboundReport, Report, RouteKind, Status, resolve};
+use meshtcp::source::Loaded;
+
+fn run(yaml: &str, v: &str) -> Report {
+    let mut l = Loaded::default();
+    l.add_text("rules.yaml", yaml);
+    assert!(l.findings.is_empty(), "fixture loads: {:?}", l.findings);
+    resolve(
+        &l.snapshot,
+        v.parse::<KumaVersion>().unwrap(),
+        &Filter::default(),
+    )
+}
+
+fn outbound<'r>(r: &'r Report, proxy: &str, dest: &str) -> &'r OutboundReport {
+    r.proxy(proxy)
+        .unwrap_or_else(|| panic!("proxy {proxy}"))
+        .outbound(dest)
+        .unwrap_or_else(|| {
+            panic!(
+                "{proxy} has no outbound {dest}: {:?}",
+                r.proxy(proxy)
+                    .unwrap()
+                    .outbounds
+                    .iter()
+                    .map(|o| o.destination.label())
+                    .collect::<Vec<_>>()
+            )
+        })
+}
+
+fn dests(r: &Report, proxy: &str) -> Vec<String> {
+    r.proxy(proxy)
+        .unwrap()
+        .outbounds
+        .iter()
+        .map(|o| o.destination.label())
+        .collect()
+}
+
+fn has(r: &Report, code: Code, resource: &str) -> bool {
+    r.findings
+        .iter()
+        .any(|f| f.code == code && f.resource.as_ref().is_some_and(|x| x.name == resource))
+}
+
+const SERVICES: &str = r#"
+type: Dataplane
+name: backend-1
+mesh: default
+networking:
+  address: 10.0.0.2
+  inbound: [{port: 7000, tags: {kuma.io/service: backend, kuma.io/protocol: tcp, version: v1}}]
+---
+type: Dataplane
+name: api-1
+mesh: default
+networking:
+  address: 10.0.0.3
+  inbound: [{port: 8080, tags: {kuma.io/service: api, kuma.io/protocol: http}}]
+---
+type: Dataplane
+name: grpc-1
+mesh: default
+networking:
+  address: 10.0.0.4
+  inbound: [{port: 9000, tags: {kuma.io/service: mixed, kuma.io/protocol: grpc}}]
+---
+type: Dataplane
+name: http2-1
+mesh: default
+networking:
+  address: 10.0.0.5
+  inbound: [{port: 9000, tags: {kuma.io/service: mixed, kuma.io/protocol: http2}}]
+---
+type: Dataplane
+name: untagged-1
+mesh: default
+networking:
+  address: 10.0.0.6
+  inbound: [{port: 9000, tags: {kuma.io/service: untagged}}]
+"#;
+
+fn web(extra: &str) -> String {
+    format!(
+        r#"{SERVICES}
+---
+type: Dataplane
+name: web-1
+mesh: default
+labels: {{app: web}}
+networking:
+  address: 10.0.0.1
+  inbound: [{{port: 8080, tags: {{kuma.io/service: web, kuma.io/protocol: http, team: shop}}}}]
+  outbound:
+    - {{port: 10001, tags: {{kuma.io/service: backend}}}}
+    - {{port: 10002, tags: {{kuma.io/service: api}}}}
+    - {{port: 10003, tags: {{kuma.io/service: mixed}}}}
+    - {{port: 10004, tags: {{kuma.io/service: untagged}}}}
+{extra}"#
+    )
+}
+
+// §2.1 explicit outbounds ------------------------------------------------------------
+
+#[test]
+fn without_transparent_proxy_the_outbounds_are_exactly_the_declared_ones() {
+    let r = run(&web(""), "2.14");
+    assert_eq!(
+        dests(&r, "web-1"),
+        vec![
+            "backend:10001",
+            "api:10002",
+            "mixed:10003",
+            "untagged:10004"
+        ]
+    );
+    assert!(r.proxy("backend-1").unwrap().outbounds.is_empty());
+}
+
+// §2.2 protocol -----------------------------------------------------------------------
+
+#[test]
+fn protocol_is_the_common_protocol_of_all_endpoints() {
+    let r = run(&web(""), "2.14");
+    assert_eq!(outbound(&r, "web-1", "api").protocol, "http");
+    // grpc ∩ http2 = http2 (an HTTP-based protocol).
+    assert_eq!(outbound(&r, "web-1", "mixed").protocol, "http2");
+    // No kuma.io/protocol tag: unknown, printed and routed as tcp, with a note.
+    let u = outbound(&r, "web-1", "untagged");
+    assert_eq!(u.protocol, "tcp");
+    assert!(u.notes.iter().any(|n| n.contains("unknown")));
+}
+
+// §2.1 transparent proxy --------------------------------------------------------------
+
+const TP_MESH: &str = r#"
+type: Mesh
+name: default
+meshServices: {mode: Everywhere}
+---
+type: MeshService
+name: orders
+mesh: default
+labels: {team: orders}
+spec:
+  ports:
+    - {name: http, port: 8080, targetPort: 8080, appProtocol: http}
+    - {port: 7000, targetPort: 7000}
+status:
+  vips: [{ip: 241.0.0.1}]
+---
+type: MeshService
+name: no-vip
+mesh: default
+spec:
+  ports: [{port: 80, targetPort: 80}]
+---
+type: Dataplane
+name: orders-1
+mesh: default
+networking:
+  address: 10.0.1.1
+  inbound: [{port: 8080, tags: {kuma.io/service: orders, kuma.io/protocol: http}}]
+"#;
+
+fn tp_proxy(tp: &str) -> String {
+    format!(
+        "{TP_MESH}---\ntype: Dataplane\nname: web-tp\nmesh: default\nnetworking:\n  address: 10.0.1.2\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  transparentProxying:\n    redirectPortInbound: 15006\n    redirectPortOutbound: 15001\n{tp}"
+    )
+}
+
+#[test]
+fn transparent_proxy_gets_legacy_vips_and_one_outbound_per_meshservice_port_with_a_vip() {
+    let r = run(&tp_proxy(""), "2.14");
+    let d = dests(&r, "web-tp");
+    assert_eq!(d, vec!["orders:80", "web:80", "orders:8080", "orders:7000"]);
+    let http = outbound(&r, "web-tp", "orders:8080");
+    assert_eq!(
+        (http.destination.kind.as_str(), http.protocol.as_str()),
+        ("MeshService", "http")
+    );
+    assert_eq!(
+        outbound(&r, "web-tp", "orders:7000").protocol,
+        "tcp",
+        "appProtocol defaults to tcp"
+    );
+}
+
+#[test]
+fn reachable_services_filters_legacy_and_drops_real_outbounds() {
+    let r = run(&tp_proxy("    reachableServices: [orders]\n"), "2.14");
+    assert_eq!(dests(&r, "web-tp"), vec!["orders:80"]);
+}
+
+#[test]
+fn reachable_backends_keeps_only_the_listed_refs() {
+    let r = run(
+        &tp_proxy(
+            "    reachableServices: [orders]\n    reachableBackends:\n      refs: [{kind: MeshService, name: orders, port: 7000}]\n",
+        ),
+        "2.14",
+    );
+    assert_eq!(dests(&r, "web-tp"), vec!["orders:80", "orders:7000"]);
+}
+
+#[test]
+fn exclusive_mode_has_no_legacy_vips_and_real_outbounds_start_at_2_9() {
+    let yaml = tp_proxy("").replace("mode: Everywhere", "mode: Exclusive");
+    assert_eq!(
+        dests(&run(&yaml, "2.14"), "web-tp"),
+        vec!["orders:8080", "orders:7000"]
+    );
+    assert_eq!(
+        dests(&run(&tp_proxy(""), "2.8"), "web-tp"),
+        vec!["orders:80", "web:80"]
+    );
+}
+
+#[test]
+fn backend_ref_outbounds_resolve_by_name_in_the_proxys_namespace() {
+    let yaml = format!(
+        "{TP_MESH}---\ntype: Dataplane\nname: web-br\nmesh: default\nnetworking:\n  address: 10.0.1.3\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  outbound:\n    - {{port: 20001, backendRef: {{kind: MeshService, name: orders, port: 7000}}}}\n    - {{port: 20002, backendRef: {{kind: MeshService, name: missing, port: 7000}}}}\n"
+    );
+    let r = run(&yaml, "2.14");
+    assert_eq!(dests(&r, "web-br"), vec!["orders:20001"]);
+    assert!(
+        r.proxy("web-br")
+            .unwrap()
+            .notes
+            .iter()
+            .any(|n| n.contains("missing"))
+    );
+    assert!(
+        dests(&run(&yaml, "2.8"), "web-br").is_empty(),
+        "backendRef outbounds need 2.9"
+    );
+}
+
+// §3 top-level selection --------------------------------------------------------------
+
+fn route(name: &str, top: &str, dest: &str, backends: &str) -> String {
+    format!(
+        "---\ntype: MeshTCPRoute\nname: {name}\nmesh: default\nspec:\n  targetRef: {top}\n  to:\n    - targetRef: {{kind: MeshService, name: {dest}}}\n      rules: [{{default: {{backendRefs: {backends}}}}}]\n"
+    )
+}
+
+#[test]
+fn mesh_subset_selects_by_inbound_tags() {
+    let r = run(
+        &web(&route(
+            "team-shop",
+            "{kind: MeshSubset, tags: {team: shop}}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.14",
+    );
+    assert_eq!(
+        outbound(&r, "web-1", "backend").route,
+        RouteKind::MeshTCPRoute
+    );
+    let r = run(
+        &web(&route(
+            "team-x",
+            "{kind: MeshSubset, tags: {team: x}}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.14",
+    );
+    assert_eq!(outbound(&r, "web-1", "backend").route, RouteKind::Default);
+    assert!(has(&r, Code::PolicySelectsNothing, "team-x"));
+}
+
+#[test]
+fn proxy_types_restrict_a_mesh_ref() {
+    let r = run(
+        &web(&route(
+            "gw-only",
+            "{kind: Mesh, proxyTypes: [Gateway]}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.14",
+    );
+    assert_eq!(outbound(&r, "web-1", "backend").route, RouteKind::Default);
+    let r = run(
+        &web(&route(
+            "sidecars",
+            "{kind: Mesh, proxyTypes: [Sidecar]}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.14",
+    );
+    assert_eq!(
+        outbound(&r, "web-1", "backend").route,
+        RouteKind::MeshTCPRoute
+    );
+}
+
+#[test]
+fn top_level_meshservice_selects_proxies_serving_that_service() {
+    let r = run(
+        &web(&route(
+            "from-web",
+            "{kind: MeshService, name: web}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.8",
+    );
+    assert_eq!(outbound(&r, "web-1", "backend").backends[0].name, "api");
+    let r = run(
+        &web(&route(
+            "from-api",
+            "{kind: MeshService, name: api}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.8",
+    );
+    assert_eq!(outbound(&r, "web-1", "backend").route, RouteKind::Default);
+}
+
+#[test]
+fn dataplane_ref_by_labels_matches_metadata_labels() {
+    let r = run(
+        &web(&route(
+            "by-label",
+            "{kind: Dataplane, labels: {app: web}}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.14",
+    );
+    assert_eq!(
+        outbound(&r, "web-1", "backend").route,
+        RouteKind::MeshTCPRoute
+    );
+    let r = run(
+        &web(&route(
+            "by-label",
+            "{kind: Dataplane, labels: {app: other}}",
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        )),
+        "2.14",
+    );
+    assert_eq!(outbound(&r, "web-1", "backend").route, RouteKind::Default);
+}
+
+#[test]
+fn zone_origin_policies_select_only_their_zone() {
+    let zoned = |zone: &str| {
+        format!(
+            "{}---\ntype: MeshTCPRoute\nname: zonal\nmesh: default\nlabels: {{kuma.io/origin: zone, kuma.io/zone: {zone}}}\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: backend}}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: api}}]}}}}]\n",
+            web("").replace(
+                "labels: {app: web}",
+                "labels: {app: web, kuma.io/zone: east}"
+            )
+        )
+    };
+    assert_eq!(
+        outbound(&run(&zoned("east"), "2.14"), "web-1", "backend").route,
+        RouteKind::MeshTCPRoute
+    );
+    assert_eq!(
+        outbound(&run(&zoned("west"), "2.14"), "web-1", "backend").route,
+        RouteKind::Default
+    );
+}
+
+// §4 to[] matching, §7.2 gate -----------------------------------------------------------
+
+#[test]
+fn a_labels_only_to_ref_matches_nothing_but_still_takes_the_proxy_over() {
+    let yaml = format!(
+        "{}---\ntype: TrafficRoute\nname: route-all\nmesh: default\nsources: [{{match: {{kuma.io/service: '*'}}}}]\ndestinations: [{{match: {{kuma.io/service: '*'}}}}]\nconf: {{destination: {{kuma.io/service: '*'}}}}\n---\ntype: MeshTCPRoute\nname: by-labels\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, labels: {{team: x}}}}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: api}}]}}}}]\n",
+        web("")
+    );
+    let r = run(&yaml, "2.14");
+    let b = outbound(&r, "web-1", "backend");
+    assert_eq!(
+        b.route,
+        RouteKind::Default,
+        "takeover: the TCP plugin rebuilds tcp outbounds"
+    );
+    assert_eq!(b.policy("route-all").unwrap().status, Status::Overridden);
+    assert_eq!(
+        outbound(&r, "web-1", "api").route,
+        RouteKind::TrafficRoute,
+        "http outbound untouched"
+    );
+}
+
+// §5.2 merge ------------------------------------------------------------------------------
+
+#[test]
+fn a_later_to_entry_of_the_same_policy_wins() {
+    let yaml = web(
+        "---\ntype: MeshTCPRoute\nname: twice\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: MeshService, name: backend}\n      rules: [{default: {backendRefs: [{kind: MeshService, name: api}]}}]\n    - targetRef: {kind: MeshService, name: backend}\n      rules: [{default: {backendRefs: [{kind: MeshService, name: mixed}]}}]\n",
+    );
+    let r = run(&yaml, "2.14");
+    let b = outbound(&r, "web-1", "backend");
+    assert_eq!(
+        b.backends
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["mixed"]
+    );
+    assert_eq!(b.policies.len(), 1, "one row per policy");
+}
+
+#[test]
+fn an_empty_default_before_2_10_clears_the_backends() {
+    let yaml = web(
+        "---\ntype: MeshTCPRoute\nname: empty\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: MeshService, name: backend}\n      rules: [{default: {}}]\n",
+    );
+    let r = run(&yaml, "2.9");
+    let b = outbound(&r, "web-1", "backend");
+    assert_eq!(b.route, RouteKind::MeshTCPRoute);
+    assert!(b.backends.is_empty());
+    assert!(has(&r, Code::RuleWithoutBackends, "empty"));
+    let r = run(&yaml, "2.10");
+    assert!(has(&r, Code::InvalidResource, "empty"));
+    assert_eq!(
+        outbound(&r, "web-1", "backend").route,
+        RouteKind::Default,
+        "refused policies are left out"
+    );
+}
+
+// §5.3 backends ------------------------------------------------------------------------------
+
+#[test]
+fn weights_default_to_one_and_zero_weights_get_no_share() {
+    let r = run(
+        &web(&route(
+            "w",
+            "{kind: Mesh}",
+            "backend",
+            "[{kind: MeshService, name: api, weight: 3}, {kind: MeshService, name: backend}, {kind: MeshService, name: mixed, weight: 0}]",
+        )),
+        "2.14",
+    );
+    let shares: Vec<(u32, f64)> = outbound(&r, "web-1", "backend")
+        .backends
+        .iter()
+        .map(|b| (b.weight, b.share))
+        .collect();
+    assert_eq!(shares, vec![(3, 0.75), (1, 0.25), (0, 0.0)]);
+    assert!(!has(&r, Code::WeightsAllZero, "w"));
+}
+
+#[test]
+fn all_zero_weights_is_an_error() {
+    let r = run(
+        &web(&route(
+            "zero",
+            "{kind: Mesh}",
+            "backend",
+            "[{kind: MeshService, name: api, weight: 0}]",
+        )),
+        "2.14",
+    );
+    assert!(has(&r, Code::WeightsAllZero, "zero"));
+    assert!(outbound(&r, "web-1", "backend").reason.contains("weight 0"));
+}
+
+#[test]
+fn mesh_service_subset_backends_match_endpoint_tags() {
+    let r = run(
+        &web(&route(
+            "subset",
+            "{kind: Mesh}",
+            "backend",
+            "[{kind: MeshServiceSubset, name: backend, tags: {version: v1}}, {kind: MeshServiceSubset, name: backend, tags: {version: v9}}]",
+        )),
+        "2.14",
+    );
+    let b = &outbound(&r, "web-1", "backend").backends;
+    assert_eq!((b[0].resolved, b[1].resolved), (true, false));
+    assert!(has(&r, Code::BackendNotFound, "subset"));
+}
+
+#[test]
+fn a_meshservice_backend_without_port_is_legacy_even_when_a_real_one_exists() {
+    let yaml = format!(
+        "{}{}",
+        tp_proxy(""),
+        route(
+            "to-orders",
+            "{kind: Mesh}",
+            "orders",
+            "[{kind: MeshService, name: orders}, {kind: MeshService, name: orders, port: 7000}]"
+        )
+    );
+    let r = run(&yaml, "2.14");
+    let b = &outbound(&r, "web-tp", "orders:80").backends;
+    assert!(b[0].how.starts_with("legacy service"), "{}", b[0].how);
+    assert!(b[1].how.starts_with("real MeshService"), "{}", b[1].how);
+    assert_eq!(b[1].port, Some(7000));
+}
+
+// §6 HTTP vs TCP -------------------------------------------------------------------------------
+
+#[test]
+fn an_http2_destination_counts_as_http_for_the_priority_rule() {
+    let yaml = web(&format!(
+        "{}---\ntype: MeshHTTPRoute\nname: mixed-http\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: mixed}}\n      rules: [{{matches: [{{path: {{type: PathPrefix, value: /}}}}], default: {{}}}}]\n",
+        route(
+            "mixed-tcp",
+            "{kind: Mesh}",
+            "mixed",
+            "[{kind: MeshService, name: backend}]"
+        )
+    ));
+    let r = run(&yaml, "2.14");
+    let o = outbound(&r, "web-1", "mixed");
+    assert_eq!(o.route, RouteKind::MeshHTTPRoute);
+    assert_eq!(o.policy("mixed-tcp").unwrap().status, Status::Ignored);
+    assert!(has(&r, Code::TcprouteIgnoredByHttproute, "mixed-tcp"));
+}
+
+// §7.1 TrafficRoute ranking ----------------------------------------------------------------------
+
+#[test]
+fn the_most_specific_traffic_route_wins() {
+    let yaml = web(
+        "---\ntype: TrafficRoute\nname: route-all\nmesh: default\nsources: [{match: {kuma.io/service: '*'}}]\ndestinations: [{match: {kuma.io/service: '*'}}]\nconf: {destination: {kuma.io/service: '*'}}\n---\ntype: TrafficRoute\nname: web-to-backend\nmesh: default\nsources: [{match: {kuma.io/service: web}}]\ndestinations: [{match: {kuma.io/service: backend}}]\nconf:\n  split:\n    - {weight: 1, destination: {kuma.io/service: backend, version: v1}}\n    - {weight: 3, destination: {kuma.io/service: api}}\n",
+    );
+    let r = run(&yaml, "2.14");
+    let b = outbound(&r, "web-1", "backend");
+    assert_eq!(b.route, RouteKind::TrafficRoute);
+    assert_eq!(b.policy("web-to-backend").unwrap().status, Status::Applied);
+    assert_eq!(b.policy("route-all").unwrap().status, Status::Overridden);
+    let split: Vec<(&str, u32, f64)> = b
+        .backends
+        .iter()
+        .map(|x| (x.name.as_str(), x.weight, x.share))
+        .collect();
+    assert_eq!(split, vec![("backend", 1, 0.25), ("api", 3, 0.75)]);
+    assert_eq!(b.backends[0].kind, "service");
+    assert_eq!(
+        b.backends[0].tags.get("version").map(String::as_str),
+        Some("v1")
+    );
+    assert!(
+        r.findings.is_empty(),
+        "no new policy, no finding: {:?}",
+        r.findings
+    );
+}
+
+// §9 validation and roles --------------------------------------------------------------------------
+
+#[test]
+fn kubernetes_roles_producer_consumer_and_mixed() {
+    let k8s = |ns: &str, to: &str| {
+        format!(
+            "apiVersion: kuma.io/v1alpha1\nkind: MeshTCPRoute\nmetadata: {{name: r, namespace: {ns}, labels: {{kuma.io/mesh: default}}}}\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n{to}"
+        )
+    };
+    let item = |name: &str, ns: &str| {
+        format!(
+            "    - targetRef: {{kind: MeshService, name: {name}, namespace: {ns}}}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: x}}]}}}}]\n"
+        )
+    };
+    let mixed = k8s("be", &format!("{}{}", item("a", "be"), item("b", "other")));
+    let r = run(&mixed, "2.14");
+    assert!(
+        has(&r, Code::InvalidResource, "r"),
+        "mixed producer/consumer is refused"
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.message.contains("mixes producer"))
+    );
+    let r = run(&mixed, "2.8");
+    assert!(
+        !has(&r, Code::InvalidResource, "r"),
+        "2.8 has no producer role: always consumer"
+    );
+}
+
+#[test]
+fn field_rules_of_target_refs() {
+    let bad = web(&route(
+        "bad-mesh-name",
+        "{kind: Mesh, name: x}",
+        "backend",
+        "[{kind: MeshService, name: api}]",
+    ));
+    assert!(has(
+        &run(&bad, "2.14"),
+        Code::InvalidResource,
+        "bad-mesh-name"
+    ));
+    let bad = web(&route(
+        "dp-section",
+        "{kind: Dataplane, name: web-1, sectionName: http}",
+        "backend",
+        "[{kind: MeshService, name: api}]",
+    ));
+    let r = run(&bad, "2.14");
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code == Code::InvalidResource && f.message.contains("inbound policies"))
+    );
+    let bad = web(&route(
+        "upper",
+        "{kind: Mesh}",
+        "Backend",
+        "[{kind: MeshService, name: api}]",
+    ));
+    assert!(has(&run(&bad, "2.14"), Code::InvalidResource, "upper"));
+    let bad = web(&route(
+        "mzs",
+        "{kind: Mesh}",
+        "backend",
+        "[{kind: MeshMultiZoneService, name: api}]",
+    ));
+    assert!(
+        has(&run(&bad, "2.14"), Code::InvalidResource, "mzs"),
+        "MeshMultiZoneService needs a port"
+    );
+}
+
+#[test]
+fn kinds_follow_the_version_matrix() {
+    let top_ms = web(&route(
+        "ms",
+        "{kind: MeshService, name: web}",
+        "backend",
+        "[{kind: MeshService, name: api}]",
+    ));
+    let r = run(&top_ms, "2.8");
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.code == Code::TargetrefDeprecated),
+        "documented in 2.8"
+    );
+    let r = run(&top_ms, "2.9");
+    assert!(has(&r, Code::TargetrefDeprecated, "ms"));
+    let gw = web(&route(
+        "gw",
+        "{kind: MeshGateway, name: edge}",
+        "backend",
+        "[{kind: MeshService, name: api}]",
+    ));
+    assert!(has(&run(&gw, "2.5"), Code::TargetrefKindUnsupported, "gw"));
+    let r = run(&gw, "2.14");
+    assert!(r.findings.iter().any(|f| f.code == Code::TargetrefKindUnsupported && f.message.contains("must be Mesh")));
+}
