@@ -1,0 +1,34 @@
+//! The engine and the model stay pure: no IO, no async, no UI crates.
+
+use std::fs;
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn model_and_resolve_import_no_io_async_or_ui() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    rust_files(&root.join("model"), &mut files);
+    rust_files(&root.join("resolve"), &mut files);
+    assert!(files.len() > 5);
+    let forbidden = ["kube", "tokio", "ratatui", "notify", "std::fs", "std::io", "crate::source", "crate::tui"];
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for bad in forbidden {
+                let hit = line.contains(&format!("use {bad}")) || line.contains(&format!("{bad}::"));
+                assert!(!hit, "{} uses {bad}: {line}", f.display());
+            }
+        }
+    }
+}
