@@ -662,3 +662,109 @@ fn kinds_follow_the_version_matrix() {
     let r = run(&gw, "2.14");
     assert!(r.findings.iter().any(|f| f.code == Code::TargetrefKindUnsupported && f.message.contains("must be Mesh")));
 }
+
+// §7.1 as verified in Kuma's source (connection_matcher.go@v2.14.3) -------------------------
+
+fn two_routes(a: &str, b: &str) -> String {
+    web(&format!(
+        "---\ntype: TrafficRoute\nname: {a}\nmesh: default\nsources: [{{match: {{kuma.io/service: web}}}}]\ndestinations: [{{match: {{kuma.io/service: backend}}}}]\nconf: {{destination: {{kuma.io/service: api}}}}\n---\ntype: TrafficRoute\nname: {b}\nmesh: default\nsources: [{{match: {{kuma.io/service: web}}}}]\ndestinations: [{{match: {{kuma.io/service: backend}}}}]\nconf: {{destination: {{kuma.io/service: mixed}}}}\n"
+    ))
+}
+
+#[test]
+fn equal_traffic_routes_tie_to_the_alphabetically_first_name() {
+    for (a, b) in [("alpha", "zulu"), ("zulu", "alpha")] {
+        let r = run(&two_routes(a, b), "2.14");
+        let o = outbound(&r, "web-1", "backend");
+        assert_eq!(
+            o.policy("alpha").unwrap().status,
+            Status::Applied,
+            "input order {a}, {b}"
+        );
+        assert!(o.policy("alpha").unwrap().reason.contains("tied"));
+    }
+}
+
+#[test]
+fn a_newer_creation_time_wins_a_traffic_route_tie() {
+    let yaml = two_routes("alpha", "zulu").replace(
+        "name: zulu\nmesh: default\n",
+        "name: zulu\nmesh: default\ncreationTime: \"2026-01-02T00:00:00Z\"\n",
+    );
+    let yaml = yaml.replace(
+        "name: alpha\nmesh: default\n",
+        "name: alpha\nmesh: default\ncreationTime: \"2026-01-01T00:00:00Z\"\n",
+    );
+    let r = run(&yaml, "2.14");
+    assert_eq!(
+        outbound(&r, "web-1", "backend")
+            .policy("zulu")
+            .unwrap()
+            .status,
+        Status::Applied
+    );
+}
+
+#[test]
+fn traffic_route_rank_counts_matched_tags_before_exact_ones() {
+    // Two wildcard tags (2 matched, 0 exact) beat one exact tag (1 matched, 1 exact).
+    let yaml = web(
+        "---\ntype: TrafficRoute\nname: exact\nmesh: default\nsources: [{match: {kuma.io/service: '*'}}]\ndestinations: [{match: {kuma.io/service: backend}}]\nconf: {destination: {kuma.io/service: api}}\n---\ntype: TrafficRoute\nname: wide\nmesh: default\nsources: [{match: {kuma.io/service: '*', team: '*'}}]\ndestinations: [{match: {kuma.io/service: '*'}}]\nconf: {destination: {kuma.io/service: mixed}}\n",
+    );
+    let r = run(&yaml, "2.14");
+    let o = outbound(&r, "web-1", "backend");
+    assert_eq!(o.policy("wide").unwrap().status, Status::Applied);
+    assert_eq!(o.backends[0].name, "mixed");
+}
+
+// §8 as verified in Kuma's source (matchers/dataplane.go@v2.14.3 MatchedPolicies) ------------
+
+#[test]
+fn gateway_listener_policies_merge_in_name_order_not_by_specificity() {
+    let yaml = web(concat!(
+        "---\ntype: Dataplane\nname: gw-1\nmesh: default\nnetworking:\n  address: 10.0.9.1\n  gateway: {type: BUILTIN, tags: {kuma.io/service: edge-gw}}\n",
+        "---\ntype: MeshGateway\nname: edge\nmesh: default\nselectors: [{match: {kuma.io/service: edge-gw}}]\nconf:\n  listeners:\n    - {port: 9000, protocol: TCP, tags: {port: tcp-9000}}\n    - {port: 9001, protocol: TLS}\n",
+        "---\ntype: MeshTCPRoute\nname: a-specific\nmesh: default\nspec:\n  targetRef: {kind: MeshGateway, name: edge, tags: {port: tcp-9000}}\n  to: [{targetRef: {kind: Mesh}, rules: [{default: {backendRefs: [{kind: MeshService, name: backend}]}}]}]\n",
+        "---\ntype: MeshTCPRoute\nname: b-broad\nmesh: default\nspec:\n  targetRef: {kind: MeshGateway, name: edge}\n  to: [{targetRef: {kind: Mesh}, rules: [{default: {backendRefs: [{kind: MeshService, name: api}]}}]}]\n",
+    ));
+    let r = run(&yaml, "2.14");
+    let l9000 = outbound(&r, "gw-1", "edge:9000");
+    assert_eq!(l9000.destination.kind, "MeshGateway");
+    assert_eq!(
+        l9000.backends[0].name, "api",
+        "b-broad comes later in name order and wins"
+    );
+    assert_eq!(
+        l9000.policy("a-specific").unwrap().status,
+        Status::Overridden
+    );
+    assert!(
+        l9000
+            .policy("a-specific")
+            .unwrap()
+            .reason
+            .contains("store order")
+    );
+    let l9001 = outbound(&r, "gw-1", "edge:9001");
+    assert_eq!(
+        (l9001.protocol.as_str(), l9001.backends[0].name.as_str()),
+        ("tls", "api")
+    );
+    assert!(
+        l9001.policy("a-specific").is_none(),
+        "listener tags narrow a-specific to 9000"
+    );
+}
+
+#[test]
+fn explicit_outbounds_beside_transparent_proxy_are_kept_only_up_to_2_8() {
+    let yaml = tp_proxy("  outbound:\n    - {port: 10001, tags: {kuma.io/service: orders}}\n");
+    assert_eq!(
+        dests(&run(&yaml, "2.8"), "web-tp"),
+        vec!["orders:80", "web:80", "orders:10001"]
+    );
+    assert_eq!(
+        dests(&run(&yaml, "2.9"), "web-tp"),
+        vec!["orders:80", "web:80", "orders:8080", "orders:7000"]
+    );
+}

@@ -98,6 +98,9 @@ pub struct Meta {
     pub labels: Tags,
     pub format: Format,
     pub origin: Origin,
+    /// `metadata.creationTimestamp` (Kubernetes) or `creationTime` (Universal), RFC 3339,
+    /// when the input carries it (it decides TrafficRoute ties).
+    pub created: Option<String>,
 }
 
 impl Meta {

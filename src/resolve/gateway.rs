@@ -58,7 +58,8 @@ impl Ctx<'_, '_> {
                     .map(|(i, _)| i)
                     .collect()
             };
-            let t: Vec<&Policy> = covering(tcp).into_iter().map(|i| tcp[i]).collect();
+            let mut t: Vec<&Policy> = covering(tcp).into_iter().map(|i| tcp[i]).collect();
+            t.sort_by(|a, b| a.gateway_key.cmp(&b.gateway_key));
             let h: Vec<&Policy> = covering(http).into_iter().map(|i| http[i]).collect();
             let destination = Destination {
                 kind: "MeshGateway".into(),
@@ -104,15 +105,10 @@ impl Ctx<'_, '_> {
                                     ),
                                 ));
                             } else {
-                                let mut why = p
+                                let why = p
                                     .gateway_key
                                     .decided_by(&w.gateway_key)
                                     .unwrap_or_else(|| "later in the input".into());
-                                if p.gateway_key.decided_by_name_or_tags(&w.gateway_key) {
-                                    why.push_str(
-                                        "; precedence unverified: Kuma merges per-listener policies in store order",
-                                    );
-                                }
                                 policies.push(status_row(
                                     p,
                                     Status::Overridden,

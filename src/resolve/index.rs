@@ -84,11 +84,28 @@ pub struct PolicySet<'a> {
     pub by_gateway: HashMap<String, Vec<usize>>,
     /// Everything else (`MeshSubset` without a service tag, `Dataplane` by labels/all).
     pub other: Vec<usize>,
+    /// Destination index, legacy path: `kuma.io/service` → (policy, entry) in input order.
+    pub by_destination: HashMap<String, Vec<(usize, usize)>>,
+    /// Destination index, real-resource path: real service → (policy, entry).
+    pub by_real: HashMap<usize, Vec<(usize, usize)>>,
 }
 
 impl<'a> PolicySet<'a> {
     fn push(&mut self, p: Policy<'a>) {
         let i = self.all.len();
+        for (ei, e) in p.entries.iter().enumerate() {
+            if let Some(svc) = e.legacy_service {
+                self.by_destination
+                    .entry(svc.to_string())
+                    .or_default()
+                    .push((i, ei));
+            }
+            let mut reals: Vec<usize> = e.real.iter().map(|(r, _)| *r).collect();
+            reals.dedup();
+            for r in reals {
+                self.by_real.entry(r).or_default().push((i, ei));
+            }
+        }
         let t = &p.top;
         match t.kind() {
             "Mesh" => self.mesh_wide.push(i),
@@ -148,6 +165,34 @@ impl<'a> PolicySet<'a> {
         v.sort_unstable();
         v.dedup();
         v
+    }
+}
+
+/// The policies of one set that select a proxy, in precedence order (lowest first).
+pub struct Matched<'p, 'a> {
+    pub set: &'p PolicySet<'a>,
+    pub sorted: Vec<&'p Policy<'a>>,
+    position: HashMap<usize, usize>,
+}
+
+impl<'p, 'a> Matched<'p, 'a> {
+    pub fn new(set: &'p PolicySet<'a>, mut sorted: Vec<&'p Policy<'a>>) -> Self {
+        sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.order.cmp(&b.order)));
+        let position = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.order, i))
+            .collect();
+        Matched {
+            set,
+            sorted,
+            position,
+        }
+    }
+
+    /// Where policy `order` stands among the matched ones, if it selects the proxy.
+    pub fn position(&self, order: usize) -> Option<usize> {
+        self.position.get(&order).copied()
     }
 }
 

@@ -5,7 +5,9 @@ use super::index::MeshIndex;
 use super::selection::{ProxyView, match_rank};
 use crate::model::{LegacyPolicySpec, Meta, ResourceKind, Selector, Tags, TrafficRouteSpec, keys};
 
-/// Specificity of a (source, destination) match: exact tags first, then wildcards.
+/// Specificity of a (source, destination) match: (matched tags, exact-value tags). Kuma
+/// compares the total first, then the exact ones (`TagSelectorRank.CompareTo`,
+/// `api/mesh/v1alpha1/dataplane_helpers.go@v2.14.3`).
 pub type Rank = (usize, usize);
 
 fn best_rank<'t>(selectors: &[Selector], tag_sets: impl Iterator<Item = &'t Tags>) -> Option<Rank> {
@@ -13,6 +15,7 @@ fn best_rank<'t>(selectors: &[Selector], tag_sets: impl Iterator<Item = &'t Tags
     selectors
         .iter()
         .flat_map(|s| sets.iter().filter_map(|t| match_rank(&s.match_, t)))
+        .map(|(exact, wild)| (exact + wild, exact))
         .max()
 }
 
@@ -32,9 +35,17 @@ pub struct TrCandidate<'a> {
     pub rank: Rank,
 }
 
+/// Order of two candidates of equal kind, lowest first: rank, then the newer creation
+/// time wins, then (equal or unknown times) the alphabetically first name wins
+/// (`SelectConnectionPolicies`, `pkg/core/policy/connection_matcher.go@v2.14.3`).
+fn tie_order(a: (Rank, &Meta), b: (Rank, &Meta)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0)
+        .then_with(|| a.1.created.cmp(&b.1.created))
+        .then_with(|| b.1.name.cmp(&a.1.name))
+}
+
 /// TrafficRoutes selecting this proxy's sources and service `service`, lowest first; the
-/// last one is the one that routes (ties: alphabetically last name, UNVERIFIED stand-in
-/// for Kuma's newest-creationTime rule). The flag says the top two tied on rank.
+/// last one is the one that routes. The flag says the top two tied on rank.
 pub fn traffic_routes<'a>(
     mesh: &'a MeshIndex,
     proxy: &ProxyView,
@@ -54,11 +65,7 @@ pub fn traffic_routes<'a>(
             })
         })
         .collect();
-    c.sort_by(|a, b| {
-        a.rank
-            .cmp(&b.rank)
-            .then_with(|| a.meta.name.cmp(&b.meta.name))
-    });
+    c.sort_by(|a, b| tie_order((a.rank, a.meta), (b.rank, b.meta)));
     let tie = c.len() >= 2 && c[c.len() - 1].rank == c[c.len() - 2].rank;
     (c, tie)
 }
@@ -91,7 +98,7 @@ pub fn legacy_policies<'a>(
         let Some(rank) = rank else { continue };
         match best.iter_mut().find(|(k, _, _)| *k == kind) {
             Some(slot) => {
-                if (rank, meta.name.as_str()) > (slot.1, slot.2.name.as_str()) {
+                if tie_order((rank, meta), (slot.1, slot.2)).is_gt() {
                     *slot = (kind, rank, meta);
                 }
             }

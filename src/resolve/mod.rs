@@ -22,7 +22,7 @@ pub use output::*;
 pub use version::{Bucket, KumaVersion};
 
 use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags};
-use index::{MeshIndex, Policy, PolicySet};
+use index::{Matched, MeshIndex, Policy, PolicySet};
 use route::{Ctx, Gates};
 use selection::{ProxyView, prefilter, selects};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -57,8 +57,8 @@ pub struct Engine<'a> {
 /// One proxy's view plus the route policies that select it.
 struct Selected<'m, 'a> {
     view: ProxyView<'a>,
-    tcp: Vec<&'m Policy<'a>>,
-    http: Vec<&'m Policy<'a>>,
+    tcp: Matched<'m, 'a>,
+    http: Matched<'m, 'a>,
     gateway: Option<(&'a Meta, &'a crate::model::MeshGatewaySpec)>,
 }
 
@@ -100,9 +100,9 @@ impl<'a> Engine<'a> {
                 )
             }),
         };
-        let pick = |set: &'m PolicySet<'a>| -> Vec<&'m Policy<'a>> {
+        let pick = |set: &'m PolicySet<'a>| -> Matched<'m, 'a> {
             let services: Vec<&str> = view.services().collect();
-            let mut v: Vec<&Policy> = set
+            let v: Vec<&Policy> = set
                 .candidates(
                     services.into_iter(),
                     meta.display_name(),
@@ -115,8 +115,7 @@ impl<'a> Engine<'a> {
                         && selects(&p.top, p.meta.kri_namespace(), &view, self.version)
                 })
                 .collect();
-            v.sort_by(|a, b| a.key.cmp(&b.key).then(a.order.cmp(&b.order)));
-            v
+            Matched::new(set, v)
         };
         let tcp = pick(&mesh.tcp);
         let http = pick(&mesh.http);
@@ -137,10 +136,10 @@ impl<'a> Engine<'a> {
         let v = self.version;
         let view = &s.view;
         let has_tr = !mesh.traffic_routes.is_empty();
-        let tcp_legacy = s.tcp.iter().any(|p| p.has_legacy_entries());
-        let http_legacy = s.http.iter().any(|p| p.has_legacy_entries());
+        let tcp_legacy = s.tcp.sorted.iter().any(|p| p.has_legacy_entries());
+        let http_legacy = s.http.sorted.iter().any(|p| p.has_legacy_entries());
         let gw_rules = view.proxy_type == ProxyType::BuiltinGateway
-            && s.tcp.iter().any(|p| p.has_mesh_entries());
+            && s.tcp.sorted.iter().any(|p| p.has_mesh_entries());
         let ctx = Ctx {
             mesh,
             proxy: view,
@@ -158,7 +157,7 @@ impl<'a> Engine<'a> {
                         .as_ref()
                         .map(|g| g.tags.clone())
                         .unwrap_or_default();
-                    ctx.gateway_listeners(gm, g, &dp_tags, &s.tcp, &s.http, findings)
+                    ctx.gateway_listeners(gm, g, &dp_tags, &s.tcp.sorted, &s.http.sorted, findings)
                 }
                 Some(_) => {
                     notes.push(format!(
@@ -186,8 +185,9 @@ impl<'a> Engine<'a> {
         }
         let selected_by = s
             .tcp
+            .sorted
             .iter()
-            .chain(s.http.iter())
+            .chain(s.http.sorted.iter())
             .map(|p| PolicyRef {
                 kind: p.meta.kind.as_str().into(),
                 name: p.meta.name.clone(),
@@ -244,10 +244,10 @@ impl<'a> Engine<'a> {
             let mut selected: HashSet<(bool, usize)> = HashSet::new();
             for (meta, spec) in &mesh.dataplanes {
                 let s = self.select(mesh, meta, spec);
-                for p in &s.tcp {
+                for p in &s.tcp.sorted {
                     selected.insert((false, p.order));
                 }
-                for p in &s.http {
+                for p in &s.http.sorted {
                     selected.insert((true, p.order));
                 }
                 if filter.proxy_ok(meta) {

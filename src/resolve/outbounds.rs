@@ -245,6 +245,18 @@ pub fn outbounds(
         notes.push("meshServices.mode is Exclusive: no legacy kuma.io/service outbounds".into());
     }
     if !v.at_least(9) {
+        // Up to 2.8 explicit outbounds that are not generated VIPs are kept beside them;
+        // from 2.9 the VIP outbounds replace them (`resolveVIPOutbounds`,
+        // `pkg/xds/sync/dataplane_proxy_builder.go@2.6.0` vs `@2.9.19`).
+        for o in &net.outbound {
+            if let Some(s) = o.legacy_service()
+                && !out
+                    .iter()
+                    .any(|x| x.destination.name == s && x.destination.port == o.port)
+            {
+                out.push(legacy_outbound(mesh, s, o.port));
+            }
+        }
         return (out, notes);
     }
     if reachable_services.is_some() && reachable_backends.is_none() {

@@ -87,6 +87,11 @@ impl SortKey {
         for (lo, hi) in self.0.iter().zip(&winner.0) {
             if lo.rank != hi.rank {
                 return Some(match (&lo.rank, lo.name) {
+                    (_, "store order") => format!(
+                        "store order: on builtin-gateway listeners Kuma merges policies by name, without the targetRef \
+                         specificity sort, and `{}` comes after `{}`",
+                        hi.shown, lo.shown
+                    ),
                     (Rank::Desc(_), _) => format!(
                         "name: `{}` sorts before `{}`, and from Kuma 2.6 the alphabetically smaller name wins",
                         hi.shown, lo.shown
@@ -100,16 +105,6 @@ impl SortKey {
             }
         }
         None
-    }
-
-    /// Whether the deciding key against `winner` is one the spec marks unverified on
-    /// builtin gateways (tag count or name).
-    pub fn decided_by_name_or_tags(&self, winner: &SortKey) -> bool {
-        self.0
-            .iter()
-            .zip(&winner.0)
-            .find(|(a, b)| a.rank != b.rank)
-            .is_some_and(|(a, _)| matches!(a.name, "name" | "gateway tags"))
     }
 }
 
@@ -165,6 +160,20 @@ pub fn sort_key(
     version: KumaVersion,
 ) -> SortKey {
     let bucket = version.bucket();
+    if path == Path::Gateway {
+        // Builtin-gateway listeners: Kuma merges the matched policies in store listing
+        // order (mesh, then name) and never applies the specificity sort
+        // (`MatchedPolicies`, `matchers/dataplane.go@v2.14.3`; `BuildGatewayRules`).
+        let store_name = match &meta.namespace {
+            Some(ns) => format!("{}.{ns}", meta.name),
+            None => meta.name.clone(),
+        };
+        return SortKey(vec![KeyPart {
+            name: "store order",
+            rank: Rank::Asc(store_name.clone()),
+            shown: store_name,
+        }]);
+    }
     let mut parts = Vec::with_capacity(8);
     let kind = top.kind();
     let kr = kind_rank(kind, bucket);
@@ -261,6 +270,7 @@ mod tests {
             labels: Tags::new(),
             format: Format::Universal,
             origin: Origin::file("x.yaml", 1),
+            created: None,
         }
     }
 

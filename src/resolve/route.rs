@@ -3,7 +3,7 @@
 //! backends, and the status of every policy.
 
 use super::backends::{Resolved, destination_backend, resolve_refs, traffic_route_backends};
-use super::index::{Entry, MeshIndex, Policy};
+use super::index::{Entry, Matched, MeshIndex, Policy};
 use super::legacy::{TrCandidate, legacy_policies, traffic_routes};
 use super::outbounds::{Outbound, Protocol, Target};
 use super::output::{Backend, LegacyPolicyStatus, OutboundReport, PolicyStatus, RouteKind, Status};
@@ -20,45 +20,62 @@ pub struct Cand<'p, 'a> {
     pub key: &'p SortKey,
 }
 
-/// Entries of `matched` (sorted lowest first) that apply to `target`, lowest first.
-pub fn candidates<'p, 'a>(matched: &[&'p Policy<'a>], target: &Target) -> Vec<Cand<'p, 'a>> {
-    let mut out = Vec::new();
+/// Entries of the matched policies that apply to `target`, lowest precedence first.
+/// Uses the destination index: only entries naming this destination are looked at.
+pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 'a>> {
+    let set = m.set;
+    let pick = |list: Option<&Vec<(usize, usize)>>| -> Vec<(usize, usize)> {
+        list.map(|l| {
+            l.iter()
+                .filter_map(|&(pi, ei)| m.position(pi).map(|pos| (pos, ei)))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
     match target {
         Target::Legacy(s) => {
-            for p in matched {
-                for e in &p.entries {
-                    if e.legacy_service == Some(s.as_str()) {
-                        out.push(Cand {
-                            policy: p,
-                            entry: e,
-                            key: &p.key,
-                        });
+            let mut hits = pick(set.by_destination.get(s));
+            hits.sort_unstable();
+            hits.into_iter()
+                .map(|(pos, ei)| {
+                    let p = m.sorted[pos];
+                    Cand {
+                        policy: p,
+                        entry: &p.entries[ei],
+                        key: &p.key,
                     }
-                }
-            }
+                })
+                .collect()
         }
         Target::Real { svc, section } => {
-            for p in matched {
-                for e in &p.entries {
-                    let hit = e
+            let mut hits: Vec<(usize, usize)> = pick(set.by_real.get(svc))
+                .into_iter()
+                .filter(|&(pos, ei)| {
+                    m.sorted[pos].entries[ei]
                         .real
                         .iter()
-                        .any(|(i, sec)| i == svc && sec.as_ref().is_none_or(|s| s == section));
-                    if hit {
-                        out.push(Cand {
-                            policy: p,
-                            entry: e,
-                            key: &e.real_key,
-                        });
+                        .any(|(i, sec)| i == svc && sec.as_ref().is_none_or(|s| s == section))
+                })
+                .collect();
+            hits.sort_unstable();
+            let mut out: Vec<Cand> = hits
+                .into_iter()
+                .map(|(pos, ei)| {
+                    let p = m.sorted[pos];
+                    let e = &p.entries[ei];
+                    Cand {
+                        policy: p,
+                        entry: e,
+                        key: &e.real_key,
                     }
-                }
-            }
+                })
+                .collect();
             // Stable: ties keep policy order, then to[] order.
             out.sort_by(|a, b| a.key.cmp(b.key));
+            out
         }
-        Target::Listener { .. } => {}
+        Target::Listener { .. } => vec![],
     }
-    out
 }
 
 /// Per-proxy facts that decide whether each new plugin runs (§7.2).
@@ -285,8 +302,8 @@ impl Ctx<'_, '_> {
     pub fn outbound(
         &self,
         ob: &Outbound,
-        tcp: &[&Policy],
-        http: &[&Policy],
+        tcp: &Matched,
+        http: &Matched,
         findings: &mut Vec<Finding>,
     ) -> OutboundReport {
         let t = candidates(tcp, &ob.target);
@@ -700,8 +717,7 @@ impl Ctx<'_, '_> {
         findings: &mut Vec<Finding>,
     ) {
         let Some(w) = trs.last() else { return };
-        let shown =
-            |c: &TrCandidate| format!("match rank: {} exact, {} wildcard", c.rank.0, c.rank.1);
+        let shown = |c: &TrCandidate| format!("match rank: {} tags, {} exact", c.rank.0, c.rank.1);
         for c in trs {
             let is_winner = std::ptr::eq(c, w);
             let (status, reason) = if d == Decision::TrafficRoute {
@@ -710,8 +726,8 @@ impl Ctx<'_, '_> {
                         .to_string();
                     if tie {
                         r.push_str(
-                            "; tied with another on specificity: Kuma picks the newest by creation time, meshtcp picks the \
-                             alphabetically last name (UNVERIFIED)",
+                            "; tied with another on specificity: the newest by creation time wins, and with equal or \
+                             unknown times the alphabetically first name",
                         );
                     }
                     (Status::Applied, r)

@@ -177,6 +177,9 @@ fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded 
         labels,
         format: Format::Kubernetes,
         origin,
+        created: metadata
+            .and_then(|m| str_field(m, "creationTimestamp"))
+            .map(String::from),
     };
     let spec = obj
         .get("spec")
@@ -229,6 +232,7 @@ fn decode_universal(file: &str, line: u32, kind: ResourceKind, obj: Map<String, 
         labels,
         format: Format::Universal,
         origin,
+        created: str_field(&obj, "creationTime").map(String::from),
     };
     let status = obj.get("status").cloned();
     let body = if kind.universal_body_in_spec() {
