@@ -21,12 +21,22 @@ fn model_and_resolve_import_no_io_async_or_ui() {
     rust_files(&root.join("model"), &mut files);
     rust_files(&root.join("resolve"), &mut files);
     assert!(files.len() > 5);
-    let forbidden = ["kube", "tokio", "ratatui", "notify", "std::fs", "std::io", "crate::source", "crate::tui"];
+    let forbidden = [
+        "kube",
+        "tokio",
+        "ratatui",
+        "notify",
+        "std::fs",
+        "std::io",
+        "crate::source",
+        "crate::tui",
+    ];
     for f in files {
         let text = fs::read_to_string(&f).unwrap();
         for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
             for bad in forbidden {
-                let hit = line.contains(&format!("use {bad}")) || line.contains(&format!("{bad}::"));
+                let hit =
+                    line.contains(&format!("use {bad}")) || line.contains(&format!("{bad}::"));
                 assert!(!hit, "{} uses {bad}: {line}", f.display());
             }
         }
