@@ -1,0 +1,132 @@
+//! Actions (every state change of [`App`](super::App)) and effects (the IO the runtime
+//! performs on the app's behalf).
+
+use crate::model::Location;
+use crate::resolve::{KumaVersion, Report};
+use crate::source::LoadStats;
+use std::time::Instant;
+
+/// The three views, switched with Tab or `:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    Tree,
+    Policies,
+    Findings,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Tree, View::Policies, View::Findings];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Tree => "Tree",
+            View::Policies => "Policies",
+            View::Findings => "Findings",
+        }
+    }
+}
+
+/// Loading progress, sent by the loader while it reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The SOURCE being read now.
+    pub current: String,
+    pub sources_done: usize,
+    pub sources_total: usize,
+    pub files: usize,
+    pub resources: usize,
+}
+
+/// A model from the runtime: the engine's report plus what the loader counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub report: Report,
+    pub stats: LoadStats,
+    /// True when this replaces a shown model (reload, watch, other version): changes
+    /// are marked and selection and expansion are kept.
+    pub replace: bool,
+    pub now: Instant,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    // Moving.
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Expand,
+    Collapse,
+    Toggle,
+    ExpandAll,
+    CollapseAll,
+    DetailUp,
+    DetailDown,
+    NextView,
+    PrevView,
+    ShowView(View),
+    /// Enter in the Policies and Findings views: go to the node the row concerns.
+    Jump,
+    // Filter and command line.
+    OpenFilter,
+    OpenCommand,
+    Input(char),
+    InputBackspace,
+    InputSubmit,
+    InputCancel,
+    Complete,
+    HistoryPrev,
+    HistoryNext,
+    ClearFilter,
+    NextMatch,
+    PrevMatch,
+    // Overlays and commands.
+    ShowHelp,
+    ShowYaml,
+    CloseOverlay,
+    Reload,
+    Quit,
+    // Mouse, in terminal cells.
+    Click {
+        col: u16,
+        row: u16,
+    },
+    DoubleClick {
+        col: u16,
+        row: u16,
+    },
+    ScrollUp {
+        col: u16,
+        row: u16,
+    },
+    ScrollDown {
+        col: u16,
+        row: u16,
+    },
+    Resize(u16, u16),
+    /// Time passes (spinner, expiry of change marks).
+    Tick(Instant),
+    // From the runtime.
+    Progress(Progress),
+    Loaded(Box<Loaded>),
+    /// Resolving under another version failed before it started.
+    Failed(String),
+    /// The text of a source document (or why it could not be read).
+    SourceText {
+        location: Location,
+        text: Result<String, String>,
+    },
+    /// The watcher saw a change and a reload started.
+    Watching(String),
+}
+
+/// IO the app asks for; `App::update` returns these and the runtime performs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    Reload,
+    Resolve(KumaVersion),
+    ReadSource(Location),
+}

@@ -1,0 +1,1276 @@
+//! The app state. [`App::update`] is the only place state changes; it does no IO and
+//! returns the [`Effect`]s the runtime must perform.
+
+use super::action::{Action, Effect, Loaded, Progress, View};
+use super::model::{Model, Node, backend_matches, contains, outbound_matches, proxy_matches};
+use super::render;
+use crate::model::Location;
+use crate::resolve::{KumaVersion, Status};
+use crate::source::LoadStats;
+use ratatui::layout::{Position, Rect};
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+/// How long a change stays marked after a reload.
+pub const CHANGE_MARK: Duration = Duration::from_secs(4);
+/// How long a message stays in the message line.
+pub const MESSAGE_TIME: Duration = Duration::from_secs(6);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Command,
+    Help,
+    Yaml,
+}
+
+/// A selection and a scroll position in a list of rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListPos {
+    pub sel: usize,
+    pub offset: usize,
+}
+
+impl ListPos {
+    fn fit(&mut self, len: usize, height: usize) {
+        let height = height.max(1);
+        self.sel = self.sel.min(len.saturating_sub(1));
+        if self.sel < self.offset {
+            self.offset = self.sel;
+        }
+        if self.sel >= self.offset + height {
+            self.offset = self.sel + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+}
+
+/// A row of the Policies view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PRow {
+    Policy(usize),
+    /// (policy, index into its uses)
+    Use(usize, usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceText {
+    Pending,
+    Ready(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlView {
+    pub title: String,
+    pub location: Location,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+    pub at: Option<Instant>,
+}
+
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("proxy", "select a proxy: :proxy NAME"),
+    ("policy", "show a policy: :policy NAME"),
+    ("mesh", "only one mesh: :mesh M (no M: all)"),
+    (
+        "version",
+        "re-resolve under another Kuma version: :version 2.9",
+    ),
+    ("filter", "set the filter: :filter TEXT"),
+    ("tree", "Tree view"),
+    ("policies", "Policies view"),
+    ("findings", "Findings view"),
+    ("reload", "reload the sources"),
+    ("help", "the keys of this view"),
+    ("q", "quit"),
+];
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub view: View,
+    pub mode: Mode,
+    pub model: Option<Model>,
+    pub stats: Option<LoadStats>,
+    /// Some while the loader runs.
+    pub progress: Option<Progress>,
+    pub load_started: Option<Instant>,
+    pub sources_label: String,
+    pub version: KumaVersion,
+    /// A `:version` asked for and not yet resolved.
+    pub pending_version: Option<KumaVersion>,
+    pub color: bool,
+    pub size: (u16, u16),
+    pub now: Option<Instant>,
+    pub opened: HashSet<Node>,
+    pub rows: Vec<Node>,
+    pub tree: ListPos,
+    pub policy_rows: Vec<PRow>,
+    pub policies: ListPos,
+    pub finding_rows: Vec<usize>,
+    pub findings: ListPos,
+    pub detail_scroll: u16,
+    pub filter: String,
+    pub input: String,
+    pub mesh_filter: Option<String>,
+    pub history: Vec<String>,
+    history_pos: Option<usize>,
+    pub completions: Vec<String>,
+    pub message: Option<Message>,
+    pub help_scroll: u16,
+    pub yaml: Option<YamlView>,
+    pub sources: HashMap<Location, SourceText>,
+    pub changed: HashSet<Node>,
+    pub changed_until: Option<Instant>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(sources_label: impl Into<String>, version: KumaVersion, color: bool) -> App {
+        App {
+            view: View::Tree,
+            mode: Mode::Normal,
+            model: None,
+            stats: None,
+            progress: Some(Progress::default()),
+            load_started: None,
+            sources_label: sources_label.into(),
+            version,
+            pending_version: None,
+            color,
+            size: (120, 40),
+            now: None,
+            opened: HashSet::new(),
+            rows: Vec::new(),
+            tree: ListPos::default(),
+            policy_rows: Vec::new(),
+            policies: ListPos::default(),
+            finding_rows: Vec::new(),
+            findings: ListPos::default(),
+            detail_scroll: 0,
+            filter: String::new(),
+            input: String::new(),
+            mesh_filter: None,
+            history: Vec::new(),
+            history_pos: None,
+            completions: Vec::new(),
+            message: None,
+            help_scroll: 0,
+            yaml: None,
+            sources: HashMap::new(),
+            changed: HashSet::new(),
+            changed_until: None,
+            quit: false,
+        }
+    }
+
+    /// Is something animating (spinner, change marks, a message)? The runtime ticks faster then.
+    pub fn animating(&self) -> bool {
+        self.progress.is_some()
+            || self.pending_version.is_some()
+            || self.changed_until.is_some()
+            || self.message.is_some()
+    }
+
+    pub fn selected_node(&self) -> Option<Node> {
+        self.rows.get(self.tree.sel).copied()
+    }
+
+    pub fn selected_policy_row(&self) -> Option<PRow> {
+        self.policy_rows.get(self.policies.sel).copied()
+    }
+
+    pub fn selected_finding(&self) -> Option<usize> {
+        self.finding_rows.get(self.findings.sel).copied()
+    }
+
+    /// Are the children of the row at `idx` shown?
+    pub fn is_open(&self, idx: usize) -> bool {
+        let (Some(m), Some(n)) = (&self.model, self.rows.get(idx)) else {
+            return false;
+        };
+        self.rows
+            .get(idx + 1)
+            .is_some_and(|c| m.parent(*c) == Some(*n))
+    }
+
+    /// Does the row's own text match the filter?
+    pub fn node_matches(&self, n: Node) -> bool {
+        let f = self.filter.to_lowercase();
+        !f.is_empty() && self.model.as_ref().is_some_and(|m| node_matches(m, n, &f))
+    }
+
+    fn list_height(&self) -> usize {
+        let l = render::layout(Rect::new(0, 0, self.size.0, self.size.1));
+        l.list_inner.height.max(1) as usize
+    }
+
+    fn pos_mut(&mut self) -> (&mut ListPos, usize) {
+        match self.view {
+            View::Tree => (&mut self.tree, self.rows.len()),
+            View::Policies => (&mut self.policies, self.policy_rows.len()),
+            View::Findings => (&mut self.findings, self.finding_rows.len()),
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let h = self.list_height();
+        let (pos, len) = self.pos_mut();
+        if len == 0 {
+            return;
+        }
+        let before = pos.sel;
+        pos.sel = (pos.sel as isize + delta).clamp(0, len as isize - 1) as usize;
+        pos.fit(len, h);
+        if pos.sel != before {
+            self.detail_scroll = 0;
+        }
+    }
+
+    fn select_index(&mut self, idx: usize) {
+        let h = self.list_height();
+        let (pos, len) = self.pos_mut();
+        let moved = pos.sel != idx;
+        pos.sel = idx;
+        pos.fit(len, h);
+        if moved {
+            self.detail_scroll = 0;
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some(Message {
+            text: text.into(),
+            error,
+            at: self.now,
+        });
+    }
+
+    /// Apply one action. All state changes happen here; IO is returned as effects.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match action {
+            Action::Tick(now) => {
+                self.now = Some(now);
+                if self.load_started.is_none() && self.progress.is_some() {
+                    self.load_started = Some(now);
+                }
+                if self.changed_until.is_some_and(|t| now >= t) {
+                    self.changed.clear();
+                    self.changed_until = None;
+                }
+                if let Some(m) = &mut self.message {
+                    match m.at {
+                        None => m.at = Some(now),
+                        Some(at) if now.duration_since(at) >= MESSAGE_TIME => self.message = None,
+                        _ => {}
+                    }
+                }
+            }
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                self.refit();
+            }
+            Action::Progress(p) => self.progress = Some(p),
+            Action::Loaded(l) => self.apply_loaded(*l),
+            Action::Failed(e) => {
+                self.pending_version = None;
+                self.progress = None;
+                self.say(e, true);
+            }
+            Action::Watching(what) => {
+                self.progress = Some(Progress::default());
+                self.say(format!("changed on disk: {what}; reloading"), false);
+            }
+            Action::SourceText { location, text } => {
+                let v = match text {
+                    Ok(t) => SourceText::Ready(t),
+                    Err(e) => SourceText::Failed(e),
+                };
+                self.sources.insert(location, v);
+            }
+            Action::Quit => {
+                self.quit = true;
+                fx.push(Effect::Quit);
+            }
+            a if matches!(self.mode, Mode::Help | Mode::Yaml) => self.update_overlay(a),
+            a if matches!(self.mode, Mode::Filter | Mode::Command) => {
+                fx.extend(self.update_input(a))
+            }
+            a => fx.extend(self.update_normal(a)),
+        }
+        fx.extend(self.wanted_source());
+        fx
+    }
+
+    fn update_overlay(&mut self, a: Action) {
+        let page = self.list_height() as u16;
+        let scroll = match self.mode {
+            Mode::Help => &mut self.help_scroll,
+            _ => match &mut self.yaml {
+                Some(y) => &mut y.scroll,
+                None => &mut self.help_scroll,
+            },
+        };
+        match a {
+            Action::CloseOverlay | Action::ClearFilter | Action::ShowHelp => {
+                self.mode = Mode::Normal;
+                self.yaml = None;
+                self.help_scroll = 0;
+            }
+            Action::Down | Action::ScrollDown { .. } => *scroll = scroll.saturating_add(1),
+            Action::Up | Action::ScrollUp { .. } => *scroll = scroll.saturating_sub(1),
+            Action::PageDown => *scroll = scroll.saturating_add(page),
+            Action::PageUp => *scroll = scroll.saturating_sub(page),
+            Action::Home => *scroll = 0,
+            _ => {}
+        }
+    }
+
+    fn update_input(&mut self, a: Action) -> Vec<Effect> {
+        match a {
+            Action::Input(c) => {
+                self.input.push(c);
+                self.input_changed();
+            }
+            Action::InputBackspace => {
+                if self.input.pop().is_none() && self.mode == Mode::Command {
+                    self.mode = Mode::Normal;
+                }
+                self.input_changed();
+            }
+            Action::InputCancel => {
+                if self.mode == Mode::Filter {
+                    self.set_filter(String::new());
+                }
+                self.mode = Mode::Normal;
+                self.input.clear();
+                self.completions.clear();
+            }
+            Action::InputSubmit => {
+                let line = std::mem::take(&mut self.input);
+                let mode = self.mode;
+                self.mode = Mode::Normal;
+                self.completions.clear();
+                if mode == Mode::Command {
+                    return self.run_command(&line);
+                }
+                if !self.filter.is_empty() {
+                    self.say(
+                        format!("filter /{}: n next, N previous, Esc clears", self.filter),
+                        false,
+                    );
+                }
+            }
+            Action::Complete if self.mode == Mode::Command => self.complete(),
+            Action::HistoryPrev | Action::HistoryNext
+                if self.mode == Mode::Command && !self.history.is_empty() =>
+            {
+                let n = self.history.len();
+                let p = match (a, self.history_pos) {
+                    (Action::HistoryPrev, None) => n - 1,
+                    (Action::HistoryPrev, Some(p)) => p.saturating_sub(1),
+                    (_, None) => return vec![],
+                    (_, Some(p)) => (p + 1).min(n - 1),
+                };
+                self.history_pos = Some(p);
+                self.input = self.history[p].clone();
+                self.input_changed();
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn input_changed(&mut self) {
+        match self.mode {
+            Mode::Filter => self.set_filter(self.input.clone()),
+            Mode::Command => self.completions = self.candidates().into_iter().take(12).collect(),
+            _ => {}
+        }
+    }
+
+    fn update_normal(&mut self, a: Action) -> Vec<Effect> {
+        let page = self.list_height() as isize;
+        match a {
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(page),
+            Action::PageUp => self.move_by(-page),
+            Action::Home => self.move_by(isize::MIN / 2),
+            Action::End => self.move_by(isize::MAX / 2),
+            Action::DetailDown => {
+                self.detail_scroll = self.detail_scroll.saturating_add(page as u16 / 2)
+            }
+            Action::DetailUp => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(page as u16 / 2)
+            }
+            Action::Expand if self.view == View::Tree => self.expand(),
+            Action::Collapse if self.view == View::Tree => self.collapse(),
+            Action::Toggle if self.view == View::Tree => {
+                if self.is_open(self.tree.sel) {
+                    self.collapse()
+                } else {
+                    self.expand()
+                }
+            }
+            Action::ExpandAll if self.view == View::Tree => self.expand_all(),
+            Action::CollapseAll if self.view == View::Tree => self.collapse_all(),
+            Action::NextView | Action::PrevView => {
+                let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
+                let d = if a == Action::NextView {
+                    1
+                } else {
+                    View::ALL.len() - 1
+                };
+                self.show_view(View::ALL[(i + d) % View::ALL.len()]);
+            }
+            Action::ShowView(v) => self.show_view(v),
+            Action::Jump => self.jump(),
+            Action::OpenFilter => {
+                self.mode = Mode::Filter;
+                self.input = self.filter.clone();
+            }
+            Action::OpenCommand => {
+                self.mode = Mode::Command;
+                self.input.clear();
+                self.history_pos = None;
+                self.completions = self.candidates().into_iter().take(12).collect();
+            }
+            Action::ClearFilter if !self.filter.is_empty() => {
+                self.set_filter(String::new());
+                self.say("filter cleared", false);
+            }
+            Action::NextMatch => self.next_match(true),
+            Action::PrevMatch => self.next_match(false),
+            Action::ShowHelp => {
+                self.mode = Mode::Help;
+                self.help_scroll = 0;
+            }
+            Action::ShowYaml => self.show_yaml(),
+            Action::Reload => {
+                self.progress = Some(Progress::default());
+                self.load_started = self.now;
+                return vec![Effect::Reload];
+            }
+            Action::Click { col, row } => self.click(col, row, false),
+            Action::DoubleClick { col, row } => self.click(col, row, true),
+            Action::ScrollDown { col, row } | Action::ScrollUp { col, row } => {
+                let down = matches!(a, Action::ScrollDown { .. });
+                let l = render::layout(Rect::new(0, 0, self.size.0, self.size.1));
+                if l.detail.contains(Position::new(col, row)) {
+                    self.detail_scroll = if down {
+                        self.detail_scroll.saturating_add(3)
+                    } else {
+                        self.detail_scroll.saturating_sub(3)
+                    };
+                } else {
+                    self.move_by(if down { 3 } else { -3 });
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn show_view(&mut self, v: View) {
+        if self.view != v {
+            self.view = v;
+            self.detail_scroll = 0;
+        }
+    }
+
+    // ---- tree ------------------------------------------------------------------
+
+    fn expand(&mut self) {
+        let Some(n) = self.selected_node() else {
+            return;
+        };
+        let Some(m) = &self.model else { return };
+        if self.is_open(self.tree.sel) {
+            self.move_by(1);
+        } else if m.has_children(n) {
+            self.opened.insert(n);
+            self.rebuild_rows(Some(n));
+        }
+    }
+
+    fn collapse(&mut self) {
+        let Some(n) = self.selected_node() else {
+            return;
+        };
+        let Some(parent) = self.model.as_ref().map(|m| m.parent(n)) else {
+            return;
+        };
+        if self.is_open(self.tree.sel) && self.opened.remove(&n) {
+            self.rebuild_rows(Some(n));
+            if self.is_open(self.tree.sel) {
+                // Held open by the filter: go to the parent instead.
+                self.opened.insert(n);
+            } else {
+                return;
+            }
+        }
+        if let Some(p) = parent
+            && let Some(i) = self.rows.iter().rposition(|r| *r == p)
+        {
+            self.select_index(i);
+        }
+    }
+
+    fn expand_all(&mut self) {
+        let Some(m) = &self.model else { return };
+        for (mi, g) in m.meshes.iter().enumerate() {
+            self.opened.insert(Node::Mesh(mi as u32));
+            for p in g.proxies.clone() {
+                let pr = &m.report.proxies[p];
+                if !pr.outbounds.is_empty() {
+                    self.opened.insert(Node::Proxy(p as u32));
+                }
+                for (o, ob) in pr.outbounds.iter().enumerate() {
+                    if !ob.backends.is_empty() {
+                        self.opened.insert(Node::Outbound(p as u32, o as u32));
+                    }
+                }
+            }
+        }
+        self.rebuild_rows(self.selected_node());
+    }
+
+    fn collapse_all(&mut self) {
+        let sel = self.selected_node();
+        let top = sel.and_then(|n| {
+            self.model
+                .as_ref()
+                .map(|m| m.ancestors(n).first().copied().unwrap_or(n))
+        });
+        self.opened.clear();
+        self.rebuild_rows(top);
+    }
+
+    /// Recompute the visible rows (expansion, filter, mesh) and keep `keep` selected,
+    /// or its nearest visible ancestor.
+    pub fn rebuild_rows(&mut self, keep: Option<Node>) {
+        let mut rows = Vec::new();
+        if let Some(m) = &self.model {
+            let f = self.filter.to_lowercase();
+            for (mi, g) in m.meshes.iter().enumerate() {
+                if self.mesh_filter.as_ref().is_some_and(|x| *x != g.name) {
+                    continue;
+                }
+                walk(m, &self.opened, Node::Mesh(mi as u32), &f, &mut rows);
+            }
+        }
+        self.rows = rows;
+        let idx = keep.and_then(|n| {
+            let m = self.model.as_ref()?;
+            std::iter::once(n)
+                .chain(m.ancestors(n).into_iter().rev())
+                .find_map(|c| self.rows.iter().position(|r| *r == c))
+        });
+        if let Some(i) = idx {
+            if i != self.tree.sel {
+                self.detail_scroll = 0;
+            }
+            self.tree.sel = i;
+        }
+        let h = self.list_height();
+        self.tree.fit(self.rows.len(), h);
+    }
+
+    fn rebuild_lists(&mut self) {
+        let f = self.filter.to_lowercase();
+        self.policy_rows.clear();
+        self.finding_rows.clear();
+        if let Some(m) = &self.model {
+            for (i, p) in m.policies.iter().enumerate() {
+                if self.mesh_filter.is_some() && p.mesh != self.mesh_filter {
+                    continue;
+                }
+                let direct = contains(&p.qualified(), &f) || contains(&p.kind, &f);
+                let uses: Vec<usize> = (0..p.uses.len())
+                    .filter(|&j| {
+                        direct || {
+                            let (pi, oi, _) = p.uses[j];
+                            proxy_matches(m.proxy(pi), &f)
+                                || contains(&m.outbound(pi, oi).destination.label(), &f)
+                        }
+                    })
+                    .collect();
+                if direct || !uses.is_empty() {
+                    self.policy_rows.push(PRow::Policy(i));
+                    self.policy_rows
+                        .extend(uses.into_iter().map(|j| PRow::Use(i, j)));
+                }
+            }
+            for (i, fd) in m.report.findings.iter().enumerate() {
+                let mesh_ok = self.mesh_filter.is_none()
+                    || fd
+                        .resource
+                        .as_ref()
+                        .and_then(|r| r.mesh.as_ref())
+                        .is_none_or(|x| Some(x) == self.mesh_filter.as_ref());
+                if mesh_ok && contains(&crate::report::text::finding_text(fd), &f) {
+                    self.finding_rows.push(i);
+                }
+            }
+        }
+        let h = self.list_height();
+        self.policies.fit(self.policy_rows.len(), h);
+        self.findings.fit(self.finding_rows.len(), h);
+    }
+
+    fn refit(&mut self) {
+        let h = self.list_height();
+        self.tree.fit(self.rows.len(), h);
+        self.policies.fit(self.policy_rows.len(), h);
+        self.findings.fit(self.finding_rows.len(), h);
+    }
+
+    fn set_filter(&mut self, f: String) {
+        if f == self.filter {
+            return;
+        }
+        let keep = self.selected_node();
+        self.filter = f;
+        self.rebuild_rows(keep);
+        self.rebuild_lists();
+        // Incremental: land on the first match at or after the selection.
+        if !self.filter.is_empty()
+            && self.view == View::Tree
+            && !self.selected_node().is_some_and(|n| self.node_matches(n))
+        {
+            self.next_match(true);
+        }
+    }
+
+    fn next_match(&mut self, forward: bool) {
+        if self.filter.is_empty() {
+            self.say("no filter: type / first", false);
+            return;
+        }
+        let f = self.filter.to_lowercase();
+        let Some(m) = &self.model else { return };
+        let (sel, len) = match self.view {
+            View::Tree => (self.tree.sel, self.rows.len()),
+            View::Policies => (self.policies.sel, self.policy_rows.len()),
+            View::Findings => (self.findings.sel, self.finding_rows.len()),
+        };
+        if len == 0 {
+            self.say(format!("no match for /{}", self.filter), true);
+            return;
+        }
+        let hit = |i: usize| -> bool {
+            match self.view {
+                View::Tree => node_matches(m, self.rows[i], &f),
+                View::Policies => match self.policy_rows[i] {
+                    PRow::Policy(p) => contains(&m.policies[p].qualified(), &f),
+                    PRow::Use(p, u) => {
+                        let (pi, oi, _) = m.policies[p].uses[u];
+                        proxy_matches(m.proxy(pi), &f)
+                            || contains(&m.outbound(pi, oi).destination.label(), &f)
+                    }
+                },
+                View::Findings => true,
+            }
+        };
+        let found = (1..=len)
+            .map(|d| {
+                if forward {
+                    (sel + d) % len
+                } else {
+                    (sel + len * 2 - d) % len
+                }
+            })
+            .find(|&i| hit(i));
+        match found {
+            Some(i) => self.select_index(i),
+            None => self.say(format!("no match for /{}", self.filter), true),
+        }
+    }
+
+    /// Open the ancestors of `n`, show the tree and select `n`.
+    pub fn reveal(&mut self, n: Node) {
+        let Some(m) = &self.model else { return };
+        let anc = m.ancestors(n);
+        let visible = |app: &App| app.rows.contains(&n);
+        self.opened.extend(anc);
+        self.view = View::Tree;
+        self.rebuild_rows(Some(n));
+        if !visible(self) {
+            if let Some(g) = self
+                .model
+                .as_ref()
+                .map(|m| m.meshes[m.mesh_of_node(n)].name.clone())
+                && self.mesh_filter.as_ref().is_some_and(|x| *x != g)
+            {
+                self.mesh_filter = None;
+            }
+            if !self.filter.is_empty() {
+                self.say(
+                    format!("filter /{} cleared to show the selection", self.filter),
+                    false,
+                );
+                self.filter.clear();
+            }
+            self.rebuild_rows(Some(n));
+            self.rebuild_lists();
+        }
+        if let Some(i) = self.rows.iter().position(|r| *r == n) {
+            self.tree.sel = i;
+            let h = self.list_height();
+            // Show the selection with some context above it.
+            self.tree.offset = i.saturating_sub(h / 3);
+            self.tree.fit(self.rows.len(), h);
+        }
+        self.detail_scroll = 0;
+    }
+
+    fn jump(&mut self) {
+        let Some(m) = &self.model else { return };
+        match self.view {
+            View::Tree => {}
+            View::Policies => {
+                if let Some(PRow::Use(p, u)) = self.selected_policy_row() {
+                    let (pi, oi, _) = m.policies[p].uses[u];
+                    self.reveal(Node::Outbound(pi, oi));
+                } else if let Some(PRow::Policy(p)) = self.selected_policy_row() {
+                    if let Some(&(pi, oi, _)) = m.policies[p].uses.first() {
+                        self.reveal(Node::Outbound(pi, oi));
+                    } else {
+                        self.say("this policy selects nothing: no node to go to", false);
+                    }
+                }
+            }
+            View::Findings => {
+                let Some(i) = self.selected_finding() else {
+                    return;
+                };
+                let f = &m.report.findings[i];
+                let proxy = f.proxy.as_deref().and_then(|p| m.find_proxy(p));
+                if let Some(p) = proxy {
+                    let o = m
+                        .proxy(p)
+                        .outbounds
+                        .iter()
+                        .position(|o| f.outbounds.contains(&o.destination.label()));
+                    self.reveal(match o {
+                        Some(o) => Node::Outbound(p, o as u32),
+                        None => Node::Proxy(p),
+                    });
+                    return;
+                }
+                if let Some(r) = &f.resource
+                    && let Some(pi) = m.policies.iter().position(|p| {
+                        p.kind == r.kind && p.name == r.name && p.namespace == r.namespace
+                    })
+                {
+                    self.show_view(View::Policies);
+                    if !self.policy_rows.contains(&PRow::Policy(pi)) {
+                        self.filter.clear();
+                        self.rebuild_rows(self.selected_node());
+                        self.rebuild_lists();
+                    }
+                    if let Some(i) = self.policy_rows.iter().position(|r| *r == PRow::Policy(pi)) {
+                        self.select_index(i);
+                    }
+                    return;
+                }
+                if let Some(r) = &f.resource
+                    && let Some(p) = m.find_proxy(&r.name).filter(|_| r.kind == "Dataplane")
+                {
+                    self.reveal(Node::Proxy(p));
+                    return;
+                }
+                self.show_yaml();
+            }
+        }
+    }
+
+    // ---- mouse -----------------------------------------------------------------
+
+    fn click(&mut self, col: u16, row: u16, double: bool) {
+        let l = render::layout(Rect::new(0, 0, self.size.0, self.size.1));
+        let pos = Position::new(col, row);
+        if l.header.contains(pos) {
+            if let Some(v) = render::tab_at(col) {
+                self.show_view(v);
+            }
+            return;
+        }
+        if !l.list_inner.contains(pos) {
+            return;
+        }
+        let offset = match self.view {
+            View::Tree => self.tree.offset,
+            View::Policies => self.policies.offset,
+            View::Findings => self.findings.offset,
+        };
+        let idx = offset + (row - l.list_inner.y) as usize;
+        let (_, len) = self.pos_mut();
+        if idx >= len {
+            return;
+        }
+        self.select_index(idx);
+        if double {
+            match self.view {
+                View::Tree => {
+                    if self.is_open(idx) {
+                        self.collapse()
+                    } else {
+                        self.expand()
+                    }
+                }
+                _ => self.jump(),
+            }
+        }
+    }
+
+    // ---- YAML ------------------------------------------------------------------
+
+    /// The source document of the selection: (title, location), or why there is none.
+    pub fn selection_source(&self) -> Result<(String, Location), String> {
+        let m = self.model.as_ref().ok_or("nothing loaded yet")?;
+        let none = |what: &str| {
+            Err(format!(
+                "{what} has no source location (stdin or the cluster)"
+            ))
+        };
+        match self.view {
+            View::Tree => match self.selected_node() {
+                None => Err("nothing selected".into()),
+                Some(Node::Mesh(_)) | Some(Node::Placeholder) => Err(
+                    "a mesh has no single document: select a proxy, an outbound or a backend"
+                        .into(),
+                ),
+                Some(Node::Proxy(p)) => {
+                    let pr = m.proxy(p);
+                    match &pr.location {
+                        Some(l) => Ok((format!("Dataplane {}", pr.name), l.clone())),
+                        None => none("this proxy"),
+                    }
+                }
+                Some(Node::Outbound(p, o)) | Some(Node::Backend(p, o, _)) => {
+                    let ob = m.outbound(p, o);
+                    match ob
+                        .policies
+                        .iter()
+                        .rev()
+                        .find(|s| s.status == Status::Applied)
+                    {
+                        Some(s) => match &s.location {
+                            Some(l) => Ok((format!("{} {}", s.kind, s.name), l.clone())),
+                            None => none("the applied policy"),
+                        },
+                        None => Err(format!(
+                            "no policy routes {}: it goes straight to the destination",
+                            ob.destination.label()
+                        )),
+                    }
+                }
+            },
+            View::Policies => {
+                let p = match self.selected_policy_row() {
+                    Some(PRow::Policy(p)) | Some(PRow::Use(p, _)) => &m.policies[p],
+                    None => return Err("nothing selected".into()),
+                };
+                match &p.location {
+                    Some(l) => Ok((format!("{} {}", p.kind, p.qualified()), l.clone())),
+                    None => none("this policy"),
+                }
+            }
+            View::Findings => {
+                let f = self
+                    .selected_finding()
+                    .map(|i| &m.report.findings[i])
+                    .ok_or("nothing selected")?;
+                let title = f
+                    .resource
+                    .as_ref()
+                    .map(|r| format!("{} {}", r.kind, r.name))
+                    .unwrap_or_else(|| f.code.as_str().to_string());
+                match &f.location {
+                    Some(l) => Ok((title, l.clone())),
+                    None => none("this finding"),
+                }
+            }
+        }
+    }
+
+    fn show_yaml(&mut self) {
+        match self.selection_source() {
+            Ok((title, location)) => {
+                self.mode = Mode::Yaml;
+                self.yaml = Some(YamlView {
+                    title,
+                    location,
+                    scroll: 0,
+                });
+            }
+            Err(e) => self.say(e, false),
+        }
+    }
+
+    /// A document the screen needs and nobody has asked for yet.
+    fn wanted_source(&mut self) -> Option<Effect> {
+        let loc = if let (Mode::Yaml, Some(y)) = (self.mode, &self.yaml) {
+            Some(y.location.clone())
+        } else if self.view == View::Policies && self.mode == Mode::Normal {
+            match (self.selected_policy_row(), &self.model) {
+                (Some(PRow::Policy(p)), Some(m)) => m.policies[p].location.clone(),
+                _ => None,
+            }
+        } else {
+            None
+        }?;
+        if self.sources.contains_key(&loc) {
+            return None;
+        }
+        self.sources.insert(loc.clone(), SourceText::Pending);
+        Some(Effect::ReadSource(loc))
+    }
+
+    // ---- loading ---------------------------------------------------------------
+
+    fn apply_loaded(&mut self, l: Loaded) {
+        let new = Model::new(l.report);
+        if let Ok(v) = new.report.kuma_version.parse() {
+            self.version = v;
+        }
+        self.pending_version = None;
+        self.progress = None;
+        self.stats = Some(l.stats);
+        self.sources.clear();
+        self.now = Some(l.now);
+        let old = self.model.take();
+        let keep = match (old, l.replace) {
+            (Some(old), true) => {
+                let idx = new.key_index();
+                let tr = |n: Node| old.key(n).and_then(|k| idx.get(&k).copied());
+                self.opened = self.opened.iter().filter_map(|n| tr(*n)).collect();
+                let keep = self.selected_node().and_then(|n| {
+                    std::iter::once(n)
+                        .chain(old.ancestors(n).into_iter().rev())
+                        .find_map(tr)
+                });
+                self.changed = changes(&old, &new);
+                self.changed_until = (!self.changed.is_empty()).then(|| l.now + CHANGE_MARK);
+                let n = self
+                    .changed
+                    .iter()
+                    .filter(|n| matches!(n, Node::Outbound(..)))
+                    .count();
+                self.say(
+                    format!(
+                        "Kuma {}: {} outbound{} changed",
+                        new.report.kuma_version,
+                        n,
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    false,
+                );
+                keep
+            }
+            _ => {
+                // First load: every mesh open, the first proxy selected and expanded.
+                self.opened = (0..new.meshes.len() as u32).map(Node::Mesh).collect();
+                // (The first one with outbounds: expanding an empty proxy shows nothing.)
+                let first = new
+                    .report
+                    .proxies
+                    .iter()
+                    .position(|p| !p.outbounds.is_empty())
+                    .or((!new.report.proxies.is_empty()).then_some(0))
+                    .map(|p| Node::Proxy(p as u32));
+                self.opened.extend(first);
+                self.tree = ListPos::default();
+                first.or((!new.meshes.is_empty()).then_some(Node::Mesh(0)))
+            }
+        };
+        if self
+            .mesh_filter
+            .as_ref()
+            .is_some_and(|m| !new.meshes.iter().any(|g| g.name == *m))
+        {
+            self.mesh_filter = None;
+        }
+        self.model = Some(new);
+        self.rebuild_rows(keep);
+        self.rebuild_lists();
+    }
+
+    // ---- command line ----------------------------------------------------------
+
+    /// Completion candidates for the command line as typed.
+    pub fn candidates(&self) -> Vec<String> {
+        let input = self.input.trim_start();
+        let Some((cmd, arg)) = input.split_once(' ') else {
+            return COMMANDS
+                .iter()
+                .map(|c| c.0)
+                .filter(|c| c.starts_with(input))
+                .map(String::from)
+                .collect();
+        };
+        let arg = arg.trim_start();
+        let Some(m) = &self.model else { return vec![] };
+        let pool: Vec<String> = match cmd {
+            "proxy" => m.proxy_names(),
+            "policy" => m.policies.iter().map(|p| p.qualified()).collect(),
+            "mesh" => m.meshes.iter().map(|g| g.name.clone()).collect(),
+            "version" => KumaVersion::all().map(|v| v.to_string()).collect(),
+            _ => vec![],
+        };
+        let mut out: Vec<String> = pool
+            .iter()
+            .filter(|s| s.starts_with(arg))
+            .cloned()
+            .collect();
+        if out.is_empty() {
+            out = pool.into_iter().filter(|s| s.contains(arg)).collect();
+        }
+        out.dedup();
+        out
+    }
+
+    fn complete(&mut self) {
+        let c = self.candidates();
+        let head = match self.input.trim_start().split_once(' ') {
+            Some((cmd, _)) => format!("{cmd} "),
+            None => String::new(),
+        };
+        match c.len() {
+            0 => self.say(format!("nothing completes `{}`", self.input), true),
+            1 => self.input = format!("{head}{}{}", c[0], if head.is_empty() { " " } else { "" }),
+            _ => {
+                let mut prefix = c[0].clone();
+                for s in &c[1..] {
+                    while !s.starts_with(&prefix) {
+                        prefix.pop();
+                    }
+                }
+                let arg = self
+                    .input
+                    .trim_start()
+                    .split_once(' ')
+                    .map(|x| x.1.trim_start())
+                    .unwrap_or(self.input.trim_start());
+                if prefix.len() > arg.len() {
+                    self.input = format!("{head}{prefix}");
+                }
+            }
+        }
+        self.completions = self.candidates().into_iter().take(12).collect();
+    }
+
+    fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        let line = line.trim().trim_start_matches(':').trim();
+        if line.is_empty() {
+            return vec![];
+        }
+        if self.history.last().map(String::as_str) != Some(line) {
+            self.history.push(line.to_string());
+        }
+        let (cmd, arg) = match line.split_once(' ') {
+            Some((c, a)) => (c, a.trim()),
+            None => (line, ""),
+        };
+        let need_model = |app: &mut App| {
+            if app.model.is_none() {
+                app.say("still loading", true);
+            }
+            app.model.is_some()
+        };
+        match cmd {
+            "q" | "q!" | "quit" | "exit" => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            "tree" => self.show_view(View::Tree),
+            "policies" | "pol" => self.show_view(View::Policies),
+            "findings" => self.show_view(View::Findings),
+            "help" => self.mode = Mode::Help,
+            "reload" => return self.update_normal(Action::Reload),
+            "filter" => self.set_filter(arg.to_string()),
+            "proxy" | "dp" if need_model(self) => {
+                let m = self.model.as_ref().expect("checked");
+                match m.find_proxy(arg) {
+                    Some(p) if !arg.is_empty() => {
+                        self.opened.insert(Node::Proxy(p));
+                        self.reveal(Node::Proxy(p));
+                    }
+                    _ => self.say(format!("no proxy named `{arg}`"), true),
+                }
+            }
+            "policy" if need_model(self) => {
+                let m = self.model.as_ref().expect("checked");
+                match m.find_policy(arg) {
+                    Some(p) if !arg.is_empty() => {
+                        self.show_view(View::Policies);
+                        if !self.policy_rows.contains(&PRow::Policy(p)) {
+                            self.mesh_filter = None;
+                            self.set_filter(String::new());
+                            self.rebuild_lists();
+                        }
+                        if let Some(i) = self.policy_rows.iter().position(|r| *r == PRow::Policy(p)) {
+                            self.select_index(i);
+                            self.policies.offset = i;
+                            let h = self.list_height();
+                            self.policies.fit(self.policy_rows.len(), h);
+                        }
+                    }
+                    _ => self.say(format!("no policy named `{arg}`"), true),
+                }
+            }
+            "mesh" if need_model(self) => {
+                let m = self.model.as_ref().expect("checked");
+                if arg.is_empty() || arg == "*" || arg == "all" {
+                    self.mesh_filter = None;
+                } else if m.meshes.iter().any(|g| g.name == arg) {
+                    self.mesh_filter = Some(arg.to_string());
+                } else {
+                    let names: Vec<&str> = m.meshes.iter().map(|g| g.name.as_str()).collect();
+                    self.say(format!("no mesh `{arg}` (meshes: {})", names.join(", ")), true);
+                    return vec![];
+                }
+                self.rebuild_rows(self.selected_node());
+                self.rebuild_lists();
+                if self.selected_node().is_none() || self.tree.sel >= self.rows.len() {
+                    self.tree = ListPos::default();
+                }
+            }
+            "version" | "v" => match arg.parse::<KumaVersion>() {
+                Ok(v) if self.model.is_none() => self.say(format!("still loading; try :version {v} again in a moment"), true),
+                Ok(v) if v == self.version => self.say(format!("already showing Kuma {v}"), false),
+                Ok(v) => {
+                    self.pending_version = Some(v);
+                    self.say(format!("re-resolving under Kuma {v}…"), false);
+                    return vec![Effect::Resolve(v)];
+                }
+                Err(e) => self.say(e.to_string(), true),
+            },
+            "proxy" | "dp" | "policy" | "mesh" => {}
+            other => self.say(
+                format!("unknown command `{other}` (try :proxy, :policy, :mesh, :version, :findings, :q)"),
+                true,
+            ),
+        }
+        vec![]
+    }
+}
+
+impl Model {
+    fn mesh_of_node(&self, n: Node) -> usize {
+        match n {
+            Node::Mesh(m) => m as usize,
+            Node::Proxy(p) | Node::Outbound(p, _) | Node::Backend(p, _, _) => {
+                self.mesh_of[p as usize] as usize
+            }
+            Node::Placeholder => 0,
+        }
+    }
+}
+
+fn children(m: &Model, n: Node) -> Vec<Node> {
+    match n {
+        Node::Mesh(mi) => m.meshes[mi as usize]
+            .proxies
+            .clone()
+            .map(|p| Node::Proxy(p as u32))
+            .collect(),
+        Node::Proxy(p) => (0..m.proxy(p).outbounds.len() as u32)
+            .map(|o| Node::Outbound(p, o))
+            .collect(),
+        Node::Outbound(p, o) => (0..m.outbound(p, o).backends.len() as u32)
+            .map(|b| Node::Backend(p, o, b))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Does the node's own text match `f` (lowercase, non-empty)?
+pub fn node_matches(m: &Model, n: Node, f: &str) -> bool {
+    match n {
+        Node::Mesh(mi) => contains(&m.meshes[mi as usize].name, f),
+        Node::Proxy(p) => proxy_matches(m.proxy(p), f),
+        Node::Outbound(p, o) => outbound_matches(m.outbound(p, o), f),
+        Node::Backend(p, o, b) => backend_matches(&m.outbound(p, o).backends[b as usize], f),
+        Node::Placeholder => false,
+    }
+}
+
+/// Push the rows of `n`'s subtree. With a filter, a node that does not match is shown
+/// only when something below it does, and is then held open. Returns whether anything
+/// was pushed.
+fn walk(m: &Model, opened: &HashSet<Node>, n: Node, f: &str, rows: &mut Vec<Node>) -> bool {
+    if f.is_empty() || node_matches(m, n, f) {
+        rows.push(n);
+        if opened.contains(&n) {
+            for c in children(m, n) {
+                walk(m, opened, c, "", rows);
+            }
+        }
+        return true;
+    }
+    let mark = rows.len();
+    rows.push(n);
+    let mut any = false;
+    for c in children(m, n) {
+        any |= walk(m, opened, c, f, rows);
+    }
+    if !any {
+        rows.truncate(mark);
+    }
+    any
+}
+
+/// What differs between two reports, as nodes of the new one.
+fn changes(old: &Model, new: &Model) -> HashSet<Node> {
+    let old_idx = old.key_index();
+    let mut out = HashSet::new();
+    for (pi, p) in new.report.proxies.iter().enumerate() {
+        let pn = Node::Proxy(pi as u32);
+        let op = new.key(pn).and_then(|k| old_idx.get(&k).copied());
+        let Some(Node::Proxy(opi)) = op else {
+            out.insert(pn);
+            continue;
+        };
+        let oldp = old.proxy(opi);
+        if oldp.tags != p.tags
+            || oldp.proxy_type != p.proxy_type
+            || oldp.selected_by != p.selected_by
+        {
+            out.insert(pn);
+        }
+        for (oi, o) in p.outbounds.iter().enumerate() {
+            let on = Node::Outbound(pi as u32, oi as u32);
+            match new.key(on).and_then(|k| old_idx.get(&k).copied()) {
+                Some(Node::Outbound(a, b)) if old.outbound(a, b) == o => {}
+                Some(Node::Outbound(a, b)) => {
+                    out.insert(on);
+                    out.insert(pn);
+                    let ob = old.outbound(a, b);
+                    for (bi, bk) in o.backends.iter().enumerate() {
+                        if !ob.backends.contains(bk) {
+                            out.insert(Node::Backend(pi as u32, oi as u32, bi as u32));
+                        }
+                    }
+                }
+                _ => {
+                    out.insert(on);
+                    out.insert(pn);
+                }
+            }
+        }
+        if oldp.outbounds.len() != p.outbounds.len() {
+            out.insert(pn);
+        }
+    }
+    out
+}

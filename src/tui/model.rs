@@ -1,0 +1,356 @@
+//! What the TUI shows, derived once from the engine's [`Report`]: indexes for grouping
+//! and lookups, never a second computation of routes.
+
+use crate::model::{Code, Location, Severity};
+use crate::report::text::backend_name;
+use crate::resolve::{OutboundReport, ProxyReport, Report, Status};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+/// A node of the tree view, by position in the current report. Positions are only
+/// valid for one report; [`Model::key`] gives a key that survives reloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Mesh(u32),
+    Proxy(u32),
+    Outbound(u32, u32),
+    Backend(u32, u32, u32),
+    /// Stands in for the children of a collapsed node when the tree widget is fed.
+    Placeholder,
+}
+
+impl Node {
+    pub fn depth(self) -> usize {
+        match self {
+            Node::Mesh(_) => 0,
+            Node::Proxy(_) => 1,
+            Node::Outbound(..) => 2,
+            Node::Backend(..) | Node::Placeholder => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeshGroup {
+    pub name: String,
+    pub proxies: Range<usize>,
+}
+
+/// One route policy (MeshTCPRoute, MeshHTTPRoute, TrafficRoute) and where it acts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyEntry {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub mesh: Option<String>,
+    pub location: Option<Location>,
+    /// (proxy index, outbound index, status there), in report order.
+    pub uses: Vec<(u32, u32, Status)>,
+}
+
+impl PolicyEntry {
+    pub fn qualified(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    pub fn count(&self, s: Status) -> usize {
+        self.uses.iter().filter(|u| u.2 == s).count()
+    }
+}
+
+/// Per-node marks derived from the report and its findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marks {
+    pub ignored: bool,
+    pub overridden: bool,
+    pub legacy: bool,
+    pub error: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub report: Report,
+    pub meshes: Vec<MeshGroup>,
+    pub mesh_of: Vec<u32>,
+    /// Findings per proxy: (errors, warnings, infos).
+    pub proxy_counts: Vec<(u32, u32, u32)>,
+    /// Outbounds with an error finding, keyed (proxy, outbound).
+    pub outbound_errors: std::collections::HashSet<(u32, u32)>,
+    pub policies: Vec<PolicyEntry>,
+}
+
+fn qualified(pr: &ProxyReport) -> String {
+    match &pr.namespace {
+        Some(ns) => format!("{ns}/{}", pr.name),
+        None => pr.name.clone(),
+    }
+}
+
+impl Model {
+    pub fn new(report: Report) -> Model {
+        let mut meshes: Vec<MeshGroup> = Vec::new();
+        let mut mesh_of = Vec::with_capacity(report.proxies.len());
+        for (i, p) in report.proxies.iter().enumerate() {
+            match meshes.last_mut() {
+                Some(m) if m.name == p.mesh => m.proxies.end = i + 1,
+                _ => meshes.push(MeshGroup {
+                    name: p.mesh.clone(),
+                    proxies: i..i + 1,
+                }),
+            }
+            mesh_of.push((meshes.len() - 1) as u32);
+        }
+        // Findings by proxy name (plain or namespace/name).
+        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::new();
+        let quals: Vec<String> = report.proxies.iter().map(qualified).collect();
+        for (i, p) in report.proxies.iter().enumerate() {
+            by_name.entry(p.name.as_str()).or_default().push(i as u32);
+            if p.namespace.is_some() {
+                by_name.entry(quals[i].as_str()).or_default().push(i as u32);
+            }
+        }
+        let mut proxy_counts = vec![(0, 0, 0); report.proxies.len()];
+        let mut outbound_errors = std::collections::HashSet::new();
+        for f in &report.findings {
+            let Some(name) = &f.proxy else { continue };
+            let Some(ps) = by_name.get(name.as_str()) else {
+                continue;
+            };
+            for &p in ps {
+                let c = &mut proxy_counts[p as usize];
+                match f.severity {
+                    Severity::Error => c.0 += 1,
+                    Severity::Warning => c.1 += 1,
+                    Severity::Info => c.2 += 1,
+                }
+                if f.severity == Severity::Error {
+                    for (o, ob) in report.proxies[p as usize].outbounds.iter().enumerate() {
+                        if f.outbounds.contains(&ob.destination.label()) {
+                            outbound_errors.insert((p, o as u32));
+                        }
+                    }
+                }
+            }
+        }
+        // Policies: every route policy of every outbound, plus those that select nothing.
+        let mut pol: BTreeMap<(String, Option<String>, Option<String>, String), PolicyEntry> =
+            BTreeMap::new();
+        for (pi, p) in report.proxies.iter().enumerate() {
+            for (oi, o) in p.outbounds.iter().enumerate() {
+                for s in &o.policies {
+                    let e = pol
+                        .entry((
+                            s.kind.clone(),
+                            Some(p.mesh.clone()),
+                            s.namespace.clone(),
+                            s.name.clone(),
+                        ))
+                        .or_insert_with(|| PolicyEntry {
+                            kind: s.kind.clone(),
+                            name: s.name.clone(),
+                            namespace: s.namespace.clone(),
+                            mesh: Some(p.mesh.clone()),
+                            location: s.location.clone(),
+                            uses: Vec::new(),
+                        });
+                    e.uses.push((pi as u32, oi as u32, s.status));
+                }
+            }
+        }
+        for f in &report.findings {
+            if f.code != Code::PolicySelectsNothing {
+                continue;
+            }
+            let Some(r) = &f.resource else { continue };
+            pol.entry((
+                r.kind.clone(),
+                r.mesh.clone(),
+                r.namespace.clone(),
+                r.name.clone(),
+            ))
+            .or_insert_with(|| PolicyEntry {
+                kind: r.kind.clone(),
+                name: r.name.clone(),
+                namespace: r.namespace.clone(),
+                mesh: r.mesh.clone(),
+                location: f.location.clone(),
+                uses: Vec::new(),
+            });
+        }
+        Model {
+            report,
+            meshes,
+            mesh_of,
+            proxy_counts,
+            outbound_errors,
+            policies: pol.into_values().collect(),
+        }
+    }
+
+    pub fn proxy(&self, p: u32) -> &ProxyReport {
+        &self.report.proxies[p as usize]
+    }
+
+    pub fn outbound(&self, p: u32, o: u32) -> &OutboundReport {
+        &self.report.proxies[p as usize].outbounds[o as usize]
+    }
+
+    pub fn parent(&self, n: Node) -> Option<Node> {
+        match n {
+            Node::Mesh(_) | Node::Placeholder => None,
+            Node::Proxy(p) => Some(Node::Mesh(self.mesh_of[p as usize])),
+            Node::Outbound(p, _) => Some(Node::Proxy(p)),
+            Node::Backend(p, o, _) => Some(Node::Outbound(p, o)),
+        }
+    }
+
+    /// Ancestors, root first.
+    pub fn ancestors(&self, n: Node) -> Vec<Node> {
+        let mut v = Vec::new();
+        let mut cur = self.parent(n);
+        while let Some(c) = cur {
+            v.push(c);
+            cur = self.parent(c);
+        }
+        v.reverse();
+        v
+    }
+
+    pub fn has_children(&self, n: Node) -> bool {
+        match n {
+            Node::Mesh(m) => !self.meshes[m as usize].proxies.is_empty(),
+            Node::Proxy(p) => !self.proxy(p).outbounds.is_empty(),
+            Node::Outbound(p, o) => !self.outbound(p, o).backends.is_empty(),
+            Node::Backend(..) | Node::Placeholder => false,
+        }
+    }
+
+    /// A key that names the same thing in another report (reloads, other versions).
+    pub fn key(&self, n: Node) -> Option<String> {
+        Some(match n {
+            Node::Mesh(m) => format!("m:{}", self.meshes[m as usize].name),
+            Node::Proxy(p) => proxy_key(self.proxy(p)),
+            Node::Outbound(p, o) => outbound_key(self.proxy(p), self.outbound(p, o)),
+            Node::Backend(p, o, b) => {
+                let ob = self.outbound(p, o);
+                format!(
+                    "{}|{}",
+                    outbound_key(self.proxy(p), ob),
+                    backend_name(&ob.backends[b as usize])
+                )
+            }
+            Node::Placeholder => return None,
+        })
+    }
+
+    /// Every node's key, for translating state from another report.
+    pub fn key_index(&self) -> HashMap<String, Node> {
+        let mut out = HashMap::new();
+        for (m, g) in self.meshes.iter().enumerate() {
+            out.insert(format!("m:{}", g.name), Node::Mesh(m as u32));
+        }
+        for (pi, p) in self.report.proxies.iter().enumerate() {
+            let pk = proxy_key(p);
+            for (oi, o) in p.outbounds.iter().enumerate() {
+                let ok = outbound_key(p, o);
+                for (bi, b) in o.backends.iter().enumerate() {
+                    out.insert(
+                        format!("{ok}|{}", backend_name(b)),
+                        Node::Backend(pi as u32, oi as u32, bi as u32),
+                    );
+                }
+                out.insert(ok, Node::Outbound(pi as u32, oi as u32));
+            }
+            out.insert(pk, Node::Proxy(pi as u32));
+        }
+        out
+    }
+
+    pub fn marks(&self, n: Node) -> Marks {
+        match n {
+            Node::Outbound(p, o) => {
+                let ob = self.outbound(p, o);
+                Marks {
+                    ignored: ob.policies.iter().any(|s| s.status == Status::Ignored),
+                    overridden: ob.policies.iter().any(|s| s.status == Status::Overridden),
+                    legacy: !ob.legacy_policies.is_empty(),
+                    error: self.outbound_errors.contains(&(p, o)),
+                }
+            }
+            Node::Backend(p, o, b) => Marks {
+                error: !self.outbound(p, o).backends[b as usize].resolved,
+                ..Marks::default()
+            },
+            _ => Marks::default(),
+        }
+    }
+
+    /// Find a proxy by name or namespace/name: exact first, then the first containing it.
+    pub fn find_proxy(&self, q: &str) -> Option<u32> {
+        let ps = &self.report.proxies;
+        ps.iter()
+            .position(|p| p.name == q || qualified(p) == q)
+            .or_else(|| ps.iter().position(|p| qualified(p).contains(q)))
+            .map(|i| i as u32)
+    }
+
+    pub fn find_policy(&self, q: &str) -> Option<usize> {
+        let pl = &self.policies;
+        pl.iter()
+            .position(|p| p.name == q || p.qualified() == q)
+            .or_else(|| pl.iter().position(|p| p.qualified().contains(q)))
+    }
+
+    pub fn proxy_names(&self) -> Vec<String> {
+        self.report.proxies.iter().map(qualified).collect()
+    }
+}
+
+fn proxy_key(p: &ProxyReport) -> String {
+    format!("p:{}/{}", p.mesh, qualified(p))
+}
+
+fn outbound_key(p: &ProxyReport, o: &OutboundReport) -> String {
+    format!(
+        "{}|{}:{}",
+        proxy_key(p),
+        o.destination.kind,
+        o.destination.label()
+    )
+}
+
+/// Does this proxy itself match a lowercase filter (name, namespace, tags, type)?
+pub fn proxy_matches(p: &ProxyReport, f: &str) -> bool {
+    contains(&p.name, f)
+        || p.namespace.as_deref().is_some_and(|n| contains(n, f))
+        || p.tags
+            .iter()
+            .any(|(k, v)| contains(k, f) || contains(v, f) || contains(&format!("{k}={v}"), f))
+}
+
+/// Does this outbound match (destination, route, or a policy's name)?
+pub fn outbound_matches(o: &OutboundReport, f: &str) -> bool {
+    contains(&o.destination.label(), f)
+        || contains(o.route.as_str(), f)
+        || o.policies.iter().any(|p| contains(&p.name, f))
+        || o.legacy_policies.iter().any(|p| contains(&p.name, f))
+}
+
+pub fn backend_matches(b: &crate::resolve::Backend, f: &str) -> bool {
+    contains(&backend_name(b), f)
+}
+
+/// Case-insensitive `contains`; `needle` is already lowercase.
+pub fn contains(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        return h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle)
+}

@@ -1,0 +1,1177 @@
+//! Drawing: `render(&App, &mut Frame)` is a pure function of the app state. Every mark
+//! is a symbol and a word; colour is a second channel and is off under `NO_COLOR`.
+
+use super::action::View;
+use super::app::{App, Mode, PRow, SourceText};
+use super::keymap;
+use super::model::{Marks, Model, Node};
+use crate::model::{Finding, ProxyType, Severity, fmt_tags};
+use crate::report::text::{backend_name, finding_text};
+use crate::report::{explain, marks, share_pct};
+use crate::resolve::{RouteKind, Status};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{
+    Block, Borders, Clear, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState,
+    StatefulWidget, Widget, Wrap,
+};
+use tui_tree_widget::{Tree, TreeItem, TreeState};
+
+/// Below this the layout does not fit; a short message is shown instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+pub const CHANGED: (&str, &str) = ("✱", "changed");
+
+/// Where everything goes on a screen of a given size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub header: Rect,
+    pub list: Rect,
+    pub list_inner: Rect,
+    pub detail: Rect,
+    pub message: Rect,
+    pub status: Rect,
+    pub too_small: bool,
+}
+
+pub fn layout(area: Rect) -> Layout {
+    let too_small = area.width < MIN_WIDTH || area.height < MIN_HEIGHT;
+    let h = area.height.max(4);
+    let header = Rect::new(area.x, area.y, area.width, 1);
+    let status = Rect::new(area.x, area.y + h - 1, area.width, 1);
+    let message = Rect::new(area.x, area.y + h - 2, area.width, 1);
+    let main = Rect::new(area.x, area.y + 1, area.width, h - 3);
+    let lw = (area.width / 2).max(area.width.min(40));
+    let list = Rect::new(main.x, main.y, lw, main.height);
+    let detail = Rect::new(main.x + lw, main.y, area.width - lw, main.height);
+    let list_inner = Rect::new(
+        list.x + 1,
+        list.y + 1,
+        list.width.saturating_sub(2),
+        list.height.saturating_sub(2),
+    );
+    Layout {
+        header,
+        list,
+        list_inner,
+        detail,
+        message,
+        status,
+        too_small,
+    }
+}
+
+const TITLE: &str = " meshtcp │ ";
+
+fn tab_label(v: View, active: bool) -> String {
+    let n = View::ALL.iter().position(|x| *x == v).unwrap_or(0) + 1;
+    format!("{}{n} {} ", if active { "▸" } else { " " }, v.title())
+}
+
+/// Which tab the header shows at column `col`.
+pub fn tab_at(col: u16) -> Option<View> {
+    let mut x = TITLE.chars().count() as u16;
+    for v in View::ALL {
+        let w = tab_label(v, false).chars().count() as u16;
+        if (x..x + w).contains(&col) {
+            return Some(v);
+        }
+        x += w;
+    }
+    None
+}
+
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+    fn status(&self, s: Status) -> Style {
+        self.fg(match s {
+            Status::Applied => Color::Green,
+            Status::Overridden => Color::Yellow,
+            Status::Ignored => Color::Red,
+        })
+    }
+    fn severity(&self, s: Severity) -> Style {
+        self.fg(match s {
+            Severity::Error => Color::Red,
+            Severity::Warning => Color::Yellow,
+            Severity::Info => Color::Cyan,
+        })
+    }
+    fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+    fn bold(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+    fn highlight(&self) -> Style {
+        if self.color {
+            Style::new()
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+    fn changed(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+        } else {
+            self.bold()
+        }
+    }
+    fn matched(&self) -> Style {
+        let s = Style::new().add_modifier(Modifier::UNDERLINED);
+        if self.color {
+            s.fg(Color::LightYellow)
+        } else {
+            s
+        }
+    }
+}
+
+/// Draw the whole screen.
+pub fn render(app: &App, f: &mut Frame) {
+    let area = f.area();
+    let l = layout(area);
+    if l.too_small {
+        let msg = format!(
+            "Terminal too small: {}×{}.\nmeshtcp needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\nEnlarge it, or press q to quit.",
+            area.width, area.height
+        );
+        let y = area.height.saturating_sub(3) / 2;
+        let r = Rect::new(
+            area.x,
+            area.y + y,
+            area.width,
+            area.height.saturating_sub(y).min(3),
+        );
+        f.render_widget(
+            Paragraph::new(msg)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            r,
+        );
+        return;
+    }
+    let t = Theme { color: app.color };
+    render_header(app, f, l.header, &t);
+    match (&app.model, app.view) {
+        (None, _) => render_loading(app, f, &l, &t),
+        (Some(m), View::Tree) => {
+            render_tree(app, m, f, &l, &t);
+            render_detail(f, l.detail, &t, app.detail_scroll, tree_detail(app, m, &t));
+        }
+        (Some(m), View::Policies) => {
+            render_policies(app, m, f, &l, &t);
+            render_detail(
+                f,
+                l.detail,
+                &t,
+                app.detail_scroll,
+                policy_detail(app, m, &t),
+            );
+        }
+        (Some(m), View::Findings) => {
+            render_findings(app, m, f, &l, &t);
+            render_detail(
+                f,
+                l.detail,
+                &t,
+                app.detail_scroll,
+                finding_detail(app, m, &t),
+            );
+        }
+    }
+    render_message(app, f, l.message, &t);
+    render_status(app, f, l.status, &t);
+    match app.mode {
+        Mode::Help => render_help(app, f, area, &t),
+        Mode::Yaml => render_yaml(app, f, area, &t),
+        _ => {}
+    }
+}
+
+fn render_header(app: &App, f: &mut Frame, r: Rect, t: &Theme) {
+    let mut spans = vec![Span::styled(TITLE, t.bold())];
+    for v in View::ALL {
+        let active = v == app.view;
+        let s = tab_label(v, active);
+        spans.push(if active {
+            Span::styled(s, t.highlight())
+        } else {
+            Span::raw(s)
+        });
+    }
+    f.render_widget(Line::from(spans), r);
+}
+
+fn spinner(app: &App) -> &'static str {
+    let ms = match (app.now, app.load_started) {
+        (Some(n), Some(s)) => n.duration_since(s).as_millis(),
+        _ => 0,
+    };
+    SPINNER[(ms / 100) as usize % SPINNER.len()]
+}
+
+fn render_loading(app: &App, f: &mut Frame, l: &super::render::Layout, t: &Theme) {
+    let p = app.progress.clone().unwrap_or_default();
+    let mut lines = vec![
+        Line::from(""),
+        Line::styled(
+            format!("{} Loading {}…", spinner(app), app.sources_label),
+            t.bold(),
+        ),
+        Line::from(format!(
+            "{} files and {} resources read",
+            p.files, p.resources
+        )),
+    ];
+    if p.sources_total > 1 {
+        lines.push(Line::from(format!(
+            "source {} of {}: {}",
+            (p.sources_done + 1).min(p.sources_total),
+            p.sources_total,
+            p.current
+        )));
+    }
+    let block = Block::bordered().title(" Proxies ");
+    f.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .block(block),
+        l.list,
+    );
+    f.render_widget(Block::bordered().title(" Detail "), l.detail);
+}
+
+// ---- tree ------------------------------------------------------------------------
+
+fn proxy_type_mark(t: ProxyType) -> (&'static str, &'static str) {
+    match t {
+        ProxyType::Sidecar => ("●", "sidecar"),
+        ProxyType::BuiltinGateway => ("⬢", "builtin gateway"),
+        ProxyType::DelegatedGateway => ("⬡", "delegated gateway"),
+    }
+}
+
+fn plural(n: u32, w: &str) -> String {
+    format!("{n} {w}{}", if n == 1 || w == "info" { "" } else { "s" })
+}
+
+fn mark_spans(mk: Marks, t: &Theme) -> Vec<Span<'static>> {
+    let mut v = Vec::new();
+    let mut push = |on: bool, (sym, word): (&str, &str), st: Style| {
+        if on {
+            v.push(Span::raw(" "));
+            v.push(Span::styled(format!("{sym} {word}"), st));
+        }
+    };
+    push(
+        mk.ignored,
+        marks::status(Status::Ignored),
+        t.status(Status::Ignored),
+    );
+    push(
+        mk.overridden,
+        marks::status(Status::Overridden),
+        t.status(Status::Overridden),
+    );
+    push(mk.legacy, marks::LEGACY, t.fg(Color::Cyan));
+    push(mk.error, ("✖", "error"), t.severity(Severity::Error));
+    v
+}
+
+/// The text of one tree row.
+fn node_line(app: &App, m: &Model, n: Node, t: &Theme) -> Line<'static> {
+    let name_style = if app.node_matches(n) {
+        t.matched()
+    } else {
+        Style::new()
+    };
+    let mut spans: Vec<Span> = match n {
+        Node::Mesh(mi) => {
+            let g = &m.meshes[mi as usize];
+            vec![
+                Span::styled(format!("mesh {}", g.name), t.bold().patch(name_style)),
+                Span::styled(
+                    format!(
+                        "  {} prox{}",
+                        g.proxies.len(),
+                        if g.proxies.len() == 1 { "y" } else { "ies" }
+                    ),
+                    t.dim(),
+                ),
+            ]
+        }
+        Node::Proxy(p) => {
+            let pr = m.proxy(p);
+            let (sym, word) = proxy_type_mark(pr.proxy_type);
+            let mut v = vec![
+                Span::raw(format!("{sym} ")),
+                Span::styled(pr.name.clone(), t.bold().patch(name_style)),
+            ];
+            if let Some(ns) = &pr.namespace {
+                v.push(Span::styled(format!("  {ns}"), t.dim()));
+            }
+            v.push(Span::styled(format!("  {word}"), t.dim()));
+            let (e, w, _) = m.proxy_counts[p as usize];
+            if e > 0 {
+                v.push(Span::styled(
+                    format!("  ✖ {}", plural(e, "error")),
+                    t.severity(Severity::Error),
+                ));
+            }
+            if w > 0 {
+                v.push(Span::styled(
+                    format!("  ▲ {}", plural(w, "warning")),
+                    t.severity(Severity::Warning),
+                ));
+            }
+            v
+        }
+        Node::Outbound(p, o) => {
+            let ob = m.outbound(p, o);
+            let route = match ob.route {
+                RouteKind::Default => t.dim(),
+                RouteKind::TrafficRoute => t.fg(Color::Cyan),
+                _ => t.bold(),
+            };
+            let mut v = vec![
+                Span::styled(ob.destination.label(), name_style),
+                Span::styled(format!("  {}  → ", ob.protocol), t.dim()),
+                Span::styled(ob.route.as_str().to_string(), route),
+            ];
+            v.extend(mark_spans(m.marks(n), t));
+            v
+        }
+        Node::Backend(p, o, b) => {
+            let bk = &m.outbound(p, o).backends[b as usize];
+            let filled = ((bk.share * 10.0).round() as usize).min(10);
+            let mut v = vec![
+                Span::raw("⇢ "),
+                Span::styled(backend_name(bk), name_style),
+                Span::styled(format!("  w {}  ", bk.weight), t.dim()),
+                Span::raw(format!("{:>5} ", share_pct(bk.share))),
+                Span::styled("█".repeat(filled), t.fg(Color::Green)),
+                Span::styled("░".repeat(10 - filled), t.dim()),
+            ];
+            if !bk.resolved {
+                v.push(Span::styled(
+                    format!(" {} {}", marks::UNRESOLVED.0, marks::UNRESOLVED.1),
+                    t.severity(Severity::Error),
+                ));
+            }
+            v
+        }
+        Node::Placeholder => vec![Span::raw("…")],
+    };
+    if app.changed.contains(&n) {
+        spans.push(Span::styled(
+            format!(" {} {}", CHANGED.0, CHANGED.1),
+            t.changed(),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// The tree view. Only the rows in the window are turned into tree items: the widget
+/// gets the window's rows plus their ancestors, drawn into a scratch buffer whose
+/// first lines (the ancestors above the window) are cut off.
+fn render_tree(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
+    let title = match &app.mesh_filter {
+        Some(mesh) => format!(" Proxies · mesh {mesh} "),
+        None => " Proxies ".to_string(),
+    };
+    let block = Block::bordered().title(title);
+    f.render_widget(block, l.list);
+    let inner = l.list_inner;
+    if app.rows.is_empty() {
+        let msg = if app.filter.is_empty() {
+            "(no proxies in the input)".to_string()
+        } else {
+            format!("(nothing matches /{})", app.filter)
+        };
+        f.render_widget(Paragraph::new(msg).style(t.dim()), inner);
+        return;
+    }
+    let h = inner.height as usize;
+    let start = app.tree.offset.min(app.rows.len().saturating_sub(1));
+    let end = (start + h).min(app.rows.len());
+    let ancestors = m.ancestors(app.rows[start]);
+    let k = ancestors.len();
+    // (node, its row index or None for an ancestor above the window)
+    let entries: Vec<(Node, Option<usize>)> = ancestors
+        .into_iter()
+        .map(|a| (a, None))
+        .chain((start..end).map(|i| (app.rows[i], Some(i))))
+        .collect();
+    let mut state = TreeState::default();
+    let items = build_items(app, m, &entries, t, &mut state);
+    let Ok(tree) = Tree::new(&items) else { return };
+    let tree = tree
+        .highlight_style(t.highlight())
+        .highlight_symbol("> ")
+        .node_closed_symbol("▸ ")
+        .node_open_symbol("▾ ")
+        .node_no_children_symbol("  ");
+    let scratch_area = Rect::new(0, 0, inner.width, (k + h) as u16);
+    let mut scratch = Buffer::empty(scratch_area);
+    StatefulWidget::render(tree, scratch_area, &mut scratch, &mut state);
+    let buf = f.buffer_mut();
+    for y in 0..inner.height {
+        for x in 0..inner.width {
+            buf[(inner.x + x, inner.y + y)] = scratch[(x, y + k as u16)].clone();
+        }
+    }
+    render_scrollbar(f, l.list, app.rows.len(), app.tree.offset, h);
+}
+
+fn build_items(
+    app: &App,
+    m: &Model,
+    entries: &[(Node, Option<usize>)],
+    t: &Theme,
+    state: &mut TreeState<Node>,
+) -> Vec<TreeItem<'static, Node>> {
+    // A stack of open nodes with their collected children.
+    struct Open {
+        node: Node,
+        line: Line<'static>,
+        children: Vec<TreeItem<'static, Node>>,
+        expandable: bool,
+    }
+    fn close(o: Open) -> TreeItem<'static, Node> {
+        let mut children = o.children;
+        if children.is_empty() && o.expandable {
+            children.push(TreeItem::new_leaf(Node::Placeholder, "…"));
+        }
+        TreeItem::new(o.node, o.line, children).unwrap_or_else(|_| TreeItem::new_leaf(o.node, "?"))
+    }
+    let mut roots = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    for &(n, row) in entries {
+        let d = n.depth();
+        while stack.len() > d {
+            let o = stack.pop().expect("non-empty");
+            let item = close(o);
+            match stack.last_mut() {
+                Some(p) => p.children.push(item),
+                None => roots.push(item),
+            }
+        }
+        let mut path: Vec<Node> = stack.iter().map(|o| o.node).collect();
+        path.push(n);
+        let open = match row {
+            Some(i) => app.is_open(i),
+            None => true,
+        };
+        if open {
+            state.open(path.clone());
+        }
+        if row == Some(app.tree.sel) {
+            state.select(path);
+        }
+        stack.push(Open {
+            node: n,
+            line: node_line(app, m, n, t),
+            children: Vec::new(),
+            expandable: m.has_children(n),
+        });
+    }
+    while let Some(o) = stack.pop() {
+        let item = close(o);
+        match stack.last_mut() {
+            Some(p) => p.children.push(item),
+            None => roots.push(item),
+        }
+    }
+    roots
+}
+
+fn render_scrollbar(f: &mut Frame, area: Rect, len: usize, offset: usize, height: usize) {
+    if len <= height {
+        return;
+    }
+    let mut st = ScrollbarState::new(len.saturating_sub(height))
+        .position(offset)
+        .viewport_content_length(height);
+    let sb = Scrollbar::new(ScrollbarOrientation::VerticalRight)
+        .begin_symbol(None)
+        .end_symbol(None);
+    f.render_stateful_widget(
+        sb,
+        area.inner(ratatui::layout::Margin {
+            vertical: 1,
+            horizontal: 0,
+        }),
+        &mut st,
+    );
+}
+
+/// A flat list: the rows of the window, the selected one highlighted.
+fn render_list(
+    f: &mut Frame,
+    l: &Layout,
+    (title, empty): (String, &str),
+    lines: Vec<Line<'static>>,
+    len: usize,
+    pos: super::app::ListPos,
+    t: &Theme,
+) {
+    f.render_widget(Block::bordered().title(title), l.list);
+    let inner = l.list_inner;
+    if len == 0 {
+        f.render_widget(Paragraph::new(empty.to_string()).style(t.dim()), inner);
+        return;
+    }
+    for (i, line) in lines.into_iter().enumerate() {
+        let row = pos.offset + i;
+        let r = Rect::new(inner.x, inner.y + i as u16, inner.width, 1);
+        let selected = row == pos.sel;
+        let mut spans = vec![Span::raw(if selected { "> " } else { "  " })];
+        spans.extend(line.spans);
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.style(t.highlight());
+            f.buffer_mut().set_style(r, t.highlight());
+        }
+        f.render_widget(line, r);
+    }
+    render_scrollbar(f, l.list, len, pos.offset, inner.height as usize);
+}
+
+fn window(len: usize, offset: usize, h: usize) -> std::ops::Range<usize> {
+    offset.min(len)..(offset + h).min(len)
+}
+
+// ---- policies and findings ---------------------------------------------------------
+
+fn status_span(s: Status, t: &Theme) -> Span<'static> {
+    let (sym, word) = marks::status(s);
+    Span::styled(format!("{sym} {word}"), t.status(s))
+}
+
+fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
+    let h = l.list_inner.height as usize;
+    let lines = window(app.policy_rows.len(), app.policies.offset, h)
+        .map(|i| match app.policy_rows[i] {
+            PRow::Policy(p) => {
+                let pe = &m.policies[p];
+                let mut v = vec![
+                    Span::styled(format!("{:<13} ", pe.kind), t.dim()),
+                    Span::styled(pe.qualified(), t.bold()),
+                ];
+                if pe.uses.is_empty() {
+                    v.push(Span::styled(
+                        "  ∅ selects nothing",
+                        t.severity(Severity::Info),
+                    ));
+                }
+                for s in [Status::Applied, Status::Overridden, Status::Ignored] {
+                    let c = pe.count(s);
+                    if c > 0 {
+                        let (sym, word) = marks::status(s);
+                        v.push(Span::styled(format!("  {sym} {c} {word}"), t.status(s)));
+                    }
+                }
+                Line::from(v)
+            }
+            PRow::Use(p, u) => {
+                let (pi, oi, s) = m.policies[p].uses[u];
+                let pr = m.proxy(pi);
+                let name = match &pr.namespace {
+                    Some(ns) => format!("{ns}/{}", pr.name),
+                    None => pr.name.clone(),
+                };
+                Line::from(vec![
+                    Span::raw(format!(
+                        "   {name} → {}  ",
+                        m.outbound(pi, oi).destination.label()
+                    )),
+                    status_span(s, t),
+                ])
+            }
+        })
+        .collect();
+    let n = m.policies.len();
+    render_list(
+        f,
+        l,
+        (format!(" Policies ({n}) "), "(no route policies)"),
+        lines,
+        app.policy_rows.len(),
+        app.policies,
+        t,
+    );
+}
+
+fn render_findings(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
+    let h = l.list_inner.height as usize;
+    let lines = window(app.finding_rows.len(), app.findings.offset, h)
+        .map(|i| {
+            let fd = &m.report.findings[app.finding_rows[i]];
+            let (sym, word) = marks::severity(fd.severity);
+            Line::from(vec![
+                Span::styled(format!("{sym} {word:<7} "), t.severity(fd.severity)),
+                Span::styled(fd.code.as_str().to_string(), t.bold()),
+                Span::raw(format!("  {}", fd.message)),
+            ])
+        })
+        .collect();
+    let n = m.report.findings.len();
+    render_list(
+        f,
+        l,
+        (format!(" Findings ({n}) "), "(no findings)"),
+        lines,
+        app.finding_rows.len(),
+        app.findings,
+        t,
+    );
+}
+
+// ---- detail ------------------------------------------------------------------------
+
+fn render_detail(
+    f: &mut Frame,
+    r: Rect,
+    t: &Theme,
+    scroll: u16,
+    (title, text): (String, Text<'static>),
+) {
+    let _ = t;
+    let p = Paragraph::new(text)
+        .block(Block::bordered().title(format!(" {title} ")))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    f.render_widget(p, r);
+}
+
+/// Text with status marks coloured (the words are unchanged).
+fn story(s: &str, t: &Theme) -> Text<'static> {
+    Text::from(
+        s.lines()
+            .map(|line| {
+                let st = [Status::Applied, Status::Overridden, Status::Ignored]
+                    .into_iter()
+                    .find(|s| {
+                        line.contains(&format!("{} {}", marks::status(*s).0, marks::status(*s).1))
+                    })
+                    .map(|s| t.status(s))
+                    .or_else(|| {
+                        [Severity::Error, Severity::Warning, Severity::Info]
+                            .into_iter()
+                            .find(|s| {
+                                line.trim_start().starts_with(&format!(
+                                    "{} {}",
+                                    marks::severity(*s).0,
+                                    marks::severity(*s).1
+                                ))
+                            })
+                            .map(|s| t.severity(s))
+                    })
+                    .unwrap_or_default();
+                Line::styled(line.to_string(), st)
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn proxy_findings<'a>(m: &'a Model, name: &str, qualified: &str) -> Vec<&'a Finding> {
+    m.report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.proxy
+                .as_deref()
+                .is_some_and(|p| p == name || p == qualified)
+        })
+        .collect()
+}
+
+fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
+    let Some(n) = app.selected_node() else {
+        return ("Detail".into(), Text::from(""));
+    };
+    match n {
+        Node::Mesh(mi) => {
+            let g = &m.meshes[mi as usize];
+            let ps = &m.report.proxies[g.proxies.clone()];
+            let count = |ty| ps.iter().filter(|p| p.proxy_type == ty).count();
+            let mut s = format!(
+                "Mesh {}\n\n{} proxies: {} sidecars, {} builtin gateways, {} delegated gateways\n",
+                g.name,
+                ps.len(),
+                count(ProxyType::Sidecar),
+                count(ProxyType::BuiltinGateway),
+                count(ProxyType::DelegatedGateway)
+            );
+            let obs: usize = ps.iter().map(|p| p.outbounds.len()).sum();
+            s.push_str(&format!("{obs} outbounds\n"));
+            let pols: Vec<&str> = m
+                .policies
+                .iter()
+                .filter(|p| p.mesh.as_deref() == Some(g.name.as_str()))
+                .map(|p| p.name.as_str())
+                .collect();
+            s.push_str(&format!(
+                "{} route policies: {}\n",
+                pols.len(),
+                pols.join(", ")
+            ));
+            (format!("Mesh {}", g.name), story(&s, t))
+        }
+        Node::Proxy(p) => {
+            let pr = m.proxy(p);
+            let q = match &pr.namespace {
+                Some(ns) => format!("{ns}/{}", pr.name),
+                None => pr.name.clone(),
+            };
+            let (sym, word) = proxy_type_mark(pr.proxy_type);
+            let mut s = format!("Proxy {q}\nMesh: {}\nType: {sym} {word}\n", pr.mesh);
+            if let Some(l) = &pr.location {
+                s.push_str(&format!("Source: {l}\n"));
+            }
+            let (e, w, i) = m.proxy_counts[p as usize];
+            s.push_str(&format!(
+                "Findings: ✖ {} · ▲ {} · ℹ {}\n",
+                plural(e, "error"),
+                plural(w, "warning"),
+                plural(i, "info")
+            ));
+            s.push_str("\nTags:\n");
+            if pr.tags.is_empty() {
+                s.push_str("  (none)\n");
+            }
+            for (k, v) in &pr.tags {
+                s.push_str(&format!("  {k}: {v}\n"));
+            }
+            s.push_str("\nSelected by (route policies, lowest precedence first):\n");
+            if pr.selected_by.is_empty() {
+                s.push_str("  (none)\n");
+            }
+            for r in &pr.selected_by {
+                let ns = r
+                    .namespace
+                    .as_ref()
+                    .map(|n| format!("{n}/"))
+                    .unwrap_or_default();
+                s.push_str(&format!(
+                    "  {} {ns}{}  targetRef {}\n",
+                    r.kind, r.name, r.target_ref
+                ));
+            }
+            s.push_str(&format!("\nOutbounds ({}):\n", pr.outbounds.len()));
+            for o in &pr.outbounds {
+                s.push_str(&format!("  {}\n", crate::report::text::outbound_title(o)));
+            }
+            for note in &pr.notes {
+                s.push_str(&format!("\nNote: {note}\n"));
+            }
+            let fs = proxy_findings(m, &pr.name, &q);
+            if !fs.is_empty() {
+                s.push_str("\nFindings:\n");
+                for f in fs {
+                    s.push_str(&format!("  {}\n", finding_text(f)));
+                }
+            }
+            (format!("Proxy {q}"), story(&s, t))
+        }
+        Node::Outbound(p, o) => {
+            let pr = m.proxy(p);
+            let ob = m.outbound(p, o);
+            let s = explain(pr, ob, &m.report.findings, &m.report.kuma_version);
+            (
+                format!("{} → {}", pr.name, ob.destination.label()),
+                story(&s, t),
+            )
+        }
+        Node::Backend(p, o, b) => {
+            let pr = m.proxy(p);
+            let ob = m.outbound(p, o);
+            let bk = &ob.backends[b as usize];
+            let total: u64 = ob.backends.iter().map(|b| b.weight as u64).sum();
+            let mut s = format!(
+                "Backend {}\nOf: {} → {} ({}, route {})\nKind: {}\n",
+                backend_name(bk),
+                pr.name,
+                ob.destination.label(),
+                ob.protocol,
+                ob.route.as_str(),
+                bk.kind
+            );
+            if let Some(port) = bk.port {
+                s.push_str(&format!("Port: {port}\n"));
+            }
+            if !bk.tags.is_empty() {
+                s.push_str(&format!("Tags: {}\n", fmt_tags(&bk.tags)));
+            }
+            s.push_str(&format!(
+                "Weight: {} of {total} · share {}\n",
+                bk.weight,
+                share_pct(bk.share)
+            ));
+            if bk.resolved {
+                s.push_str("Resolved: yes\n");
+            } else {
+                s.push_str(&format!(
+                    "Resolved: {} {}: the input holds no such service\n",
+                    marks::UNRESOLVED.0,
+                    marks::UNRESOLVED.1
+                ));
+            }
+            if !bk.how.is_empty() {
+                s.push_str(&format!("\nHow: {}\n", bk.how));
+            }
+            s.push_str(&format!("\nWhy this route: {}\n", ob.reason));
+            if let Some(a) = ob
+                .policies
+                .iter()
+                .rev()
+                .find(|x| x.status == Status::Applied)
+            {
+                let loc = a
+                    .location
+                    .as_ref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default();
+                s.push_str(&format!("Set by: ✓ applied {} {}{loc}\n", a.kind, a.name));
+            }
+            (format!("Backend {}", backend_name(bk)), story(&s, t))
+        }
+        Node::Placeholder => ("Detail".into(), Text::from("")),
+    }
+}
+
+fn source_lines(app: &App, loc: &crate::model::Location) -> String {
+    match app.sources.get(loc) {
+        Some(SourceText::Ready(s)) => s.clone(),
+        Some(SourceText::Failed(e)) => format!("(cannot show the source: {e})"),
+        Some(SourceText::Pending) | None => "(reading…)".into(),
+    }
+}
+
+fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
+    match app.selected_policy_row() {
+        None => ("Detail".into(), Text::from("")),
+        Some(PRow::Use(p, u)) => {
+            let (pi, oi, _) = m.policies[p].uses[u];
+            let pr = m.proxy(pi);
+            let ob = m.outbound(pi, oi);
+            let s = explain(pr, ob, &m.report.findings, &m.report.kuma_version);
+            (
+                format!("{} → {}", pr.name, ob.destination.label()),
+                story(&s, t),
+            )
+        }
+        Some(PRow::Policy(p)) => {
+            let pe = &m.policies[p];
+            let mut s = format!("{} {}\n", pe.kind, pe.qualified());
+            if let Some(mesh) = &pe.mesh {
+                s.push_str(&format!("Mesh: {mesh}\n"));
+            }
+            if let Some(l) = &pe.location {
+                s.push_str(&format!("Source: {l}\n"));
+            }
+            if pe.uses.is_empty() {
+                s.push_str(
+                    "\n∅ Selects nothing: its top-level targetRef matches no proxy in the input.\n",
+                );
+            } else {
+                let proxies: std::collections::HashSet<u32> = pe.uses.iter().map(|u| u.0).collect();
+                s.push_str(&format!(
+                    "\nActs on {} outbound{} of {} prox{}: ",
+                    pe.uses.len(),
+                    if pe.uses.len() == 1 { "" } else { "s" },
+                    proxies.len(),
+                    if proxies.len() == 1 { "y" } else { "ies" }
+                ));
+                let parts: Vec<String> = [Status::Applied, Status::Overridden, Status::Ignored]
+                    .into_iter()
+                    .filter(|st| pe.count(*st) > 0)
+                    .map(|st| {
+                        format!(
+                            "{} {} {}",
+                            marks::status(st).0,
+                            pe.count(st),
+                            marks::status(st).1
+                        )
+                    })
+                    .collect();
+                s.push_str(&parts.join(", "));
+                s.push('\n');
+            }
+            let fs: Vec<&Finding> = m
+                .report
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.resource.as_ref().is_some_and(|r| {
+                        r.kind == pe.kind && r.name == pe.name && r.namespace == pe.namespace
+                    })
+                })
+                .collect();
+            if !fs.is_empty() {
+                s.push_str("\nFindings:\n");
+                for f in fs {
+                    s.push_str(&format!("  {}\n", finding_text(f)));
+                }
+            }
+            if let Some(l) = &pe.location {
+                s.push_str(&format!("\nYAML ({l}):\n"));
+                s.push_str(&source_lines(app, l));
+            }
+            (format!("{} {}", pe.kind, pe.name), story(&s, t))
+        }
+    }
+}
+
+fn finding_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
+    let Some(i) = app.selected_finding() else {
+        return ("Detail".into(), Text::from(""));
+    };
+    let f = &m.report.findings[i];
+    let (sym, word) = marks::severity(f.severity);
+    let mut s = format!("{sym} {word} {}\n\n{}\n\n", f.code.as_str(), f.message);
+    if let Some(r) = &f.resource {
+        let ns = r
+            .namespace
+            .as_ref()
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default();
+        let mesh = r
+            .mesh
+            .as_ref()
+            .map(|m| format!(" (mesh {m})"))
+            .unwrap_or_default();
+        s.push_str(&format!("Resource: {} {ns}{}{mesh}\n", r.kind, r.name));
+    }
+    if let Some(p) = &f.proxy {
+        s.push_str(&format!("Proxy: {p}\n"));
+    }
+    if !f.outbounds.is_empty() {
+        s.push_str(&format!("Outbounds: {}\n", f.outbounds.join(", ")));
+    }
+    if let Some(l) = &f.location {
+        s.push_str(&format!("Source: {l}\n"));
+    }
+    s.push_str("\nEnter: go to the node it concerns · y: its source YAML\n");
+    ("Finding".into(), story(&s, t))
+}
+
+// ---- bottom lines and overlays -------------------------------------------------------
+
+fn render_message(app: &App, f: &mut Frame, r: Rect, t: &Theme) {
+    let line = match app.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled("/", t.bold()),
+            Span::raw(app.input.clone()),
+            Span::styled("█", t.dim()),
+            Span::styled("   Enter keep · Esc clear", t.dim()),
+        ]),
+        Mode::Command => {
+            let mut v = vec![
+                Span::styled(":", t.bold()),
+                Span::raw(app.input.clone()),
+                Span::styled("█", t.dim()),
+            ];
+            if !app.completions.is_empty() {
+                v.push(Span::styled(
+                    format!("   Tab: {}", app.completions.join("  ")),
+                    t.dim(),
+                ));
+            }
+            Line::from(v)
+        }
+        _ => match &app.message {
+            Some(msg) if msg.error => {
+                Line::styled(format!("✖ {}", msg.text), t.severity(Severity::Error))
+            }
+            Some(msg) => Line::styled(format!("ℹ {}", msg.text), t.fg(Color::Cyan)),
+            None => Line::styled(
+                match app.view {
+                    View::Tree => {
+                        "j/k move · l/h expand/collapse · * all · / filter · : command · Tab views · y YAML"
+                    }
+                    View::Policies => {
+                        "j/k move · Enter go to the tree · / filter · : command · Tab views · y YAML"
+                    }
+                    View::Findings => {
+                        "j/k move · Enter go to the node · / filter · : command · Tab views · y YAML"
+                    }
+                },
+                t.dim(),
+            ),
+        },
+    };
+    f.render_widget(line, r);
+}
+
+fn render_status(app: &App, f: &mut Frame, r: Rect, t: &Theme) {
+    let mut v = vec![Span::styled(format!(" {} ", app.sources_label), t.bold())];
+    let mut version = format!("· Kuma {}", app.version);
+    if let Some(p) = app.pending_version {
+        version.push_str(&format!(" → {p} {}", spinner(app)));
+    }
+    v.push(Span::raw(version));
+    if let Some(m) = &app.model {
+        let n = |s| m.report.findings.iter().filter(|f| f.severity == s).count() as u32;
+        v.push(Span::raw(" · "));
+        v.push(Span::styled(
+            format!("✖ {}", plural(n(Severity::Error), "error")),
+            t.severity(Severity::Error),
+        ));
+        v.push(Span::raw(" "));
+        v.push(Span::styled(
+            format!("▲ {}", plural(n(Severity::Warning), "warning")),
+            t.severity(Severity::Warning),
+        ));
+        v.push(Span::raw(" "));
+        v.push(Span::styled(
+            format!("ℹ {}", plural(n(Severity::Info), "info")),
+            t.severity(Severity::Info),
+        ));
+    }
+    if let Some(p) = &app.progress {
+        v.push(Span::styled(
+            format!(
+                " · {} loading: {} files, {} resources",
+                spinner(app),
+                p.files,
+                p.resources
+            ),
+            t.fg(Color::Cyan),
+        ));
+    }
+    if !app.filter.is_empty() {
+        v.push(Span::styled(
+            format!(" · filter /{}", app.filter),
+            t.matched(),
+        ));
+    }
+    if let Some(mesh) = &app.mesh_filter {
+        v.push(Span::raw(format!(" · mesh {mesh}")));
+    }
+    let hint = " ? help ";
+    let used: usize = v.iter().map(|s| s.width()).sum();
+    let pad = (r.width as usize).saturating_sub(used + hint.len());
+    v.push(Span::raw(" ".repeat(pad)));
+    v.push(Span::styled(hint, t.bold()));
+    let style = if app.color {
+        Style::new().bg(Color::Black)
+    } else {
+        Style::new()
+    };
+    f.render_widget(Line::from(v).style(style), r);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn render_help(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    let mut lines = vec![Line::styled(
+        format!("Keys of the {} view", app.view.title()),
+        t.bold(),
+    )];
+    for (k, h) in keymap::help(app.view) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<11}"), t.bold()),
+            Span::raw(h),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Commands (:, Tab completes)", t.bold()));
+    for (c, h) in super::app::COMMANDS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  :{c:<10}"), t.bold()),
+            Span::raw(*h),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        "Mouse: click selects · double-click toggles · wheel scrolls",
+    ));
+    lines.push(Line::from(format!(
+        "Marks: {} {} · {} {} · {} {} · {} {} · ✖ error · {} {}",
+        marks::status(Status::Applied).0,
+        marks::status(Status::Applied).1,
+        marks::status(Status::Overridden).0,
+        marks::status(Status::Overridden).1,
+        marks::status(Status::Ignored).0,
+        marks::status(Status::Ignored).1,
+        marks::LEGACY.0,
+        marks::LEGACY.1,
+        CHANGED.0,
+        CHANGED.1
+    )));
+    let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let r = centered(area, 76, h);
+    f.render_widget(Clear, r);
+    let p = Paragraph::new(lines)
+        .block(
+            Block::bordered()
+                .title(" Help · Esc closes ")
+                .borders(Borders::ALL),
+        )
+        .scroll((app.help_scroll, 0));
+    p.render(r, f.buffer_mut());
+}
+
+fn render_yaml(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    let Some(y) = &app.yaml else { return };
+    let r = centered(
+        area,
+        area.width.saturating_sub(8).max(40),
+        area.height.saturating_sub(4),
+    );
+    f.render_widget(Clear, r);
+    let body: Vec<Line> = match app.sources.get(&y.location) {
+        Some(SourceText::Ready(s)) => s
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                Line::from(vec![
+                    Span::styled(format!("{:>5} │ ", y.location.line as usize + i), t.dim()),
+                    Span::raw(l.to_string()),
+                ])
+            })
+            .collect(),
+        Some(SourceText::Failed(e)) => vec![Line::styled(
+            format!("✖ cannot show the source: {e}"),
+            t.severity(Severity::Error),
+        )],
+        _ => vec![Line::from("reading…")],
+    };
+    let p = Paragraph::new(body)
+        .block(Block::bordered().title(format!(" {} · {} · Esc closes ", y.title, y.location)))
+        .scroll((y.scroll, 0));
+    f.render_widget(p, r);
+}

@@ -1,0 +1,374 @@
+//! The runtime: a thin shell around [`App`]. It owns the terminal guard, the loaded
+//! snapshot, the worker threads (load, re-resolve, source reading) and the watcher;
+//! everything reaches the loop through one channel and becomes an [`Action`].
+
+use super::action::{self, Action, Effect, Progress};
+use super::app::App;
+use super::keymap::map_key;
+use super::render::render;
+use super::terminal::TerminalGuard;
+use crate::model::Location;
+use crate::resolve::{KumaVersion, Report};
+use crate::source::{self, Loaded, Source, demo};
+use anyhow::Result;
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use ratatui::crossterm::event::{self, Event, MouseButton, MouseEventKind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Two clicks on the same row within this time are a double click.
+const DOUBLE_CLICK: Duration = Duration::from_millis(400);
+/// Shown documents are cut after this many lines.
+const MAX_DOC_LINES: usize = 5000;
+
+enum Msg {
+    Input(Event),
+    Act(Action),
+    Loaded {
+        generation: u64,
+        loaded: Arc<Loaded>,
+        report: Report,
+        replace: bool,
+    },
+    Changed(String),
+}
+
+type Watcher = Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>;
+
+struct Runtime {
+    sources: Vec<Source>,
+    version: KumaVersion,
+    /// The snapshot stays here, never in the app: re-resolving reuses it.
+    loaded: Option<Arc<Loaded>>,
+    generation: u64,
+    tx: Sender<Msg>,
+    _watchers: Vec<Watcher>,
+}
+
+pub fn run(sources: Vec<Source>, version: KumaVersion, color: bool) -> Result<()> {
+    let label = sources
+        .iter()
+        .map(Source::label)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut guard = TerminalGuard::enter()?;
+    let (tx, rx) = channel();
+    let input_tx = tx.clone();
+    thread::spawn(move || {
+        while let Ok(ev) = event::read() {
+            if input_tx.send(Msg::Input(ev)).is_err() {
+                break;
+            }
+        }
+    });
+    let mut app = App::new(label, version, color);
+    let size = guard.terminal.size()?;
+    app.update(Action::Tick(Instant::now()));
+    app.update(Action::Resize(size.width, size.height));
+    let mut rt = Runtime {
+        sources,
+        version,
+        loaded: None,
+        generation: 0,
+        tx: tx.clone(),
+        _watchers: Vec::new(),
+    };
+    rt._watchers = watch(&rt.sources, &tx, &mut app);
+    rt.start_load(false);
+    let mut last_click: Option<(Instant, u16, u16)> = None;
+    loop {
+        guard.terminal.draw(|f| render(&app, f))?;
+        let timeout = if app.animating() {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_millis(1000)
+        };
+        let mut batch = Vec::new();
+        match rx.recv_timeout(timeout) {
+            Ok(m) => batch.push(m),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        while batch.len() < 512 {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        for m in batch {
+            let actions = rt.translate(&app, m, &mut last_click);
+            for a in actions {
+                for fx in app.update(a) {
+                    rt.perform(fx);
+                }
+            }
+        }
+        app.update(Action::Tick(Instant::now()));
+        if app.quit || guard.signalled() {
+            break;
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+impl Runtime {
+    fn translate(
+        &mut self,
+        app: &App,
+        m: Msg,
+        last_click: &mut Option<(Instant, u16, u16)>,
+    ) -> Vec<Action> {
+        match m {
+            Msg::Act(a) => vec![a],
+            Msg::Input(Event::Key(k)) => map_key(app, k).into_iter().collect(),
+            Msg::Input(Event::Resize(w, h)) => vec![Action::Resize(w, h)],
+            Msg::Input(Event::Mouse(me)) => {
+                let (col, row) = (me.column, me.row);
+                match me.kind {
+                    MouseEventKind::Down(MouseButton::Left) => {
+                        let now = Instant::now();
+                        let double = last_click.is_some_and(|(t, c, r)| {
+                            r == row && c.abs_diff(col) < 40 && now.duration_since(t) < DOUBLE_CLICK
+                        });
+                        *last_click = if double { None } else { Some((now, col, row)) };
+                        vec![if double {
+                            Action::DoubleClick { col, row }
+                        } else {
+                            Action::Click { col, row }
+                        }]
+                    }
+                    MouseEventKind::ScrollDown => vec![Action::ScrollDown { col, row }],
+                    MouseEventKind::ScrollUp => vec![Action::ScrollUp { col, row }],
+                    _ => vec![],
+                }
+            }
+            Msg::Input(_) => vec![],
+            Msg::Loaded {
+                generation,
+                loaded,
+                report,
+                replace,
+            } => {
+                if generation != self.generation {
+                    return vec![]; // overtaken by a newer load or resolve
+                }
+                let stats = loaded.stats.clone();
+                self.loaded = Some(loaded);
+                vec![Action::Loaded(Box::new(action::Loaded {
+                    report,
+                    stats,
+                    replace,
+                    now: Instant::now(),
+                }))]
+            }
+            Msg::Changed(what) => {
+                self.start_load(true);
+                vec![Action::Watching(what)]
+            }
+        }
+    }
+
+    fn perform(&mut self, fx: Effect) {
+        match fx {
+            Effect::Quit => {}
+            Effect::Reload => {
+                if self.sources.contains(&Source::Stdin) {
+                    // Standard input cannot be read twice: re-resolve what was read.
+                    let _ = self.tx.send(Msg::Act(Action::Watching(
+                        "standard input is read once; re-resolving".into(),
+                    )));
+                    self.start_resolve(self.version);
+                } else {
+                    self.start_load(true);
+                }
+            }
+            Effect::Resolve(v) => {
+                self.version = v;
+                self.start_resolve(v);
+            }
+            Effect::ReadSource(loc) => {
+                let tx = self.tx.clone();
+                let sources = self.sources.clone();
+                thread::spawn(move || {
+                    let text = read_document(&sources, &loc);
+                    let _ = tx.send(Msg::Act(Action::SourceText {
+                        location: loc,
+                        text,
+                    }));
+                });
+            }
+        }
+    }
+
+    /// Load every source on a worker thread, reporting progress after each one.
+    fn start_load(&mut self, replace: bool) {
+        self.generation += 1;
+        let generation = self.generation;
+        let (sources, version, tx) = (self.sources.clone(), self.version, self.tx.clone());
+        thread::spawn(move || {
+            let mut all = Loaded::default();
+            let total = sources.len();
+            for (i, s) in sources.iter().enumerate() {
+                let _ = tx.send(Msg::Act(Action::Progress(Progress {
+                    current: s.label(),
+                    sources_done: i,
+                    sources_total: total,
+                    files: all.stats.files,
+                    resources: all.stats.resources,
+                })));
+                let one = source::load(std::slice::from_ref(s));
+                all.snapshot.resources.extend(one.snapshot.resources);
+                all.findings.extend(one.findings);
+                all.stats.files += one.stats.files;
+                all.stats.documents += one.stats.documents;
+                all.stats.resources += one.stats.resources;
+                all.stats.foreign += one.stats.foreign;
+            }
+            let _ = tx.send(Msg::Act(Action::Progress(Progress {
+                current: "resolving".into(),
+                sources_done: total,
+                sources_total: total,
+                files: all.stats.files,
+                resources: all.stats.resources,
+            })));
+            let report = super::resolve_loaded(&all, version);
+            let _ = tx.send(Msg::Loaded {
+                generation,
+                loaded: Arc::new(all),
+                report,
+                replace,
+            });
+        });
+    }
+
+    /// Re-run the engine on the loaded snapshot under another version.
+    fn start_resolve(&mut self, v: KumaVersion) {
+        let Some(loaded) = self.loaded.clone() else {
+            let _ = self.tx.send(Msg::Act(Action::Failed(
+                "still loading; try again in a moment".into(),
+            )));
+            return;
+        };
+        self.generation += 1;
+        let generation = self.generation;
+        let tx = self.tx.clone();
+        thread::spawn(move || {
+            let report = super::resolve_loaded(&loaded, v);
+            let _ = tx.send(Msg::Loaded {
+                generation,
+                loaded,
+                report,
+                replace: true,
+            });
+        });
+    }
+}
+
+/// Watch every path source: directories recursively, files through their directory.
+fn watch(sources: &[Source], tx: &Sender<Msg>, app: &mut App) -> Vec<Watcher> {
+    let mut out = Vec::new();
+    for s in sources {
+        let Source::Path(p) = s else { continue };
+        let is_dir = p.is_dir();
+        let (dir, only): (PathBuf, Option<PathBuf>) = if is_dir {
+            (p.clone(), None)
+        } else {
+            let parent = p
+                .parent()
+                .filter(|x| !x.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            (parent.to_path_buf(), p.file_name().map(PathBuf::from))
+        };
+        let tx = tx.clone();
+        let root = p.clone();
+        let handler = move |res: DebounceEventResult| {
+            let Ok(events) = res else { return };
+            let hit = events.iter().find(|e| {
+                !matches!(e.event.kind, EventKind::Access(_))
+                    && e.event.paths.iter().any(|x| {
+                        only.as_ref()
+                            .is_none_or(|name| x.file_name() == Some(name.as_os_str()))
+                    })
+            });
+            if let Some(e) = hit {
+                let what = e
+                    .event
+                    .paths
+                    .first()
+                    .map(|x| x.strip_prefix(&root).unwrap_or(x).display().to_string());
+                let _ = tx.send(Msg::Changed(
+                    what.filter(|w| !w.is_empty())
+                        .unwrap_or_else(|| root.display().to_string()),
+                ));
+            }
+        };
+        let mode = if is_dir {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        match new_debouncer(Duration::from_millis(300), None, handler)
+            .and_then(|mut d| d.watch(&dir, mode).map(|_| d))
+        {
+            Ok(d) => out.push(d),
+            Err(e) => {
+                app.update(Action::Failed(format!(
+                    "cannot watch {}: {e}; press r to reload by hand",
+                    p.display()
+                )));
+            }
+        }
+    }
+    out
+}
+
+/// The text of the document at `loc`: from its line to the next `---`.
+pub fn read_document(sources: &[Source], loc: &Location) -> Result<String, String> {
+    if sources.contains(&Source::Demo)
+        && let Some((_, text)) = demo::FILES.iter().find(|(p, _)| *p == loc.file)
+    {
+        return Ok(extract_document(text, loc.line));
+    }
+    if loc.file == "-" {
+        return Err("standard input is read once and not kept".into());
+    }
+    let meta = std::fs::metadata(&loc.file).map_err(|e| format!("{}: {e}", loc.file))?;
+    if meta.len() > source::MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is over the {} MiB limit",
+            loc.file,
+            source::MAX_FILE_BYTES >> 20
+        ));
+    }
+    let text = std::fs::read_to_string(&loc.file).map_err(|e| format!("{}: {e}", loc.file))?;
+    Ok(extract_document(&text, loc.line))
+}
+
+/// Lines from `line` (1-based) up to the next document separator.
+pub fn extract_document(text: &str, line: u32) -> String {
+    let start = (line.max(1) - 1) as usize;
+    let mut out: Vec<&str> = Vec::new();
+    for (i, l) in text.lines().enumerate().skip(start) {
+        let sep = l.trim_end() == "---" || l.starts_with("--- ") || l.trim_end() == "...";
+        if sep {
+            if i == start {
+                continue;
+            }
+            break;
+        }
+        out.push(l);
+        if out.len() >= MAX_DOC_LINES {
+            out.push("… (cut)");
+            break;
+        }
+    }
+    while out.last().is_some_and(|l| l.trim().is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
