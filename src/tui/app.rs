@@ -1242,10 +1242,8 @@ fn changes(old: &Model, new: &Model) -> HashSet<Node> {
             continue;
         };
         let oldp = old.proxy(opi);
-        if oldp.tags != p.tags
-            || oldp.proxy_type != p.proxy_type
-            || oldp.selected_by != p.selected_by
-        {
+        // (Not `selected_by`: its order follows the version's precedence rules.)
+        if oldp.tags != p.tags || oldp.proxy_type != p.proxy_type {
             out.insert(pn);
         }
         for (oi, o) in p.outbounds.iter().enumerate() {

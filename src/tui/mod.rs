@@ -18,6 +18,9 @@ pub mod render;
 pub mod runtime;
 pub mod terminal;
 
+#[cfg(test)]
+mod tests;
+
 pub use action::{Action, Effect, View};
 pub use app::App;
 pub use render::render;

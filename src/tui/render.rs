@@ -46,7 +46,7 @@ pub fn layout(area: Rect) -> Layout {
     let status = Rect::new(area.x, area.y + h - 1, area.width, 1);
     let message = Rect::new(area.x, area.y + h - 2, area.width, 1);
     let main = Rect::new(area.x, area.y + 1, area.width, h - 3);
-    let lw = (area.width / 2).max(area.width.min(40));
+    let lw = (area.width * 11 / 20).max(area.width.min(40));
     let list = Rect::new(main.x, main.y, lw, main.height);
     let detail = Rect::new(main.x + lw, main.y, area.width - lw, main.height);
     let list_inner = Rect::new(
@@ -358,7 +358,7 @@ fn node_line(app: &App, m: &Model, n: Node, t: &Theme) -> Line<'static> {
             };
             let mut v = vec![
                 Span::styled(ob.destination.label(), name_style),
-                Span::styled(format!("  {}  → ", ob.protocol), t.dim()),
+                Span::styled(format!(" {} → ", ob.protocol), t.dim()),
                 Span::styled(ob.route.as_str().to_string(), route),
             ];
             v.extend(mark_spans(m.marks(n), t));
