@@ -826,27 +826,31 @@ fn e13_builtin_gateway_tcp_and_http_listeners() {
     }
 }
 
-/// E13 precedence on listener 9000: "route TCP → backend; gw-all `overridden`, gw-9000
-/// `applied` (more tags wins, per the §5.1 rule the tool applies)", and §8: "the tool
-/// should mark gateway ties and tag-specificity decisions with 'precedence unverified'".
+/// E13, listener 9000: the spec's tool rule was "more tags wins (§5.1), UNVERIFIED"; it
+/// also notes that with name order gw-all would win. Kuma's source settles it: the
+/// per-listener policy lists of a builtin gateway are not sorted by targetRef specificity
+/// (`MatchedPolicies`, `pkg/plugins/policies/core/matchers/dataplane.go@v2.14.3`) and are
+/// merged in store listing order, mesh then name (`BuildGatewayRules`,
+/// `pkg/plugins/policies/core/rules/rules.go@v2.14.3`; `ByMeta`). `gw-9000` < `gw-all`
+/// (the digit sorts first), so gw-all is merged last and wins. meshtcp mirrors Kuma here
+/// (a documented departure from the spec's E13) and says why in the reason.
 #[test]
-#[ignore = "engine bug: builtin-gateway listener precedence uses store (name) order (2e6def3), so gw-all wins; spec E13/§8 say gw-9000 (more tags) wins, marked 'precedence unverified'"]
-fn e13_builtin_gateway_more_listener_tags_win() {
+fn e13_builtin_gateway_listener_precedence_follows_kumas_name_order() {
     for v in E13_VERSIONS {
         let r = run(&["shared", "e13"], v);
         let gw = proxy(&r, None, "edge-gw-1");
         let l9000 = outbound(gw, "MeshGateway", "edge", Some(9000));
         assert_route(gw, l9000, MeshTCPRoute);
-        assert_backends(gw, l9000, &[("backend", 1, 1.0)]);
+        assert_backends(gw, l9000, &[("db", 1, 1.0)]);
         assert_policies(
             gw,
             l9000,
-            &[(TCP, "gw-all", Overridden), (TCP, "gw-9000", Applied)],
+            &[(TCP, "gw-9000", Overridden), (TCP, "gw-all", Applied)],
         );
-        let why = policy_reason(l9000, "gw-all");
+        let why = policy_reason(l9000, "gw-9000");
         assert!(
-            why.contains("precedence unverified"),
-            "[{v}] reason on gw-all: {why}"
+            why.contains("store order") && why.contains("without the targetRef specificity sort"),
+            "[{v}] reason on gw-9000: {why}"
         );
     }
 }

@@ -115,9 +115,8 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut start_line = 1u32;
-    let mut line_no = 1u32;
     let mut pos = 0usize;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
         let body = line.trim_end_matches(['\n', '\r']);
         let is_marker = |m: &str| {
             body.starts_with(m)
@@ -144,7 +143,6 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
             }
         }
         pos += line.len();
-        line_no += 1;
     }
     if pos > start {
         out.push((start_line, &text[start..pos]));
