@@ -2,7 +2,7 @@
 //! a finding, or nothing (a non-Kuma object, counted). Pure: no IO.
 
 use crate::model::{
-    Body, Code, DataplaneSpec, ExternalServiceSpec, Finding, Format, LegacyPolicySpec, Location,
+    Body, Code, DataplaneSpec, ExternalServiceSpec, Finding, Format, LegacyPolicySpec,
     MeshExternalServiceSpec, MeshGatewaySpec, MeshMultiZoneServiceSpec, MeshServiceSpec, MeshSpec,
     Meta, Origin, Resource, ResourceKind, ResourceRef, RouteSpec, Tags, TrafficRouteSpec, keys,
 };
@@ -18,21 +18,20 @@ pub enum Decoded {
     Finding(Finding),
 }
 
-fn parse_error(file: &str, line: u32, msg: impl Into<String>) -> Decoded {
-    Decoded::Finding(
-        Finding::new(Code::ParseError, msg).with_location(Some(Location {
-            file: file.to_string(),
-            line,
-        })),
-    )
+fn parse_error(origin: &Origin, msg: impl Into<String>) -> Decoded {
+    Decoded::Finding(Finding::new(Code::ParseError, msg).with_location(origin.location()))
 }
 
 /// Decode one document. `file` is the path as reached from the SOURCE argument.
 pub fn decode(file: &str, line: u32, doc: Value) -> Decoded {
+    decode_at(Origin::file(file, line), doc)
+}
+
+/// Decode one object whose origin is known (a file position or a cluster object).
+pub fn decode_at(origin: Origin, doc: Value) -> Decoded {
     let Value::Object(obj) = doc else {
         return parse_error(
-            file,
-            line,
+            &origin,
             format!(
                 "document is {}, not a mapping: not a Kuma resource",
                 type_name(&doc)
@@ -41,10 +40,10 @@ pub fn decode(file: &str, line: u32, doc: Value) -> Decoded {
     };
     if obj.contains_key("apiVersion") || (obj.contains_key("kind") && obj.contains_key("metadata"))
     {
-        decode_kubernetes(file, line, obj)
+        decode_kubernetes(origin, obj)
     } else if let Some(t) = obj.get("type") {
         let Some(t) = t.as_str() else {
-            return parse_error(file, line, "`type` must be a string");
+            return parse_error(&origin, "`type` must be a string");
         };
         let Some(kind) = ResourceKind::parse(t) else {
             return Decoded::Finding(
@@ -52,17 +51,13 @@ pub fn decode(file: &str, line: u32, doc: Value) -> Decoded {
                     Code::UnknownKind,
                     format!("Universal resource of type `{t}` is not one meshtcp models; skipped"),
                 )
-                .with_location(Some(Location {
-                    file: file.into(),
-                    line,
-                })),
+                .with_location(origin.location()),
             );
         };
-        decode_universal(file, line, kind, obj)
+        decode_universal(origin, kind, obj)
     } else {
         parse_error(
-            file,
-            line,
+            &origin,
             "not a resource: neither `type` (Universal) nor `apiVersion`/`kind` (Kubernetes)",
         )
     }
@@ -99,10 +94,10 @@ fn labels_of(v: Option<&Value>) -> Result<Tags, String> {
     }
 }
 
-fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded {
+fn decode_kubernetes(origin: Origin, obj: Map<String, Value>) -> Decoded {
     let api = str_field(&obj, "apiVersion").unwrap_or("");
     let Some(kind_s) = str_field(&obj, "kind") else {
-        return parse_error(file, line, "Kubernetes object without `kind`");
+        return parse_error(&origin, "Kubernetes object without `kind`");
     };
     if !api.starts_with("kuma.io/") {
         return Decoded::Foreign;
@@ -113,15 +108,11 @@ fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded 
                 Code::UnknownKind,
                 format!("kuma.io kind `{kind_s}` is not one meshtcp models; skipped"),
             )
-            .with_location(Some(Location {
-                file: file.into(),
-                line,
-            })),
+            .with_location(origin.location()),
         );
     };
     let metadata = obj.get("metadata").and_then(Value::as_object);
     let name = metadata.and_then(|m| str_field(m, "name")).unwrap_or("");
-    let origin = Origin::file(file, line);
     let bad = |msg: String| {
         Decoded::Finding(
             Finding::new(Code::InvalidResource, msg)
@@ -189,8 +180,7 @@ fn decode_kubernetes(file: &str, line: u32, obj: Map<String, Value>) -> Decoded 
     finish(meta, spec, status)
 }
 
-fn decode_universal(file: &str, line: u32, kind: ResourceKind, obj: Map<String, Value>) -> Decoded {
-    let origin = Origin::file(file, line);
+fn decode_universal(origin: Origin, kind: ResourceKind, obj: Map<String, Value>) -> Decoded {
     let name = str_field(&obj, "name").unwrap_or("").to_string();
     let mesh_field = str_field(&obj, "mesh").map(String::from);
     let bad = |msg: String| {
