@@ -84,13 +84,20 @@ impl Pane {
         );
     }
 
-    /// Poll the screen until `ok` holds; fail with the last screen after TIMEOUT.
+    /// Poll the screen until `ok` holds on a settled screen; fail with the last screen
+    /// after TIMEOUT.
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
+            // A capture can catch a frame half drawn: accept only a screen that
+            // holds still for a moment.
             if ok(&s) {
-                return s;
+                std::thread::sleep(Duration::from_millis(60));
+                if self.screen() == s {
+                    return s;
+                }
+                continue;
             }
             if start.elapsed() > TIMEOUT {
                 panic!("timed out waiting for {what}; the screen was:\n{s}");
