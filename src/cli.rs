@@ -33,6 +33,28 @@ pub enum Command {
     Check(CheckArgs),
     /// Tell the precedence story of one outbound of one proxy.
     Explain(ExplainArgs),
+    /// Write a synthetic mesh of any size (benchmarks; deterministic for a seed).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// `universal` (explicit outbounds, legacy services) or `kubernetes` (transparent
+    /// proxy, MeshServices with two ports).
+    #[arg(long, default_value = "universal", value_parser = ["universal", "kubernetes"])]
+    pub shape: String,
+    /// Multiply the number of proxies of the large shape.
+    #[arg(long, default_value_t = 1.0)]
+    pub proxies: f64,
+    /// Multiply the number of route policies of the large shape.
+    #[arg(long, default_value_t = 1.0)]
+    pub routes: f64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output directory (created).
+    #[arg(long, short = 'o')]
+    pub output: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -189,6 +211,32 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             emit(&s)?;
             Ok(code)
+        }
+        Some(Command::Generate(a)) => {
+            let files = if a.shape == "kubernetes" {
+                let base = crate::synth::KubernetesShape::large();
+                let scale = |n: usize, f: f64| ((n as f64) * f).round() as usize;
+                crate::synth::kubernetes(&crate::synth::KubernetesShape {
+                    seed: a.seed,
+                    proxies: scale(base.proxies, a.proxies),
+                    routes: scale(base.routes, a.routes),
+                    ..base
+                })
+            } else {
+                let shape = crate::synth::UniversalShape { seed: a.seed, ..crate::synth::UniversalShape::large() };
+                crate::synth::universal(&shape.scaled(a.proxies, a.routes))
+            };
+            let mut bytes = 0;
+            for (path, text) in &files {
+                let p = a.output.join(path);
+                if let Some(d) = p.parent() {
+                    std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+                }
+                std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+                bytes += text.len();
+            }
+            eprintln!("wrote {} files, {bytes} bytes, to {}", files.len(), a.output.display());
+            Ok(0)
         }
         Some(Command::Explain(a)) => {
             let r = build_report(&a.common, &Filter::default())?;

@@ -7,4 +7,5 @@ pub mod model;
 pub mod report;
 pub mod resolve;
 pub mod source;
+pub mod synth;
 pub mod tui;
