@@ -46,12 +46,17 @@ pub enum Code {
     RuleWithoutBackends,
     /// An outbound for which no listener is built at all (warning).
     OutboundWithoutListener,
-    /// A file or directory entry that could not be read (error).
+    /// A file or directory entry that could not be read (error); also a cluster kind
+    /// whose list failed.
     SourceUnreadable,
+    /// `--kube`: a kind whose CRD the cluster does not serve; skipped (info).
+    KindNotInstalled,
+    /// `--kube`: RBAC forbids reading a kind; the rest loaded (warning).
+    AccessDenied,
 }
 
 impl Code {
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 17] = [
         Code::TcprouteIgnoredByHttproute,
         Code::HttprouteIgnoredOnTcp,
         Code::TrafficrouteOverridden,
@@ -67,6 +72,8 @@ impl Code {
         Code::RuleWithoutBackends,
         Code::OutboundWithoutListener,
         Code::SourceUnreadable,
+        Code::KindNotInstalled,
+        Code::AccessDenied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +93,8 @@ impl Code {
             Code::RuleWithoutBackends => "rule-without-backends",
             Code::OutboundWithoutListener => "outbound-without-listener",
             Code::SourceUnreadable => "source-unreadable",
+            Code::KindNotInstalled => "kind-not-installed",
+            Code::AccessDenied => "access-denied",
         }
     }
 
@@ -97,7 +106,9 @@ impl Code {
             | Code::InvalidResource
             | Code::ParseError
             | Code::SourceUnreadable => Severity::Error,
-            Code::PolicySelectsNothing | Code::UnknownKind => Severity::Info,
+            Code::PolicySelectsNothing | Code::UnknownKind | Code::KindNotInstalled => {
+                Severity::Info
+            }
             _ => Severity::Warning,
         }
     }
@@ -117,6 +128,10 @@ pub struct ResourceRef {
     pub namespace: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mesh: Option<String>,
+    /// The kubeconfig context of a cluster object (`--kube`); absent for files. Cluster
+    /// objects have no `location`: this and kind/namespace/name say where they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

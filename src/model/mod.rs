@@ -70,6 +70,14 @@ impl Origin {
             Origin::Cluster { .. } => None,
         }
     }
+
+    /// The kubeconfig context of a cluster object.
+    pub fn context(&self) -> Option<&str> {
+        match self {
+            Origin::Cluster { context, .. } => Some(context),
+            Origin::File { .. } => None,
+        }
+    }
 }
 
 impl fmt::Display for Origin {
@@ -135,6 +143,7 @@ impl Meta {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
             mesh: Some(self.mesh.clone()),
+            context: self.origin.context().map(String::from),
         }
     }
 

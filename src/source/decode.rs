@@ -123,6 +123,7 @@ fn decode_kubernetes(origin: Origin, obj: Map<String, Value>) -> Decoded {
                         .and_then(|m| str_field(m, "namespace"))
                         .map(String::from),
                     mesh: None,
+                    context: origin.context().map(String::from),
                 })
                 .with_location(origin.location()),
         )
@@ -191,6 +192,7 @@ fn decode_universal(origin: Origin, kind: ResourceKind, obj: Map<String, Value>)
                     name: name.clone(),
                     namespace: None,
                     mesh: mesh_field.clone(),
+                    context: origin.context().map(String::from),
                 })
                 .with_location(origin.location()),
         )
