@@ -203,6 +203,7 @@ impl<'a> Engine<'a> {
             tags,
             outbounds,
             location: view.meta.origin.location(),
+            context: view.meta.origin.context().map(String::from),
             selected_by,
             notes,
         }
@@ -272,7 +273,12 @@ impl<'a> Engine<'a> {
             }
         }
         proxies.sort_by(|a, b| {
-            (&a.mesh, &a.namespace, &a.name).cmp(&(&b.mesh, &b.namespace, &b.name))
+            (&a.mesh, &a.namespace, &a.name, &a.context).cmp(&(
+                &b.mesh,
+                &b.namespace,
+                &b.name,
+                &b.context,
+            ))
         });
         Report {
             schema: SCHEMA,

@@ -29,6 +29,9 @@ pub struct ProxyReport {
     /// Where the Dataplane is defined.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The kubeconfig context the Dataplane was read from (`--kube`); absent for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// Route policies whose top-level targetRef selects this proxy, lowest precedence first.
     pub selected_by: Vec<PolicyRef>,
     /// Things about this proxy a person should know (skipped outbounds, gateway lookups).
