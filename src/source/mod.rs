@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod demo;
+pub mod kube;
 pub mod yaml;
 
 use crate::model::{Code, Finding, Location, Resource, Snapshot};
