@@ -28,12 +28,12 @@ impl Harness {
         app.update(Action::Resize(w, h));
         let loaded = source::load(&sources);
         let mut hs = Harness { app, sources };
-        hs.act(Action::Loaded(Box::new(action::Loaded {
-            report: resolve_loaded(&loaded, KumaVersion::DEFAULT),
-            stats: loaded.stats,
-            replace: false,
-            now: Instant::now(),
-        })));
+        hs.act(Action::Loaded(Box::new(action::Loaded::new(
+            resolve_loaded(&loaded, KumaVersion::DEFAULT),
+            loaded.stats,
+            false,
+            Instant::now(),
+        ))));
         hs
     }
 

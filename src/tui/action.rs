@@ -1,6 +1,7 @@
 //! Actions (every state change of [`App`](super::App)) and effects (the IO the runtime
 //! performs on the app's behalf).
 
+use super::model::Model;
 use crate::model::Location;
 use crate::resolve::{KumaVersion, Report};
 use crate::source::LoadStats;
@@ -37,10 +38,11 @@ pub struct Progress {
     pub resources: usize,
 }
 
-/// A model from the runtime: the engine's report plus what the loader counted.
+/// A model from the runtime: the engine's report (indexed for display; the index is
+/// built on the worker thread) plus what the loader counted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
-    pub report: Report,
+    pub model: Model,
     pub stats: LoadStats,
     /// True when this replaces a shown model (reload, watch, other version): changes
     /// are marked and selection and expansion are kept.
@@ -120,6 +122,17 @@ pub enum Action {
     },
     /// The watcher saw a change and a reload started.
     Watching(String),
+}
+
+impl Loaded {
+    pub fn new(report: Report, stats: LoadStats, replace: bool, now: Instant) -> Loaded {
+        Loaded {
+            model: Model::new(report),
+            stats,
+            replace,
+            now,
+        }
+    }
 }
 
 /// IO the app asks for; `App::update` returns these and the runtime performs them.

@@ -2,7 +2,7 @@
 //! returns the [`Effect`]s the runtime must perform.
 
 use super::action::{Action, Effect, Loaded, Progress, View};
-use super::model::{Model, Node, backend_matches, contains, outbound_matches, proxy_matches};
+use super::model::{Model, Node, contains};
 use super::render;
 use crate::model::Location;
 use crate::resolve::{KumaVersion, Status};
@@ -598,8 +598,7 @@ impl App {
                     .filter(|&j| {
                         direct || {
                             let (pi, oi, _) = p.uses[j];
-                            proxy_matches(m.proxy(pi), &f)
-                                || contains(&m.outbound(pi, oi).destination.label(), &f)
+                            m.matches(Node::Proxy(pi), &f) || m.matches(Node::Outbound(pi, oi), &f)
                         }
                     })
                     .collect();
@@ -616,7 +615,7 @@ impl App {
                         .as_ref()
                         .and_then(|r| r.mesh.as_ref())
                         .is_none_or(|x| Some(x) == self.mesh_filter.as_ref());
-                if mesh_ok && contains(&crate::report::text::finding_text(fd), &f) {
+                if mesh_ok && m.finding_matches(i, &f) {
                     self.finding_rows.push(i);
                 }
             }
@@ -673,8 +672,7 @@ impl App {
                     PRow::Policy(p) => contains(&m.policies[p].qualified(), &f),
                     PRow::Use(p, u) => {
                         let (pi, oi, _) = m.policies[p].uses[u];
-                        proxy_matches(m.proxy(pi), &f)
-                            || contains(&m.outbound(pi, oi).destination.label(), &f)
+                        m.matches(Node::Proxy(pi), &f) || m.matches(Node::Outbound(pi, oi), &f)
                     }
                 },
                 View::Findings => true,
@@ -939,7 +937,7 @@ impl App {
     // ---- loading ---------------------------------------------------------------
 
     fn apply_loaded(&mut self, l: Loaded) {
-        let new = Model::new(l.report);
+        let new = l.model;
         if let Ok(v) = new.report.kuma_version.parse() {
             self.version = v;
         }
@@ -1177,32 +1175,29 @@ impl Model {
     }
 }
 
-fn children(m: &Model, n: Node) -> Vec<Node> {
-    match n {
-        Node::Mesh(mi) => m.meshes[mi as usize]
-            .proxies
-            .clone()
-            .map(|p| Node::Proxy(p as u32))
-            .collect(),
-        Node::Proxy(p) => (0..m.proxy(p).outbounds.len() as u32)
-            .map(|o| Node::Outbound(p, o))
-            .collect(),
-        Node::Outbound(p, o) => (0..m.outbound(p, o).backends.len() as u32)
-            .map(|b| Node::Backend(p, o, b))
-            .collect(),
-        _ => vec![],
-    }
+/// The children of a node, without allocating (the filter walks every node).
+fn children(m: &Model, n: Node) -> impl Iterator<Item = Node> + use<> {
+    let (range, make): (std::ops::Range<u32>, fn(Node, u32) -> Node) = match n {
+        Node::Mesh(mi) => {
+            let g = &m.meshes[mi as usize].proxies;
+            (g.start as u32..g.end as u32, |_, i| Node::Proxy(i))
+        }
+        Node::Proxy(p) => (0..m.proxy(p).outbounds.len() as u32, |n, i| match n {
+            Node::Proxy(p) => Node::Outbound(p, i),
+            n => n,
+        }),
+        Node::Outbound(p, o) => (0..m.outbound(p, o).backends.len() as u32, |n, i| match n {
+            Node::Outbound(p, o) => Node::Backend(p, o, i),
+            n => n,
+        }),
+        _ => (0..0, |n, _| n),
+    };
+    range.map(move |i| make(n, i))
 }
 
 /// Does the node's own text match `f` (lowercase, non-empty)?
 pub fn node_matches(m: &Model, n: Node, f: &str) -> bool {
-    match n {
-        Node::Mesh(mi) => contains(&m.meshes[mi as usize].name, f),
-        Node::Proxy(p) => proxy_matches(m.proxy(p), f),
-        Node::Outbound(p, o) => outbound_matches(m.outbound(p, o), f),
-        Node::Backend(p, o, b) => backend_matches(&m.outbound(p, o).backends[b as usize], f),
-        Node::Placeholder => false,
-    }
+    !matches!(n, Node::Placeholder) && m.matches(n, f)
 }
 
 /// Push the rows of `n`'s subtree. With a filter, a node that does not match is shown

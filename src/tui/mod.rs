@@ -55,5 +55,5 @@ pub fn run(c: &Common) -> anyhow::Result<()> {
         );
     }
     let sources = c.sources()?;
-    runtime::run(sources, c.kuma_version, color_allowed())
+    runtime::run(sources, c.version(), color_allowed())
 }

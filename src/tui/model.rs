@@ -80,6 +80,61 @@ pub struct Model {
     /// Outbounds with an error finding, keyed (proxy, outbound).
     pub outbound_errors: std::collections::HashSet<(u32, u32)>,
     pub policies: Vec<PolicyEntry>,
+    /// Lowercase text the filter searches, per node (built once per report, so a
+    /// filter keystroke over 100k rows is a scan of prepared strings).
+    search: Search,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Search {
+    proxies: Vec<Box<str>>,
+    /// Index of each proxy's first outbound in `outbounds`.
+    ob_base: Vec<u32>,
+    outbounds: Vec<Box<str>>,
+    /// Index of each outbound's first backend in `backends` (by flat outbound index).
+    bk_base: Vec<u32>,
+    backends: Vec<Box<str>>,
+    findings: Vec<Box<str>>,
+}
+
+impl Search {
+    fn new(report: &Report) -> Search {
+        let mut s = Search::default();
+        for p in &report.proxies {
+            let mut t = p.name.clone();
+            for x in p.namespace.iter() {
+                t.push('\n');
+                t.push_str(x);
+            }
+            for (k, v) in &p.tags {
+                t.push_str(&format!("\n{k}\n{v}\n{k}={v}"));
+            }
+            s.proxies.push(t.to_lowercase().into());
+            s.ob_base.push(s.outbounds.len() as u32);
+            for o in &p.outbounds {
+                let mut t = format!("{}\n{}", o.destination.label(), o.route.as_str());
+                for n in o
+                    .policies
+                    .iter()
+                    .map(|x| &x.name)
+                    .chain(o.legacy_policies.iter().map(|x| &x.name))
+                {
+                    t.push('\n');
+                    t.push_str(n);
+                }
+                s.outbounds.push(t.to_lowercase().into());
+                s.bk_base.push(s.backends.len() as u32);
+                for b in &o.backends {
+                    s.backends.push(backend_name(b).to_lowercase().into());
+                }
+            }
+        }
+        for f in &report.findings {
+            s.findings
+                .push(crate::report::text::finding_text(f).to_lowercase().into());
+        }
+        s
+    }
 }
 
 fn qualified(pr: &ProxyReport) -> String {
@@ -181,6 +236,7 @@ impl Model {
             });
         }
         Model {
+            search: Search::new(&report),
             report,
             meshes,
             mesh_of,
@@ -304,6 +360,29 @@ impl Model {
             .or_else(|| pl.iter().position(|p| p.qualified().contains(q)))
     }
 
+    /// Does the node's own text (names, tags, policy names) contain the lowercase `f`?
+    pub fn matches(&self, n: Node, f: &str) -> bool {
+        if f.is_empty() {
+            return true;
+        }
+        let s = &self.search;
+        match n {
+            Node::Mesh(m) => contains(&self.meshes[m as usize].name, f),
+            Node::Proxy(p) => s.proxies[p as usize].contains(f),
+            Node::Outbound(p, o) => s.outbounds[(s.ob_base[p as usize] + o) as usize].contains(f),
+            Node::Backend(p, o, b) => {
+                let fo = (s.ob_base[p as usize] + o) as usize;
+                s.backends[(s.bk_base[fo] + b) as usize].contains(f)
+            }
+            Node::Placeholder => false,
+        }
+    }
+
+    /// Does finding `i`'s one-line text contain the lowercase `f`?
+    pub fn finding_matches(&self, i: usize, f: &str) -> bool {
+        f.is_empty() || self.search.findings[i].contains(f)
+    }
+
     pub fn proxy_names(&self) -> Vec<String> {
         self.report.proxies.iter().map(qualified).collect()
     }
@@ -320,27 +399,6 @@ fn outbound_key(p: &ProxyReport, o: &OutboundReport) -> String {
         o.destination.kind,
         o.destination.label()
     )
-}
-
-/// Does this proxy itself match a lowercase filter (name, namespace, tags, type)?
-pub fn proxy_matches(p: &ProxyReport, f: &str) -> bool {
-    contains(&p.name, f)
-        || p.namespace.as_deref().is_some_and(|n| contains(n, f))
-        || p.tags
-            .iter()
-            .any(|(k, v)| contains(k, f) || contains(v, f) || contains(&format!("{k}={v}"), f))
-}
-
-/// Does this outbound match (destination, route, or a policy's name)?
-pub fn outbound_matches(o: &OutboundReport, f: &str) -> bool {
-    contains(&o.destination.label(), f)
-        || contains(o.route.as_str(), f)
-        || o.policies.iter().any(|p| contains(&p.name, f))
-        || o.legacy_policies.iter().any(|p| contains(&p.name, f))
-}
-
-pub fn backend_matches(b: &crate::resolve::Backend, f: &str) -> bool {
-    contains(&backend_name(b), f)
 }
 
 /// Case-insensitive `contains`; `needle` is already lowercase.

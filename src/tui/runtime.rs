@@ -8,7 +8,7 @@ use super::keymap::map_key;
 use super::render::render;
 use super::terminal::TerminalGuard;
 use crate::model::Location;
-use crate::resolve::{KumaVersion, Report};
+use crate::resolve::KumaVersion;
 use crate::source::{self, Loaded, Source, demo};
 use anyhow::Result;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
@@ -31,8 +31,8 @@ enum Msg {
     Loaded {
         generation: u64,
         loaded: Arc<Loaded>,
-        report: Report,
-        replace: bool,
+        /// The model, indexed on the worker thread.
+        shown: Box<action::Loaded>,
     },
     Changed(String),
 }
@@ -151,20 +151,14 @@ impl Runtime {
             Msg::Loaded {
                 generation,
                 loaded,
-                report,
-                replace,
+                mut shown,
             } => {
                 if generation != self.generation {
                     return vec![]; // overtaken by a newer load or resolve
                 }
-                let stats = loaded.stats.clone();
                 self.loaded = Some(loaded);
-                vec![Action::Loaded(Box::new(action::Loaded {
-                    report,
-                    stats,
-                    replace,
-                    now: Instant::now(),
-                }))]
+                shown.now = Instant::now();
+                vec![Action::Loaded(shown)]
             }
             Msg::Changed(what) => {
                 self.start_load(true);
@@ -237,11 +231,11 @@ impl Runtime {
                 resources: all.stats.resources,
             })));
             let report = super::resolve_loaded(&all, version);
+            let shown = action::Loaded::new(report, all.stats.clone(), replace, Instant::now());
             let _ = tx.send(Msg::Loaded {
                 generation,
                 loaded: Arc::new(all),
-                report,
-                replace,
+                shown: Box::new(shown),
             });
         });
     }
@@ -259,11 +253,11 @@ impl Runtime {
         let tx = self.tx.clone();
         thread::spawn(move || {
             let report = super::resolve_loaded(&loaded, v);
+            let shown = action::Loaded::new(report, loaded.stats.clone(), true, Instant::now());
             let _ = tx.send(Msg::Loaded {
                 generation,
                 loaded,
-                report,
-                replace: true,
+                shown: Box::new(shown),
             });
         });
     }

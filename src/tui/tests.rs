@@ -17,12 +17,12 @@ const FIXTURE: &str = "tests/fixtures/tui/mesh";
 
 fn loaded_action(dir: &Path, version: KumaVersion, replace: bool, now: Instant) -> Action {
     let loaded = source::load(&[Source::Path(dir.to_path_buf())]);
-    Action::Loaded(Box::new(action::Loaded {
-        report: super::resolve_loaded(&loaded, version),
-        stats: loaded.stats,
+    Action::Loaded(Box::new(action::Loaded::new(
+        super::resolve_loaded(&loaded, version),
+        loaded.stats,
         replace,
         now,
-    }))
+    )))
 }
 
 fn app() -> App {
