@@ -2,7 +2,7 @@
 //! returns the [`Effect`]s the runtime must perform.
 
 use super::action::{Action, Effect, Loaded, Progress, View};
-use super::model::{Model, Node, contains};
+use super::model::{Model, Needle, Node, contains};
 use super::render;
 use crate::model::Location;
 use crate::resolve::{KumaVersion, Status};
@@ -129,6 +129,8 @@ pub struct App {
     pub changed: HashSet<Node>,
     pub changed_until: Option<Instant>,
     pub quit: bool,
+    /// The Policies and Findings rows do not follow the filter yet.
+    lists_stale: bool,
 }
 
 impl App {
@@ -167,6 +169,7 @@ impl App {
             changed: HashSet::new(),
             changed_until: None,
             quit: false,
+            lists_stale: false,
         }
     }
 
@@ -203,7 +206,11 @@ impl App {
     /// Does the row's own text match the filter?
     pub fn node_matches(&self, n: Node) -> bool {
         let f = self.filter.to_lowercase();
-        !f.is_empty() && self.model.as_ref().is_some_and(|m| node_matches(m, n, &f))
+        !f.is_empty()
+            && self
+                .model
+                .as_ref()
+                .is_some_and(|m| node_matches(m, n, &Needle::new(&f)))
     }
 
     fn list_height(&self) -> usize {
@@ -480,6 +487,9 @@ impl App {
     }
 
     fn show_view(&mut self, v: View) {
+        if self.lists_stale {
+            self.rebuild_lists();
+        }
         if self.view != v {
             self.view = v;
             self.detail_scroll = 0;
@@ -560,11 +570,12 @@ impl App {
         let mut rows = Vec::new();
         if let Some(m) = &self.model {
             let f = self.filter.to_lowercase();
+            let needle = Needle::new(&f);
             for (mi, g) in m.meshes.iter().enumerate() {
                 if self.mesh_filter.as_ref().is_some_and(|x| *x != g.name) {
                     continue;
                 }
-                walk(m, &self.opened, Node::Mesh(mi as u32), &f, &mut rows);
+                walk(m, &self.opened, Node::Mesh(mi as u32), &needle, &mut rows);
             }
         }
         self.rows = rows;
@@ -585,7 +596,9 @@ impl App {
     }
 
     fn rebuild_lists(&mut self) {
+        self.lists_stale = false;
         let f = self.filter.to_lowercase();
+        let needle = Needle::new(&f);
         self.policy_rows.clear();
         self.finding_rows.clear();
         if let Some(m) = &self.model {
@@ -598,7 +611,8 @@ impl App {
                     .filter(|&j| {
                         direct || {
                             let (pi, oi, _) = p.uses[j];
-                            m.matches(Node::Proxy(pi), &f) || m.matches(Node::Outbound(pi, oi), &f)
+                            m.matches(Node::Proxy(pi), &needle)
+                                || m.matches(Node::Outbound(pi, oi), &needle)
                         }
                     })
                     .collect();
@@ -615,7 +629,7 @@ impl App {
                         .as_ref()
                         .and_then(|r| r.mesh.as_ref())
                         .is_none_or(|x| Some(x) == self.mesh_filter.as_ref());
-                if mesh_ok && m.finding_matches(i, &f) {
+                if mesh_ok && m.finding_matches(i, &needle) {
                     self.finding_rows.push(i);
                 }
             }
@@ -639,7 +653,12 @@ impl App {
         let keep = self.selected_node();
         self.filter = f;
         self.rebuild_rows(keep);
-        self.rebuild_lists();
+        // The Policies and Findings lists follow the filter when they are shown.
+        if self.view == View::Tree {
+            self.lists_stale = true;
+        } else {
+            self.rebuild_lists();
+        }
         // Incremental: land on the first match at or after the selection.
         if !self.filter.is_empty()
             && self.view == View::Tree
@@ -655,6 +674,7 @@ impl App {
             return;
         }
         let f = self.filter.to_lowercase();
+        let needle = Needle::new(&f);
         let Some(m) = &self.model else { return };
         let (sel, len) = match self.view {
             View::Tree => (self.tree.sel, self.rows.len()),
@@ -667,12 +687,13 @@ impl App {
         }
         let hit = |i: usize| -> bool {
             match self.view {
-                View::Tree => node_matches(m, self.rows[i], &f),
+                View::Tree => node_matches(m, self.rows[i], &needle),
                 View::Policies => match self.policy_rows[i] {
                     PRow::Policy(p) => contains(&m.policies[p].qualified(), &f),
                     PRow::Use(p, u) => {
                         let (pi, oi, _) = m.policies[p].uses[u];
-                        m.matches(Node::Proxy(pi), &f) || m.matches(Node::Outbound(pi, oi), &f)
+                        m.matches(Node::Proxy(pi), &needle)
+                            || m.matches(Node::Outbound(pi, oi), &needle)
                     }
                 },
                 View::Findings => true,
@@ -1196,19 +1217,20 @@ fn children(m: &Model, n: Node) -> impl Iterator<Item = Node> + use<> {
 }
 
 /// Does the node's own text match `f` (lowercase, non-empty)?
-pub fn node_matches(m: &Model, n: Node, f: &str) -> bool {
+pub fn node_matches(m: &Model, n: Node, f: &Needle) -> bool {
     !matches!(n, Node::Placeholder) && m.matches(n, f)
 }
 
 /// Push the rows of `n`'s subtree. With a filter, a node that does not match is shown
 /// only when something below it does, and is then held open. Returns whether anything
 /// was pushed.
-fn walk(m: &Model, opened: &HashSet<Node>, n: Node, f: &str, rows: &mut Vec<Node>) -> bool {
+fn walk(m: &Model, opened: &HashSet<Node>, n: Node, f: &Needle, rows: &mut Vec<Node>) -> bool {
     if f.is_empty() || node_matches(m, n, f) {
         rows.push(n);
         if opened.contains(&n) {
+            let all = Needle::new("");
             for c in children(m, n) {
-                walk(m, opened, c, "", rows);
+                walk(m, opened, c, &all, rows);
             }
         }
         return true;

@@ -360,27 +360,27 @@ impl Model {
             .or_else(|| pl.iter().position(|p| p.qualified().contains(q)))
     }
 
-    /// Does the node's own text (names, tags, policy names) contain the lowercase `f`?
-    pub fn matches(&self, n: Node, f: &str) -> bool {
+    /// Does the node's own text (names, tags, policy names) contain the needle?
+    pub fn matches(&self, n: Node, f: &Needle) -> bool {
         if f.is_empty() {
             return true;
         }
         let s = &self.search;
         match n {
-            Node::Mesh(m) => contains(&self.meshes[m as usize].name, f),
-            Node::Proxy(p) => s.proxies[p as usize].contains(f),
-            Node::Outbound(p, o) => s.outbounds[(s.ob_base[p as usize] + o) as usize].contains(f),
+            Node::Mesh(m) => f.found_in(&self.meshes[m as usize].name.to_lowercase()),
+            Node::Proxy(p) => f.found_in(&s.proxies[p as usize]),
+            Node::Outbound(p, o) => f.found_in(&s.outbounds[(s.ob_base[p as usize] + o) as usize]),
             Node::Backend(p, o, b) => {
                 let fo = (s.ob_base[p as usize] + o) as usize;
-                s.backends[(s.bk_base[fo] + b) as usize].contains(f)
+                f.found_in(&s.backends[(s.bk_base[fo] + b) as usize])
             }
             Node::Placeholder => false,
         }
     }
 
-    /// Does finding `i`'s one-line text contain the lowercase `f`?
-    pub fn finding_matches(&self, i: usize, f: &str) -> bool {
-        f.is_empty() || self.search.findings[i].contains(f)
+    /// Does finding `i`'s one-line text contain the needle?
+    pub fn finding_matches(&self, i: usize, f: &Needle) -> bool {
+        f.is_empty() || f.found_in(&self.search.findings[i])
     }
 
     pub fn proxy_names(&self) -> Vec<String> {
@@ -399,6 +399,31 @@ fn outbound_key(p: &ProxyReport, o: &OutboundReport) -> String {
         o.destination.kind,
         o.destination.label()
     )
+}
+
+/// A lowercase filter, prepared once for searching many strings.
+pub struct Needle<'a> {
+    text: &'a str,
+    finder: memchr::memmem::Finder<'a>,
+}
+
+impl<'a> Needle<'a> {
+    /// `lower` must already be lowercase.
+    pub fn new(lower: &'a str) -> Needle<'a> {
+        Needle {
+            text: lower,
+            finder: memchr::memmem::Finder::new(lower.as_bytes()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Is it in `hay` (already lowercase)?
+    pub fn found_in(&self, hay: &str) -> bool {
+        self.finder.find(hay.as_bytes()).is_some()
+    }
 }
 
 /// Case-insensitive `contains`; `needle` is already lowercase.
