@@ -33,6 +33,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Tell the precedence story of one outbound of one proxy.
     Explain(ExplainArgs),
+    /// Write the cluster's Kuma resources as YAML files that load offline (needs --kube).
+    Snapshot(SnapshotArgs),
     /// Write a synthetic mesh of any size (benchmarks; deterministic for a seed).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -60,12 +62,40 @@ pub struct GenerateArgs {
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// Files or directories (.yaml, .yml, .json; read recursively), or - for stdin.
-    /// None: the embedded demo mesh.
+    /// None (and no --kube): the embedded demo mesh.
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
-    /// Kuma version whose rules apply (2.3 … 2.14).
-    #[arg(long, value_name = "X.Y", default_value = "2.14", value_parser = parse_version)]
-    pub kuma_version: KumaVersion,
+    /// Kuma version whose rules apply (2.3 … 2.14). Default: read from the cluster with
+    /// --kube, else 2.14.
+    #[arg(long, value_name = "X.Y", value_parser = parse_version)]
+    pub kuma_version: Option<KumaVersion>,
+    /// Also read Kuma resources from Kubernetes (the kubeconfig as kubectl finds it);
+    /// read-only: get, list and watch.
+    #[arg(long)]
+    pub kube: bool,
+    /// Kubeconfig context to read (repeat for several clusters, e.g. the zones of a
+    /// multi-zone deployment). Default: the current context.
+    #[arg(long = "context", value_name = "NAME", requires = "kube")]
+    pub contexts: Vec<String>,
+    /// Only this namespace (namespaced kinds). Default: all namespaces.
+    #[arg(long, short = 'n', value_name = "NS", requires = "kube")]
+    pub namespace: Option<String>,
+    /// Kubeconfig file. Default: KUBECONFIG, ~/.kube/config, then the in-cluster config.
+    #[arg(long, value_name = "PATH", requires = "kube")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// How long to wait for the API server per request (connect and read), like
+    /// kubectl's: 30s, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Output directory (created); files go to DIR/<context>/NN-<plural>.yaml.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +138,23 @@ pub struct ExplainArgs {
     pub common: Common,
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a duration (30s, 2m)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        _ => return Err(format!("`{s}` is not a duration (30s, 2m)")),
+    };
+    if secs == 0 {
+        return Err("the timeout must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 fn parse_version(s: &str) -> Result<KumaVersion, String> {
     s.parse::<KumaVersion>().map_err(|e| e.to_string())
 }
@@ -115,7 +162,7 @@ fn parse_version(s: &str) -> Result<KumaVersion, String> {
 impl Common {
     pub fn sources(&self) -> Result<Vec<Source>> {
         if self.sources.is_empty() {
-            return Ok(vec![Source::Demo]);
+            return Ok(if self.kube { vec![] } else { vec![Source::Demo] });
         }
         let mut out = Vec::new();
         for s in &self.sources {
@@ -130,15 +177,41 @@ impl Common {
         Ok(out)
     }
 
-    pub fn load(&self) -> Result<Loaded> {
-        Ok(source::load(&self.sources()?))
+    /// The version given, else the default (the TUI and file sources).
+    pub fn version(&self) -> KumaVersion {
+        self.kuma_version.unwrap_or(KumaVersion::DEFAULT)
+    }
+
+    /// `--kube` and its options.
+    pub fn kube_options(&self) -> Option<source::kube::KubeOptions> {
+        self.kube.then(|| source::kube::KubeOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            contexts: self.contexts.clone(),
+            namespace: self.namespace.clone(),
+            timeout: self.request_timeout,
+            ..Default::default()
+        })
+    }
+
+    /// Load every SOURCE (and the clusters with --kube); the version to resolve under.
+    /// With --kube, says on stderr which version it used and how it knew.
+    pub fn load(&self) -> Result<(Loaded, KumaVersion)> {
+        let mut loaded = source::load(&self.sources()?);
+        let Some(o) = self.kube_options() else {
+            return Ok((loaded, self.version()));
+        };
+        let c = source::kube::list_all_blocking(&o, &|_| {})?;
+        let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
+        eprintln!("meshtcp: {how}");
+        source::kube::merge(&mut loaded, c.loaded());
+        Ok((loaded, v))
     }
 }
 
 /// Load, resolve and return the report with load findings merged in.
 pub fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Report> {
-    let loaded = common.load()?;
-    let engine = Engine::new(&loaded.snapshot, common.kuma_version);
+    let (loaded, version) = common.load()?;
+    let engine = Engine::new(&loaded.snapshot, version);
     let mut r = engine.report(filter);
     let mut all = loaded.findings;
     all.append(&mut r.findings);
@@ -211,6 +284,28 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             emit(&s)?;
             Ok(code)
+        }
+        Some(Command::Snapshot(a)) => {
+            let Some(o) = a.common.kube_options() else {
+                bail!("snapshot reads a cluster: add --kube (and --context, -n as needed)");
+            };
+            if !a.common.sources.is_empty() {
+                bail!("snapshot reads only the cluster; drop the SOURCE arguments");
+            }
+            let c = source::kube::list_all_blocking(&o, &|_| {})?;
+            let w = source::kube::snapshot::write(&c.store, &a.output)
+                .with_context(|| format!("writing the snapshot to {}", a.output.display()))?;
+            let (_, how) = source::kube::version::choose(a.common.kuma_version, &c.detected);
+            eprintln!(
+                "meshtcp: wrote {} objects in {} files to {}; {how}",
+                w.objects,
+                w.files.len(),
+                a.output.display()
+            );
+            for f in c.loaded().findings {
+                eprintln!("meshtcp: {}: {}", f.severity, f.message);
+            }
+            Ok(0)
         }
         Some(Command::Generate(a)) => {
             let files = if a.shape == "kubernetes" {

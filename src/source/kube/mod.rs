@@ -592,6 +592,15 @@ pub async fn list_all(
     Ok(out)
 }
 
+/// Add what the clusters gave to what the files gave.
+pub fn merge(dst: &mut Loaded, src: Loaded) {
+    dst.snapshot.resources.extend(src.snapshot.resources);
+    dst.findings.extend(src.findings);
+    dst.stats.documents += src.stats.documents;
+    dst.stats.resources += src.stats.resources;
+    dst.stats.foreign += src.stats.foreign;
+}
+
 /// [`list_all`] for synchronous callers (`report`, `check`, `snapshot`).
 pub fn list_all_blocking(
     opts: &KubeOptions,
