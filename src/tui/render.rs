@@ -234,6 +234,15 @@ fn spinner(app: &App) -> &'static str {
 }
 
 fn render_loading(app: &App, f: &mut Frame, l: &super::render::Layout, t: &Theme) {
+    if app.progress.is_none() {
+        let msg = "Nothing to show: loading failed (the message is below). Press r to try again.";
+        let p = Paragraph::new(msg)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(" Proxies "));
+        f.render_widget(p, l.list);
+        f.render_widget(Block::bordered().title(" Detail "), l.detail);
+        return;
+    }
     let p = app.progress.clone().unwrap_or_default();
     let mut lines = vec![
         Line::from(""),

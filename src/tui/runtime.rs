@@ -20,6 +20,31 @@ use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// The name of worker threads: their panics become an error message in the UI.
+pub const WORKER: &str = "meshtcp-worker";
+
+/// Run `f` on a worker thread; a panic there is reported as [`Action::Failed`]
+/// instead of tearing down the terminal.
+fn guarded(tx: Sender<Msg>, what: &'static str, f: impl FnOnce(&Sender<Msg>) + Send + 'static) {
+    let spawned = thread::Builder::new().name(WORKER.into()).spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&tx)));
+        if let Err(e) = r {
+            let msg = e
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| e.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let _ = tx.send(Msg::Act(Action::Failed(format!(
+                "internal error while {what}: {msg} (please report it)"
+            ))));
+        }
+    });
+    if spawned.is_err() {
+        // Out of threads: nothing sensible to do but say so.
+        eprintln!("meshtcp: cannot start a worker thread");
+    }
+}
+
 /// Two clicks on the same row within this time are a double click.
 const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 /// Shown documents are cut after this many lines.
@@ -186,9 +211,8 @@ impl Runtime {
                 self.start_resolve(v);
             }
             Effect::ReadSource(loc) => {
-                let tx = self.tx.clone();
                 let sources = self.sources.clone();
-                thread::spawn(move || {
+                guarded(self.tx.clone(), "reading a source", move |tx| {
                     let text = read_document(&sources, &loc);
                     let _ = tx.send(Msg::Act(Action::SourceText {
                         location: loc,
@@ -203,8 +227,8 @@ impl Runtime {
     fn start_load(&mut self, replace: bool) {
         self.generation += 1;
         let generation = self.generation;
-        let (sources, version, tx) = (self.sources.clone(), self.version, self.tx.clone());
-        thread::spawn(move || {
+        let (sources, version) = (self.sources.clone(), self.version);
+        guarded(self.tx.clone(), "loading", move |tx| {
             let mut all = Loaded::default();
             let total = sources.len();
             for (i, s) in sources.iter().enumerate() {
@@ -250,8 +274,7 @@ impl Runtime {
         };
         self.generation += 1;
         let generation = self.generation;
-        let tx = self.tx.clone();
-        thread::spawn(move || {
+        guarded(self.tx.clone(), "resolving", move |tx| {
             let report = super::resolve_loaded(&loaded, v);
             let shown = action::Loaded::new(report, loaded.stats.clone(), true, Instant::now());
             let _ = tx.send(Msg::Loaded {

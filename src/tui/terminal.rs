@@ -76,6 +76,11 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // A worker thread's panic is caught and shown in the UI (runtime::guarded);
+            // a panic anywhere else ends the program: put the terminal back first.
+            if std::thread::current().name() == Some(super::runtime::WORKER) {
+                return;
+            }
             restore();
             previous(info);
         }));
