@@ -193,6 +193,11 @@ impl Store {
         self.notes.insert((ctx, kind), f);
     }
 
+    /// Whether a finding about this kind of this context is recorded.
+    pub fn has_note(&self, ctx: usize, kind: ResourceKind) -> bool {
+        self.notes.contains_key(&(ctx, kind.as_str().to_string()))
+    }
+
     pub fn len(&self) -> usize {
         self.objects.len()
     }

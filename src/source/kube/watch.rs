@@ -134,8 +134,8 @@ struct Item {
 struct KindState {
     /// The first list is done (or failed for good).
     settled: bool,
-    /// An error since the last successful event.
-    failing: Option<String>,
+    /// When the last error came, while no event or quiet period has shown recovery.
+    failing: Option<std::time::Instant>,
     /// Objects of a (re)list in progress.
     pending: Option<Vec<serde_json::Value>>,
     stopped: bool,
@@ -197,6 +197,18 @@ async fn run(opts: KubeOptions, given: Option<KumaVersion>, emit: Emit) {
         dirty = true;
         deadline = Some(Instant::now());
     }
+    // A watch that reconnects without news shows no event: it counts as recovered once
+    // no error came for longer than a connection attempt can take.
+    let quiet = opts.timeout + Duration::from_secs(2);
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let summary = |state: &BTreeMap<(usize, usize), KindState>| {
+        let still = state.values().filter(|k| k.failing.is_some()).count();
+        if still == 0 {
+            format!("watching {total} kinds in {} context(s)", clusters.len())
+        } else {
+            format!("{still} watch(es) still reconnecting")
+        }
+    };
     loop {
         let item = tokio::select! {
             it = rx.recv() => match it {
@@ -211,6 +223,20 @@ async fn run(opts: KubeOptions, given: Option<KumaVersion>, emit: Emit) {
                 }
             },
             _ = sleep_until(deadline.unwrap_or_else(far)), if deadline.is_some() => None,
+            _ = tick.tick() => {
+                let now = std::time::Instant::now();
+                let mut recovered = false;
+                for k in state.values_mut() {
+                    if k.failing.is_some_and(|t| now.duration_since(t) > quiet) {
+                        k.failing = None;
+                        recovered = true;
+                    }
+                }
+                if recovered {
+                    emit(WatchEvent::Status(summary(&state)));
+                }
+                continue;
+            }
         };
         if let Some(Item { ctx, kind, ev }) = item {
             let c = &clusters[ctx];
@@ -224,12 +250,7 @@ async fn run(opts: KubeOptions, given: Option<KumaVersion>, emit: Emit) {
             match ev {
                 Ok(ev) => {
                     if st.failing.take().is_some() {
-                        let still = state.values().filter(|k| k.failing.is_some()).count();
-                        emit(WatchEvent::Status(if still == 0 {
-                            format!("watching {} kinds in {} context(s)", total, clusters.len())
-                        } else {
-                            format!("{still} watch(es) still reconnecting")
-                        }));
+                        emit(WatchEvent::Status(summary(&state)));
                     }
                     let st = state.get_mut(&(ctx, kind)).expect("state");
                     match ev {
@@ -241,6 +262,7 @@ async fn run(opts: KubeOptions, given: Option<KumaVersion>, emit: Emit) {
                         Event::InitDone => {
                             let objs = st.pending.take().unwrap_or_default();
                             let n = objs.len();
+                            let noted = store.has_note(ctx, s.kind);
                             let changed = store.replace_kind(ctx, s.kind, objs);
                             if !st.settled {
                                 st.settled = true;
@@ -252,12 +274,13 @@ async fn run(opts: KubeOptions, given: Option<KumaVersion>, emit: Emit) {
                                     kinds_done: done,
                                     kinds_total: total,
                                 }));
-                            } else if !changed.is_empty() {
+                                dirty = true;
+                            } else if !changed.is_empty() || noted {
                                 changes.extend(
                                     changed.iter().map(|k| format!("{} (re-listed)", k.label())),
                                 );
+                                dirty = true;
                             }
-                            dirty = true;
                         }
                         Event::Apply(o) => {
                             let v = object_json(s, &o);
@@ -307,7 +330,7 @@ async fn run(opts: KubeOptions, given: Option<KumaVersion>, emit: Emit) {
                                 "reconnecting: context `{}`, {}: {why}",
                                 c.context, s.kind
                             )));
-                            st.failing = Some(why);
+                            st.failing = Some(std::time::Instant::now());
                             st.pending = None;
                             if !st.settled {
                                 // Its first list failed: show the rest, say this is missing.
