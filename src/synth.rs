@@ -95,7 +95,7 @@ fn svc(i: usize) -> String {
 }
 
 fn is_http(i: usize) -> bool {
-    i % 5 == 0
+    i.is_multiple_of(5)
 }
 
 /// Files (relative path, contents) of a Universal mesh.
@@ -103,7 +103,10 @@ pub fn universal(shape: &UniversalShape) -> Vec<(String, String)> {
     let mut rng = Rng::new(shape.seed);
     let mut files = Vec::new();
     let services = shape.services.max(1);
-    files.push(("mesh.yaml".to_string(), "type: Mesh\nname: default\n".to_string()));
+    files.push((
+        "mesh.yaml".to_string(),
+        "type: Mesh\nname: default\n".to_string(),
+    ));
     let per_file = 500;
     for chunk in 0..shape.proxies.div_ceil(per_file) {
         let mut s = String::with_capacity(per_file * 1200);
@@ -122,7 +125,12 @@ pub fn universal(shape: &UniversalShape) -> Vec<(String, String)> {
                 1 + i % 2,
             );
             for o in 0..shape.outbounds_per_proxy {
-                let _ = writeln!(s, "    - port: {}\n      tags:\n        kuma.io/service: {}", 10001 + o, svc(rng.below(services)));
+                let _ = writeln!(
+                    s,
+                    "    - port: {}\n      tags:\n        kuma.io/service: {}",
+                    10001 + o,
+                    svc(rng.below(services))
+                );
             }
         }
         files.push((format!("dataplanes/dataplanes-{chunk:03}.yaml"), s));
@@ -131,15 +139,36 @@ pub fn universal(shape: &UniversalShape) -> Vec<(String, String)> {
     for r in 0..shape.tcp_routes {
         let top = match rng.below(100) {
             0..=49 => "{kind: Mesh}".to_string(),
-            50..=69 => format!("{{kind: MeshSubset, tags: {{team: team-{}}}}}", rng.below(20)),
-            70..=84 => format!("{{kind: Dataplane, name: dp-{:05}}}", rng.below(shape.proxies.max(1))),
-            _ => format!("{{kind: Dataplane, labels: {{team: team-{}}}}}", rng.below(20)),
+            50..=69 => format!(
+                "{{kind: MeshSubset, tags: {{team: team-{}}}}}",
+                rng.below(20)
+            ),
+            70..=84 => format!(
+                "{{kind: Dataplane, name: dp-{:05}}}",
+                rng.below(shape.proxies.max(1))
+            ),
+            _ => format!(
+                "{{kind: Dataplane, labels: {{team: team-{}}}}}",
+                rng.below(20)
+            ),
         };
-        let _ = write!(s, "---\ntype: MeshTCPRoute\nname: tcp-route-{r:05}\nmesh: default\nspec:\n  targetRef: {top}\n  to:\n");
+        let _ = write!(
+            s,
+            "---\ntype: MeshTCPRoute\nname: tcp-route-{r:05}\nmesh: default\nspec:\n  targetRef: {top}\n  to:\n"
+        );
         for _ in 0..1 + rng.below(2) {
-            let _ = write!(s, "    - targetRef: {{kind: MeshService, name: {}}}\n      rules:\n        - default:\n            backendRefs:\n", svc(rng.below(services)));
+            let _ = write!(
+                s,
+                "    - targetRef: {{kind: MeshService, name: {}}}\n      rules:\n        - default:\n            backendRefs:\n",
+                svc(rng.below(services))
+            );
             for _ in 0..1 + rng.below(3) {
-                let _ = writeln!(s, "              - {{kind: MeshService, name: {}, weight: {}}}", svc(rng.below(services)), rng.below(100));
+                let _ = writeln!(
+                    s,
+                    "              - {{kind: MeshService, name: {}, weight: {}}}",
+                    svc(rng.below(services)),
+                    rng.below(100)
+                );
             }
         }
     }
@@ -158,8 +187,16 @@ pub fn universal(shape: &UniversalShape) -> Vec<(String, String)> {
     files.push(("policies/meshhttproutes.yaml".into(), s));
     let mut s = String::new();
     for r in 0..shape.traffic_routes {
-        let src = if r == 0 { "'*'".to_string() } else { svc(rng.below(services)) };
-        let dst = if r == 0 { "'*'".to_string() } else { svc(rng.below(services)) };
+        let src = if r == 0 {
+            "'*'".to_string()
+        } else {
+            svc(rng.below(services))
+        };
+        let dst = if r == 0 {
+            "'*'".to_string()
+        } else {
+            svc(rng.below(services))
+        };
         let _ = write!(
             s,
             "---\ntype: TrafficRoute\nname: traffic-route-{r:03}\nmesh: default\nsources:\n  - match: {{kuma.io/service: {src}}}\ndestinations:\n  - match: {{kuma.io/service: {dst}}}\nconf:\n  destination: {{kuma.io/service: '*'}}\n"
@@ -223,12 +260,29 @@ pub fn kubernetes(shape: &KubernetesShape) -> Vec<(String, String)> {
         let target = rng.below(shape.mesh_services.max(1));
         // Roles: producer (own namespace), consumer (another namespace), system.
         let (route_ns, to) = match r % 3 {
-            0 => (ns(target), format!("{{kind: MeshService, name: {}, sectionName: tcp}}", svc(target))),
+            0 => (
+                ns(target),
+                format!(
+                    "{{kind: MeshService, name: {}, sectionName: tcp}}",
+                    svc(target)
+                ),
+            ),
             1 => (
                 ns(target + 1),
-                format!("{{kind: MeshService, name: {}, namespace: {}, sectionName: tcp}}", svc(target), ns(target)),
+                format!(
+                    "{{kind: MeshService, name: {}, namespace: {}, sectionName: tcp}}",
+                    svc(target),
+                    ns(target)
+                ),
             ),
-            _ => ("kuma-system".into(), format!("{{kind: MeshService, name: {}, namespace: {}}}", svc(target), ns(target))),
+            _ => (
+                "kuma-system".into(),
+                format!(
+                    "{{kind: MeshService, name: {}, namespace: {}}}",
+                    svc(target),
+                    ns(target)
+                ),
+            ),
         };
         let backend = rng.below(shape.mesh_services.max(1));
         let _ = write!(
@@ -257,9 +311,19 @@ mod tests {
         for (p, t) in &a {
             l.add_text(p, t);
         }
-        assert!(l.findings.is_empty(), "{:?}", &l.findings[..l.findings.len().min(3)]);
+        assert!(
+            l.findings.is_empty(),
+            "{:?}",
+            &l.findings[..l.findings.len().min(3)]
+        );
         assert_eq!(l.stats.resources, 1 + 50 + 20 + 5 + 1 + 1);
-        let k = kubernetes(&KubernetesShape { seed: 3, proxies: 10, mesh_services: 5, namespaces: 2, routes: 6 });
+        let k = kubernetes(&KubernetesShape {
+            seed: 3,
+            proxies: 10,
+            mesh_services: 5,
+            namespaces: 2,
+            routes: 6,
+        });
         let mut l = crate::source::Loaded::default();
         for (p, t) in &k {
             l.add_text(p, t);

@@ -32,7 +32,7 @@ fn status_row(p: &Policy, status: Status, reason: String) -> PolicyStatus {
         status,
         reason,
         location: p.meta.origin.location(),
-        precedence: p.gateway_key.describe(),
+        precedence: p.gateway_key_shown.clone(),
     }
 }
 

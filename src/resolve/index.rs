@@ -3,8 +3,9 @@
 //! proxy never compares itself with every policy.
 
 use super::outbounds::Protocol;
+use super::output::PolicyRef;
 use super::precedence::{Path, SortKey, sort_key};
-use super::selection::{Role, tags_match};
+use super::selection::{ProxyView, Role, tags_match};
 use super::validation::validate_route;
 use super::version::KumaVersion;
 use crate::model::{
@@ -13,6 +14,7 @@ use crate::model::{
     TrafficRouteSpec, keys,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// A MeshService, MeshExternalService or MeshMultiZoneService.
 #[derive(Debug)]
@@ -43,6 +45,7 @@ pub struct Entry<'a> {
     pub mesh_wide: bool,
     /// Precedence on the real-resource path.
     pub real_key: SortKey,
+    pub real_key_shown: Arc<[String]>,
 }
 
 /// A MeshTCPRoute or MeshHTTPRoute the chosen version accepts.
@@ -58,7 +61,11 @@ pub struct Policy<'a> {
     pub entries: Vec<Entry<'a>>,
     /// Precedence on the legacy (per-proxy) path.
     pub key: SortKey,
+    pub key_shown: Arc<[String]>,
     pub gateway_key: SortKey,
+    pub gateway_key_shown: Arc<[String]>,
+    /// What `selectedBy` lists, built once.
+    pub as_ref: Arc<PolicyRef>,
 }
 
 impl Policy<'_> {
@@ -80,6 +87,10 @@ pub struct PolicySet<'a> {
     pub by_service: HashMap<String, Vec<usize>>,
     /// `Dataplane` refs by name.
     pub by_dataplane: HashMap<String, Vec<usize>>,
+    /// `MeshSubset` refs by one of their exact tags.
+    pub by_tag: HashMap<(String, String), Vec<usize>>,
+    /// `Dataplane` refs by one of their labels.
+    pub by_label: HashMap<(String, String), Vec<usize>>,
     /// `MeshGateway` refs by gateway name.
     pub by_gateway: HashMap<String, Vec<usize>>,
     /// Everything else (`MeshSubset` without a service tag, `Dataplane` by labels/all).
@@ -88,9 +99,33 @@ pub struct PolicySet<'a> {
     pub by_destination: HashMap<String, Vec<(usize, usize)>>,
     /// Destination index, real-resource path: real service → (policy, entry).
     pub by_real: HashMap<usize, Vec<(usize, usize)>>,
+    /// Each policy's place in the precedence order of the whole set (legacy path key,
+    /// then input order), so a proxy sorts its matched policies by integers.
+    pub rank: Vec<u32>,
+    /// Policies that select every proxy of the mesh (`Mesh` without `proxyTypes`, no
+    /// namespace or zone pre-filter), in precedence order: shared by all proxies.
+    pub always: Vec<usize>,
 }
 
 impl<'a> PolicySet<'a> {
+    fn finish(&mut self, v: KumaVersion) {
+        let mut order: Vec<usize> = (0..self.all.len()).collect();
+        order.sort_by(|&a, &b| self.all[a].key.cmp(&self.all[b].key).then(a.cmp(&b)));
+        self.rank = vec![0; self.all.len()];
+        for (r, &i) in order.iter().enumerate() {
+            self.rank[i] = r as u32;
+        }
+        let always = |p: &Policy| {
+            p.top.kind() == "Mesh" && p.top.proxy_types.is_none() && !has_prefilter(p, v)
+        };
+        self.always = order
+            .into_iter()
+            .filter(|&i| always(&self.all[i]))
+            .collect();
+        let all = &self.all;
+        self.mesh_wide.retain(|&i| !always(&all[i]));
+    }
+
     fn push(&mut self, p: Policy<'a>) {
         let i = self.all.len();
         for (ei, e) in p.entries.iter().enumerate() {
@@ -114,17 +149,16 @@ impl<'a> PolicySet<'a> {
                 .entry(t.name.clone().unwrap())
                 .or_default()
                 .push(i),
-            "MeshSubset"
-                if t.tags
-                    .as_ref()
-                    .and_then(|x| x.get(keys::SERVICE))
-                    .is_some_and(|s| s != "*") =>
-            {
-                self.by_service
-                    .entry(t.tags.as_ref().unwrap()[keys::SERVICE].clone())
-                    .or_default()
-                    .push(i)
-            }
+            "MeshSubset" if first_exact(t.tags.as_ref()).is_some() => self
+                .by_tag
+                .entry(first_exact(t.tags.as_ref()).unwrap())
+                .or_default()
+                .push(i),
+            "Dataplane" if t.name.is_none() && first_exact(t.labels.as_ref()).is_some() => self
+                .by_label
+                .entry(first_exact(t.labels.as_ref()).unwrap())
+                .or_default()
+                .push(i),
             "Dataplane" if t.name.is_some() => self
                 .by_dataplane
                 .entry(t.name.clone().unwrap())
@@ -141,26 +175,32 @@ impl<'a> PolicySet<'a> {
     }
 
     /// Candidate policies for a proxy with these services / name / gateway, in input order.
-    pub fn candidates<'s>(
-        &self,
-        services: impl Iterator<Item = &'s str>,
-        dp_name: &str,
-        gateway: Option<&str>,
-    ) -> Vec<usize> {
+    /// Candidate policies for a proxy (a superset of those that select it), in input
+    /// order: Mesh-wide ones, and those indexed under one of its services, tags, labels,
+    /// name or gateway.
+    pub fn candidates(&self, view: &ProxyView) -> Vec<usize> {
         let mut v: Vec<usize> = self.mesh_wide.clone();
         v.extend_from_slice(&self.other);
-        for s in services {
-            if let Some(x) = self.by_service.get(s) {
+        let mut add = |x: Option<&Vec<usize>>| {
+            if let Some(x) = x {
                 v.extend_from_slice(x);
             }
+        };
+        for s in view.services() {
+            add(self.by_service.get(s));
         }
-        if let Some(x) = self.by_dataplane.get(dp_name) {
-            v.extend_from_slice(x);
+        let listener_tags = view.gateway.iter().flat_map(|g| g.1.iter());
+        for tags in view.tag_sets.iter().copied().chain(listener_tags) {
+            for (k, val) in tags {
+                add(self.by_tag.get(&(k.clone(), val.clone())));
+            }
         }
-        if let Some(g) = gateway
-            && let Some(x) = self.by_gateway.get(g)
-        {
-            v.extend_from_slice(x);
+        for (k, val) in &view.meta.labels {
+            add(self.by_label.get(&(k.clone(), val.clone())));
+        }
+        add(self.by_dataplane.get(view.meta.display_name()));
+        if let Some(g) = &view.gateway {
+            add(self.by_gateway.get(g.0));
         }
         v.sort_unstable();
         v.dedup();
@@ -168,21 +208,55 @@ impl<'a> PolicySet<'a> {
     }
 }
 
+/// Whether the 2.9+ namespace/zone pre-filters can exclude proxies for this policy.
+fn has_prefilter(p: &Policy, v: KumaVersion) -> bool {
+    v.at_least(9)
+        && (matches!(p.role, Some(Role::Consumer | Role::WorkloadOwner))
+            || (p.role != Some(Role::Producer) && p.meta.policy_origin() == Some("zone")))
+}
+
+/// The first tag or label of a selector whose value is not `*` (the index key).
+fn first_exact(t: Option<&Tags>) -> Option<(String, String)> {
+    t?.iter()
+        .find(|(_, v)| *v != "*")
+        .map(|(k, v)| (k.clone(), v.clone()))
+}
+
 /// The policies of one set that select a proxy, in precedence order (lowest first).
 pub struct Matched<'p, 'a> {
     pub set: &'p PolicySet<'a>,
     pub sorted: Vec<&'p Policy<'a>>,
-    position: HashMap<usize, usize>,
+    /// Policy order → position in `sorted` (`u32::MAX`: does not select the proxy).
+    position: Vec<u32>,
 }
 
 impl<'p, 'a> Matched<'p, 'a> {
-    pub fn new(set: &'p PolicySet<'a>, mut sorted: Vec<&'p Policy<'a>>) -> Self {
-        sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.order.cmp(&b.order)));
-        let position = sorted
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.order, i))
-            .collect();
+    /// `conditional`: the policies outside `set.always` that select the proxy.
+    pub fn new(set: &'p PolicySet<'a>, mut conditional: Vec<&'p Policy<'a>>) -> Self {
+        conditional.sort_unstable_by_key(|p| set.rank[p.order]);
+        // Merge two lists already in precedence order.
+        let mut sorted = Vec::with_capacity(set.always.len() + conditional.len());
+        let (mut a, mut c) = (
+            set.always.iter().peekable(),
+            conditional.into_iter().peekable(),
+        );
+        loop {
+            let take_always = match (a.peek(), c.peek()) {
+                (Some(&&i), Some(p)) => set.rank[i] < set.rank[p.order],
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_always {
+                sorted.push(&set.all[*a.next().unwrap()]);
+            } else {
+                sorted.push(c.next().unwrap());
+            }
+        }
+        let mut position = vec![u32::MAX; set.all.len()];
+        for (i, p) in sorted.iter().enumerate() {
+            position[p.order] = i as u32;
+        }
         Matched {
             set,
             sorted,
@@ -192,7 +266,10 @@ impl<'p, 'a> Matched<'p, 'a> {
 
     /// Where policy `order` stands among the matched ones, if it selects the proxy.
     pub fn position(&self, order: usize) -> Option<usize> {
-        self.position.get(&order).copied()
+        match self.position[order] {
+            u32::MAX => None,
+            p => Some(p as usize),
+        }
     }
 }
 
@@ -370,6 +447,7 @@ fn prepare_policy<'a>(
         .enumerate()
         .filter_map(|(index, to)| {
             let target = to.target_ref.as_ref()?;
+            let real_key = sort_key(meta, &top, role, Path::Real(target), v);
             Some(Entry {
                 index,
                 target,
@@ -378,16 +456,27 @@ fn prepare_policy<'a>(
                     .then(|| target.name.as_deref().unwrap_or("")),
                 real: resolve_real_to(target, meta, reals, v),
                 mesh_wide: target.kind() == "Mesh",
-                real_key: sort_key(meta, &top, role, Path::Real(target), v),
+                real_key_shown: Arc::from(real_key.describe()),
+                real_key,
             })
         })
         .collect();
+    let key = sort_key(meta, &top, role, Path::Legacy, v);
+    let gateway_key = sort_key(meta, &top, role, Path::Gateway, v);
     Policy {
         order,
         meta,
         spec,
-        key: sort_key(meta, &top, role, Path::Legacy, v),
-        gateway_key: sort_key(meta, &top, role, Path::Gateway, v),
+        key_shown: Arc::from(key.describe()),
+        key,
+        gateway_key_shown: Arc::from(gateway_key.describe()),
+        gateway_key,
+        as_ref: Arc::new(PolicyRef {
+            kind: meta.kind.as_str().into(),
+            name: meta.name.clone(),
+            namespace: meta.namespace.clone(),
+            target_ref: top.describe(),
+        }),
         top,
         role,
         entries,
@@ -466,6 +555,10 @@ pub fn build<'a>(
         } else {
             m.http.push(p);
         }
+    }
+    for m in meshes.values_mut() {
+        m.tcp.finish(v);
+        m.http.finish(v);
     }
     (meshes, findings)
 }

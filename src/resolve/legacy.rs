@@ -3,7 +3,7 @@
 
 use super::index::MeshIndex;
 use super::selection::{ProxyView, match_rank};
-use crate::model::{LegacyPolicySpec, Meta, ResourceKind, Selector, Tags, TrafficRouteSpec, keys};
+use crate::model::{Meta, ResourceKind, Selector, Tags, TrafficRouteSpec, keys};
 
 /// Specificity of a (source, destination) match: (matched tags, exact-value tags). Kuma
 /// compares the total first, then the exact ones (`TagSelectorRank.CompareTo`,
@@ -27,6 +27,38 @@ fn combined(a: Rank, b: Rank) -> Rank {
     (a.0 + b.0, a.1 + b.1)
 }
 
+/// How well each TrafficRoute's and legacy policy's sources (TrafficTrace: selectors)
+/// match one proxy: computed once per proxy, reused for every outbound.
+#[derive(Debug, Default)]
+pub struct SourceRanks {
+    traffic_routes: Vec<Option<Rank>>,
+    legacy: Vec<Option<Rank>>,
+}
+
+impl SourceRanks {
+    pub fn new(mesh: &MeshIndex, proxy: &ProxyView) -> Self {
+        let sets = || proxy.tag_sets.iter().copied();
+        SourceRanks {
+            traffic_routes: mesh
+                .traffic_routes
+                .iter()
+                .map(|(_, s)| best_rank(&s.sources, sets()))
+                .collect(),
+            legacy: mesh
+                .legacy
+                .iter()
+                .map(|(m, s)| {
+                    if m.kind == ResourceKind::TrafficTrace {
+                        best_rank(&s.selectors, sets())
+                    } else {
+                        best_rank(&s.sources, sets())
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One TrafficRoute that selects (proxy, destination).
 #[derive(Debug, Clone)]
 pub struct TrCandidate<'a> {
@@ -48,15 +80,16 @@ fn tie_order(a: (Rank, &Meta), b: (Rank, &Meta)) -> std::cmp::Ordering {
 /// last one is the one that routes. The flag says the top two tied on rank.
 pub fn traffic_routes<'a>(
     mesh: &'a MeshIndex,
-    proxy: &ProxyView,
+    src: &SourceRanks,
     service: &str,
 ) -> (Vec<TrCandidate<'a>>, bool) {
     let dest = dest_tags(service);
     let mut c: Vec<TrCandidate> = mesh
         .traffic_routes
         .iter()
-        .filter_map(|(meta, spec)| {
-            let src = best_rank(&spec.sources, proxy.tag_sets.iter().copied())?;
+        .zip(&src.traffic_routes)
+        .filter_map(|((meta, spec), src)| {
+            let src = (*src)?;
             let dst = best_rank(&spec.destinations, std::iter::once(&dest))?;
             Some(TrCandidate {
                 meta,
@@ -74,26 +107,21 @@ pub fn traffic_routes<'a>(
 /// depends on the outbound listener/cluster the legacy generator builds.
 pub fn legacy_policies<'a>(
     mesh: &'a MeshIndex,
-    proxy: &ProxyView,
+    src: &SourceRanks,
     service: &str,
     is_http: bool,
 ) -> Vec<&'a Meta> {
     let dest = dest_tags(service);
     let external = mesh.services.get(service).is_some_and(|s| s.external);
     let mut best: Vec<(ResourceKind, Rank, &'a Meta)> = Vec::new();
-    for (meta, spec) in &mesh.legacy {
+    for ((meta, spec), src) in mesh.legacy.iter().zip(&src.legacy) {
+        let Some(src) = *src else { continue };
         let kind = meta.kind;
         let rank = match kind {
             ResourceKind::FaultInjection => None,
-            ResourceKind::TrafficTrace => {
-                if is_http {
-                    best_rank(&spec.selectors, proxy.tag_sets.iter().copied())
-                } else {
-                    None
-                }
-            }
+            ResourceKind::TrafficTrace => is_http.then_some(src),
             ResourceKind::RateLimit if !external => None,
-            _ => source_dest_rank(spec, proxy, &dest),
+            _ => best_rank(&spec.destinations, std::iter::once(&dest)).map(|d| combined(src, d)),
         };
         let Some(rank) = rank else { continue };
         match best.iter_mut().find(|(k, _, _)| *k == kind) {
@@ -107,10 +135,4 @@ pub fn legacy_policies<'a>(
     }
     best.sort_by_key(|(k, _, _)| *k);
     best.into_iter().map(|(_, _, m)| m).collect()
-}
-
-fn source_dest_rank(spec: &LegacyPolicySpec, proxy: &ProxyView, dest: &Tags) -> Option<Rank> {
-    let src = best_rank(&spec.sources, proxy.tag_sets.iter().copied())?;
-    let dst = best_rank(&spec.destinations, std::iter::once(dest))?;
-    Some(combined(src, dst))
 }

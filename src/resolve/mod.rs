@@ -25,7 +25,7 @@ use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags
 use index::{Matched, MeshIndex, Policy, PolicySet};
 use route::{Ctx, Gates};
 use selection::{ProxyView, prefilter, selects};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Which proxies a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,13 +101,8 @@ impl<'a> Engine<'a> {
             }),
         };
         let pick = |set: &'m PolicySet<'a>| -> Matched<'m, 'a> {
-            let services: Vec<&str> = view.services().collect();
             let v: Vec<&Policy> = set
-                .candidates(
-                    services.into_iter(),
-                    meta.display_name(),
-                    view.gateway.as_ref().map(|g| g.0),
-                )
+                .candidates(&view)
                 .into_iter()
                 .map(|i| &set.all[i])
                 .filter(|p| {
@@ -145,6 +140,7 @@ impl<'a> Engine<'a> {
             proxy: view,
             version: v,
             gates: Gates::new(has_tr, tcp_legacy, http_legacy, gw_rules, v),
+            sources: legacy::SourceRanks::new(mesh, view),
         };
         let mut notes = Vec::new();
         let outbounds = if view.proxy_type == ProxyType::BuiltinGateway {
@@ -188,12 +184,7 @@ impl<'a> Engine<'a> {
             .sorted
             .iter()
             .chain(s.http.sorted.iter())
-            .map(|p| PolicyRef {
-                kind: p.meta.kind.as_str().into(),
-                name: p.meta.name.clone(),
-                namespace: p.meta.namespace.clone(),
-                target_ref: p.top.describe(),
-            })
+            .map(|p| p.as_ref.clone())
             .collect();
         ProxyReport {
             mesh: mesh.name.clone(),
@@ -242,22 +233,25 @@ impl<'a> Engine<'a> {
             if !filter.mesh_ok(&mesh.name) {
                 continue;
             }
-            let mut selected: HashSet<(bool, usize)> = HashSet::new();
+            let mut selected = [
+                vec![false; mesh.tcp.all.len()],
+                vec![false; mesh.http.all.len()],
+            ];
             for (meta, spec) in &mesh.dataplanes {
                 let s = self.select(mesh, meta, spec);
                 for p in &s.tcp.sorted {
-                    selected.insert((false, p.order));
+                    selected[0][p.order] = true;
                 }
                 for p in &s.http.sorted {
-                    selected.insert((true, p.order));
+                    selected[1][p.order] = true;
                 }
                 if filter.proxy_ok(meta) {
                     proxies.push(self.resolve_selected(mesh, &s, &mut findings));
                 }
             }
-            for (http, set) in [(false, &mesh.tcp), (true, &mesh.http)] {
+            for (i, set) in [&mesh.tcp, &mesh.http].into_iter().enumerate() {
                 for p in &set.all {
-                    if !selected.contains(&(http, p.order)) {
+                    if !selected[i][p.order] {
                         findings.push(Finding::about(
                             Code::PolicySelectsNothing,
                             p.meta,

@@ -3,6 +3,7 @@
 
 use crate::model::{Finding, Location, ProxyType, Tags};
 use serde::Serialize;
+use std::sync::Arc;
 
 pub const SCHEMA: &str = "meshtcp.report/v1";
 
@@ -32,8 +33,11 @@ pub struct ProxyReport {
     /// The kubeconfig context the Dataplane was read from (`--kube`); absent for files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
-    /// Route policies whose top-level targetRef selects this proxy, lowest precedence first.
-    pub selected_by: Vec<PolicyRef>,
+    /// Route policies whose top-level targetRef selects this proxy, lowest precedence
+    /// first. Shown by the TUI; not written to JSON/YAML, where every Mesh-wide policy
+    /// would be repeated under every proxy (577 MB of the large benchmark mesh's report).
+    #[serde(skip_serializing)]
+    pub selected_by: Vec<Arc<PolicyRef>>,
     /// Things about this proxy a person should know (skipped outbounds, gateway lookups).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -150,8 +154,8 @@ pub struct PolicyStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// The sort keys that placed it, most significant first (`kind Mesh(1)`, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub precedence: Vec<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub precedence: Arc<[String]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

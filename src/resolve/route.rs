@@ -4,13 +4,14 @@
 
 use super::backends::{Resolved, destination_backend, resolve_refs, traffic_route_backends};
 use super::index::{Entry, Matched, MeshIndex, Policy};
-use super::legacy::{TrCandidate, legacy_policies, traffic_routes};
+use super::legacy::{SourceRanks, TrCandidate, legacy_policies, traffic_routes};
 use super::outbounds::{Outbound, Protocol, Target};
 use super::output::{Backend, LegacyPolicyStatus, OutboundReport, PolicyStatus, RouteKind, Status};
 use super::precedence::SortKey;
 use super::selection::ProxyView;
 use super::version::{Bucket, KumaVersion};
 use crate::model::{BackendRef, Code, Finding, RouteRule, TargetRef};
+use std::sync::Arc;
 
 /// A `to[]` entry that applies to the outbound, with the key that orders it.
 #[derive(Clone, Copy)]
@@ -18,6 +19,8 @@ pub struct Cand<'p, 'a> {
     pub policy: &'p Policy<'a>,
     pub entry: &'p Entry<'a>,
     pub key: &'p SortKey,
+    /// `key` in words, built once per policy/entry.
+    pub shown: &'p Arc<[String]>,
 }
 
 /// Entries of the matched policies that apply to `target`, lowest precedence first.
@@ -43,6 +46,7 @@ pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 
                         policy: p,
                         entry: &p.entries[ei],
                         key: &p.key,
+                        shown: &p.key_shown,
                     }
                 })
                 .collect()
@@ -67,6 +71,7 @@ pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 
                         policy: p,
                         entry: e,
                         key: &e.real_key,
+                        shown: &e.real_key_shown,
                     }
                 })
                 .collect();
@@ -189,10 +194,11 @@ pub struct Ctx<'m, 'a> {
     pub proxy: &'m ProxyView<'a>,
     pub version: KumaVersion,
     pub gates: Gates,
+    pub sources: SourceRanks,
 }
 
 /// A policy row before it is written out.
-fn row(p: &Policy, status: Status, reason: String, key: &SortKey) -> PolicyStatus {
+fn row(p: &Policy, status: Status, reason: String, shown: &Arc<[String]>) -> PolicyStatus {
     PolicyStatus {
         kind: p.meta.kind.as_str().into(),
         name: p.meta.name.clone(),
@@ -200,7 +206,7 @@ fn row(p: &Policy, status: Status, reason: String, key: &SortKey) -> PolicyStatu
         status,
         reason,
         location: p.meta.origin.location(),
-        precedence: key.describe(),
+        precedence: shown.clone(),
     }
 }
 
@@ -309,7 +315,7 @@ impl Ctx<'_, '_> {
         let t = candidates(tcp, &ob.target);
         let h = candidates(http, &ob.target);
         let (trs, tie) = match &ob.target {
-            Target::Legacy(s) => traffic_routes(self.mesh, self.proxy, s),
+            Target::Legacy(s) => traffic_routes(self.mesh, &self.sources, s),
             _ => (vec![], false),
         };
         let decision = self.decide(ob, &t, &h, !trs.is_empty());
@@ -614,7 +620,7 @@ impl Ctx<'_, '_> {
                             .to_string(),
                     ),
                 };
-                row(c.policy, status, reason, c.key)
+                row(c.policy, status, reason, c.shown)
             })
             .collect()
     }
@@ -699,7 +705,7 @@ impl Ctx<'_, '_> {
                         .to_string(),
                 ),
             };
-            out.push(row(c.policy, status, reason, c.key));
+            out.push(row(c.policy, status, reason, c.shown));
         }
         out
     }
@@ -787,7 +793,7 @@ impl Ctx<'_, '_> {
                 status,
                 reason,
                 location: c.meta.origin.location(),
-                precedence: vec![shown(c)],
+                precedence: Arc::from(vec![shown(c)]),
             });
         }
     }
@@ -801,7 +807,7 @@ impl Ctx<'_, '_> {
         let Target::Legacy(s) = &ob.target else {
             return vec![];
         };
-        legacy_policies(self.mesh, self.proxy, s, ob.protocol.is_http())
+        legacy_policies(self.mesh, &self.sources, s, ob.protocol.is_http())
             .into_iter()
             .map(|m| {
                 let applied = route == RouteKind::TrafficRoute;

@@ -189,12 +189,14 @@ pub fn selects(
         }
         "MeshService" | "MeshServiceSubset" => {
             let Some(name) = &t.name else { return false };
-            let mut sel = t.tags.clone().unwrap_or_default();
-            if t.kind() == "MeshService" {
-                sel.clear();
-            }
-            sel.insert(keys::SERVICE.into(), name.clone());
-            proxy.tag_sets.iter().any(|s| tags_match(&sel, s))
+            let subset = if t.kind() == "MeshServiceSubset" {
+                t.tags.as_ref()
+            } else {
+                None
+            };
+            proxy.tag_sets.iter().any(|s| {
+                s.get(keys::SERVICE) == Some(name) && subset.is_none_or(|tags| tags_match(tags, s))
+            })
         }
         "MeshGateway" => {
             if !version.at_least(6) {

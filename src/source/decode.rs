@@ -9,8 +9,10 @@ use crate::model::{
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-/// What one document turned out to be.
+/// What one document turned out to be. Short-lived (consumed right after decoding), so
+/// the size difference between variants does not matter.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Decoded {
     Resource(Box<Resource>),
     /// A Kubernetes object of another API group (Pods, Services…): skipped quietly.
