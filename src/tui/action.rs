@@ -122,6 +122,10 @@ pub enum Action {
     },
     /// The watcher saw a change and a reload started.
     Watching(String),
+    /// `--kube`: the cluster's connection state and version, for the status line.
+    ClusterStatus(String),
+    /// `--kube`: what a watch event changed (the message line).
+    ClusterChanged(String),
 }
 
 impl Loaded {

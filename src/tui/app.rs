@@ -128,6 +128,8 @@ pub struct App {
     pub sources: HashMap<Location, SourceText>,
     pub changed: HashSet<Node>,
     pub changed_until: Option<Instant>,
+    /// `--kube`: connection state and version (status line).
+    pub cluster: Option<String>,
     pub quit: bool,
     /// The Policies and Findings rows do not follow the filter yet.
     lists_stale: bool,
@@ -168,6 +170,7 @@ impl App {
             sources: HashMap::new(),
             changed: HashSet::new(),
             changed_until: None,
+            cluster: None,
             quit: false,
             lists_stale: false,
         }
@@ -291,6 +294,8 @@ impl App {
                 self.progress = None;
                 self.say(e, true);
             }
+            Action::ClusterStatus(s) => self.cluster = Some(s),
+            Action::ClusterChanged(what) => self.say(what, false),
             Action::Watching(what) => {
                 self.progress = Some(Progress::default());
                 self.say(format!("changed on disk: {what}; reloading"), false);

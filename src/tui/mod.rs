@@ -13,6 +13,7 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+pub mod kube;
 pub mod model;
 pub mod render;
 pub mod runtime;
@@ -55,5 +56,9 @@ pub fn run(c: &Common) -> anyhow::Result<()> {
         );
     }
     let sources = c.sources()?;
-    runtime::run(sources, c.version(), color_allowed())
+    let kube = c.kube_options().map(|opts| kube::KubeSpec {
+        opts,
+        given: c.kuma_version,
+    });
+    runtime::run(sources, c.version(), kube, color_allowed())
 }

@@ -389,7 +389,10 @@ impl Model {
 }
 
 fn proxy_key(p: &ProxyReport) -> String {
-    format!("p:{}/{}", p.mesh, qualified(p))
+    match &p.context {
+        Some(c) => format!("p:{}/{c}:{}", p.mesh, qualified(p)),
+        None => format!("p:{}/{}", p.mesh, qualified(p)),
+    }
 }
 
 fn outbound_key(p: &ProxyReport, o: &OutboundReport) -> String {

@@ -342,6 +342,9 @@ fn node_line(app: &App, m: &Model, n: Node, t: &Theme) -> Line<'static> {
             if let Some(ns) = &pr.namespace {
                 v.push(Span::styled(format!("  {ns}"), t.dim()));
             }
+            if let Some(c) = &pr.context {
+                v.push(Span::styled(format!("  ⎈ {c}"), t.dim()));
+            }
             v.push(Span::styled(format!("  {word}"), t.dim()));
             let (e, w, _) = m.proxy_counts[p as usize];
             if e > 0 {
@@ -1043,6 +1046,14 @@ fn render_status(app: &App, f: &mut Frame, r: Rect, t: &Theme) {
         version.push_str(&format!(" → {p} {}", spinner(app)));
     }
     v.push(Span::raw(version));
+    if let Some(c) = &app.cluster {
+        let style = if c.starts_with('✖') {
+            t.severity(Severity::Error)
+        } else {
+            t.fg(Color::Cyan)
+        };
+        v.push(Span::styled(format!(" · ⎈ {c}"), style));
+    }
     if let Some(m) = &app.model {
         let n = |s| m.report.findings.iter().filter(|f| f.severity == s).count() as u32;
         v.push(Span::raw(" · "));

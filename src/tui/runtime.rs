@@ -5,10 +5,12 @@
 use super::action::{self, Action, Effect, Progress};
 use super::app::App;
 use super::keymap::map_key;
+use super::kube::{ClusterView, KubeSpec};
 use super::render::render;
 use super::terminal::TerminalGuard;
 use crate::model::Location;
 use crate::resolve::KumaVersion;
+use crate::source::kube::watch::{self as kube_watch, WatchEvent, WatchHandle};
 use crate::source::{self, Loaded, Source, demo};
 use anyhow::Result;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
@@ -60,6 +62,8 @@ enum Msg {
         shown: Box<action::Loaded>,
     },
     Changed(String),
+    /// An event of the cluster watch (`--kube`).
+    Kube(WatchEvent),
 }
 
 type Watcher = Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>;
@@ -72,12 +76,23 @@ struct Runtime {
     generation: u64,
     tx: Sender<Msg>,
     _watchers: Vec<Watcher>,
+    /// `--kube`: what to watch, the latest cluster model, the running watch.
+    kube: Option<KubeSpec>,
+    cluster: Option<Arc<Loaded>>,
+    cluster_view: ClusterView,
+    kube_watch: Option<WatchHandle>,
 }
 
-pub fn run(sources: Vec<Source>, version: KumaVersion, color: bool) -> Result<()> {
+pub fn run(
+    sources: Vec<Source>,
+    version: KumaVersion,
+    kube: Option<KubeSpec>,
+    color: bool,
+) -> Result<()> {
     let label = sources
         .iter()
         .map(Source::label)
+        .chain(kube.as_ref().map(KubeSpec::label))
         .collect::<Vec<_>>()
         .join(", ");
     let mut guard = TerminalGuard::enter()?;
@@ -101,9 +116,18 @@ pub fn run(sources: Vec<Source>, version: KumaVersion, color: bool) -> Result<()
         generation: 0,
         tx: tx.clone(),
         _watchers: Vec::new(),
+        kube,
+        cluster: None,
+        cluster_view: ClusterView::default(),
+        kube_watch: None,
     };
     rt._watchers = watch(&rt.sources, &tx, &mut app);
-    rt.start_load(false);
+    if rt.kube.is_some() {
+        // The first model comes with the cluster's (files are read then too).
+        rt.start_kube();
+    } else {
+        rt.start_load(false);
+    }
     let mut last_click: Option<(Instant, u16, u16)> = None;
     loop {
         guard.terminal.draw(|f| render(&app, f))?;
@@ -189,14 +213,54 @@ impl Runtime {
                 self.start_load(true);
                 vec![Action::Watching(what)]
             }
+            Msg::Kube(ev) => {
+                let acts = self.cluster_view.on_event(&ev);
+                match ev {
+                    WatchEvent::Version(v, _) => self.version = v,
+                    WatchEvent::Model { loaded, .. } => {
+                        let replace = self.loaded.is_some();
+                        self.cluster = Some(Arc::new(*loaded));
+                        self.start_load(replace);
+                    }
+                    WatchEvent::Failed(_) => {
+                        // The watch thread is ending; join it off the UI thread.
+                        if let Some(h) = self.kube_watch.take() {
+                            thread::spawn(move || drop(h));
+                        }
+                    }
+                    _ => {}
+                }
+                acts
+            }
         }
+    }
+
+    /// Start (or restart) watching the clusters.
+    fn start_kube(&mut self) {
+        let Some(spec) = self.kube.clone() else {
+            return;
+        };
+        if let Some(h) = self.kube_watch.take() {
+            thread::spawn(move || drop(h));
+        }
+        self.cluster_view = ClusterView::connecting();
+        let _ = self
+            .tx
+            .send(Msg::Act(Action::ClusterStatus(self.cluster_view.status())));
+        let tx = self.tx.clone();
+        self.kube_watch = Some(kube_watch::spawn(spec.opts, spec.given, move |ev| {
+            let _ = tx.send(Msg::Kube(ev));
+        }));
     }
 
     fn perform(&mut self, fx: Effect) {
         match fx {
             Effect::Quit => {}
             Effect::Reload => {
-                if self.sources.contains(&Source::Stdin) {
+                if self.kube.is_some() && self.kube_watch.is_none() {
+                    // The cluster watch failed (401, unreachable): retry it.
+                    self.start_kube();
+                } else if self.sources.contains(&Source::Stdin) {
                     // Standard input cannot be read twice: re-resolve what was read.
                     let _ = self.tx.send(Msg::Act(Action::Watching(
                         "standard input is read once; re-resolving".into(),
@@ -228,6 +292,7 @@ impl Runtime {
         self.generation += 1;
         let generation = self.generation;
         let (sources, version) = (self.sources.clone(), self.version);
+        let cluster = self.cluster.clone();
         guarded(self.tx.clone(), "loading", move |tx| {
             let mut all = Loaded::default();
             let total = sources.len();
@@ -246,6 +311,9 @@ impl Runtime {
                 all.stats.documents += one.stats.documents;
                 all.stats.resources += one.stats.resources;
                 all.stats.foreign += one.stats.foreign;
+            }
+            if let Some(c) = cluster {
+                source::kube::merge(&mut all, (*c).clone());
             }
             let _ = tx.send(Msg::Act(Action::Progress(Progress {
                 current: "resolving".into(),
