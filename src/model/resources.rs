@@ -84,6 +84,7 @@ impl ResourceKind {
             ResourceKind::Mesh => "meshes".into(),
             ResourceKind::MeshGateway => "meshgateways".into(),
             ResourceKind::ExternalService => "externalservices".into(),
+            ResourceKind::Retry => "retries".into(),
             _ if lower.ends_with('s') => format!("{lower}es"),
             _ => format!("{lower}s"),
         }
