@@ -76,7 +76,10 @@ fn watch_events_update_the_tui_model_and_mark_changes() {
                 models += 1;
                 if models == 1 {
                     let sc = screen(&app);
-                    assert!(sc.contains("⎈ watching · Kuma 2.9"), "{sc}");
+                    assert!(
+                        sc.contains("Kuma 2.9 · ⎈ watching · version from the kuma-cp image"),
+                        "{sc}"
+                    );
                     assert!(sc.contains("⎈ zone-1"), "{sc}");
                     assert!(app.changed.is_empty());
                     // A MODIFIED event: the split becomes 50/50.

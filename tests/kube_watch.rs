@@ -250,12 +250,17 @@ fn dropped_watch_reconnects_and_410_gone_relists() {
         }),
     };
     assert!(l.findings.iter().all(|f| f.code != Code::SourceUnreadable));
-    let lists_after = s
-        .requests()
-        .iter()
-        .filter(|r| r.uri.contains("/dataplanes?") && !r.uri.contains("watch=true"))
-        .count();
-    assert!(lists_after > lists_before, "no re-list after 410 Gone");
+    let relists = || {
+        s.requests()
+            .iter()
+            .filter(|r| r.uri.contains("/dataplanes?") && !r.uri.contains("watch=true"))
+            .count()
+    };
+    let end = Instant::now() + WAIT;
+    while relists() <= lists_before {
+        assert!(Instant::now() < end, "no re-list after 410 Gone");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert_only_get(&s);
 }
 

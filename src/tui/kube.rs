@@ -8,6 +8,21 @@ use crate::resolve::KumaVersion;
 use crate::source::kube::KubeOptions;
 use crate::source::kube::watch::WatchEvent;
 
+/// How the version was known, in a few words for the status line.
+pub fn short_how(how: &str) -> &'static str {
+    if how.contains("--kuma-version") {
+        "version given"
+    } else if how.contains("newer than meshtcp models") {
+        "kuma-cp newer than modelled"
+    } else if how.contains("guessed from CRDs") {
+        "version guessed from CRDs"
+    } else if how.contains("control-plane image") {
+        "version from the kuma-cp image"
+    } else {
+        "default version"
+    }
+}
+
 /// What `--kube` asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KubeSpec {
@@ -32,7 +47,7 @@ impl KubeSpec {
 pub struct ClusterView {
     /// `connecting`, `watching 18 kinds…`, `reconnecting: …`, `✖ disconnected`.
     pub conn: String,
-    /// `Kuma 2.9 (context `zone-1`: control-plane image …)`.
+    /// How the version was known, short: `version from the kuma-cp image`.
     pub version: String,
     /// The version to resolve under, once known.
     pub resolved: Option<KumaVersion>,
@@ -48,7 +63,8 @@ impl ClusterView {
         }
     }
 
-    /// The status-line text.
+    /// The status-line text (the full sentence about the version goes to the message
+    /// line once).
     pub fn status(&self) -> String {
         if self.version.is_empty() {
             self.conn.clone()
@@ -62,9 +78,12 @@ impl ClusterView {
         match ev {
             WatchEvent::Version(v, how) => {
                 self.resolved = Some(*v);
-                self.version = how.clone();
+                self.version = short_how(how).into();
                 self.conn = "listing".into();
-                vec![Action::ClusterStatus(self.status())]
+                vec![
+                    Action::ClusterStatus(self.status()),
+                    Action::ClusterChanged(how.clone()),
+                ]
             }
             WatchEvent::Progress(p) => {
                 self.resources += p.items;
