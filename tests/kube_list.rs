@@ -389,3 +389,15 @@ fn version_defaults_when_nothing_tells() {
     );
     assert_only_get(&s);
 }
+
+#[test]
+fn a_broken_kubeconfig_is_an_error_that_quotes_no_value() {
+    let dir = tempfile::tempdir().unwrap();
+    // `users` must be a sequence: the parser complains about the value it found.
+    let kc = format!("apiVersion: v1\nkind: Config\ncurrent-context: x\nusers: \"{TOKEN}\"\n");
+    let e = load(&opts(&dir, &kc, &[])).unwrap_err();
+    assert!(matches!(e, KubeError::Config(_)), "{e:?}");
+    assert!(e.to_string().contains("kubeconfig"), "{e}");
+    no_secret(&e.to_string());
+    no_secret(&format!("{e:?}"));
+}

@@ -153,10 +153,38 @@ fn server_label(scheme: Option<&str>, authority: Option<&str>) -> String {
     format!("{}://{host}", scheme.unwrap_or("https"))
 }
 
+/// A kubeconfig error in one line, with quoted values blanked: a parse error may quote
+/// the value it choked on, and that value may be a credential.
+fn kubeconfig_error(e: &dyn std::fmt::Display) -> String {
+    let line = one_line(e);
+    let mut out = String::with_capacity(line.len());
+    let mut quoted = None;
+    for c in line.chars() {
+        match quoted {
+            None if c == '"' || c == '`' || c == '\'' => {
+                quoted = Some(c);
+                out.push(c);
+                out.push('…');
+            }
+            Some(q) if c == q => {
+                quoted = None;
+                out.push(c);
+            }
+            Some(_) => {}
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 fn read_kubeconfig(opts: &KubeOptions) -> Result<Option<Kubeconfig>, KubeError> {
     match &opts.kubeconfig {
         Some(p) => Kubeconfig::read_from(p).map(Some).map_err(|e| {
-            KubeError::Config(format!("cannot read {}: {}", p.display(), one_line(&e)))
+            KubeError::Config(format!(
+                "cannot read {}: {}",
+                p.display(),
+                kubeconfig_error(&e)
+            ))
         }),
         None => match Kubeconfig::read() {
             Ok(k) => Ok(Some(k)),
@@ -164,7 +192,7 @@ fn read_kubeconfig(opts: &KubeOptions) -> Result<Option<Kubeconfig>, KubeError> 
             Err(_) if opts.contexts.is_empty() => Ok(None),
             Err(e) => Err(KubeError::Config(format!(
                 "cannot read the kubeconfig (KUBECONFIG or ~/.kube/config): {}",
-                one_line(&e)
+                kubeconfig_error(&e)
             ))),
         },
     }
@@ -243,7 +271,9 @@ pub async fn connect(opts: &KubeOptions) -> Result<Vec<Cluster>, KubeError> {
         };
         let cfg = Config::from_custom_kubeconfig(kc.clone(), &o)
             .await
-            .map_err(|e| KubeError::Config(format!("context `{name}`: {}", one_line(&e))))?;
+            .map_err(|e| {
+                KubeError::Config(format!("context `{name}`: {}", kubeconfig_error(&e)))
+            })?;
         out.push(finish_config(cfg, name, opts.timeout)?);
     }
     Ok(out)
