@@ -188,7 +188,8 @@ pub fn load(sources: &[Source]) -> Loaded {
             }
             Source::Path(p) => {
                 let mut seen = HashSet::new();
-                load_path(&mut out, p, true, 0, &mut seen);
+                let root = fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                load_path(&mut out, p, &root, true, 0, &mut seen);
             }
         }
     }
@@ -198,6 +199,7 @@ pub fn load(sources: &[Source]) -> Loaded {
 fn load_path(
     out: &mut Loaded,
     p: &Path,
+    root: &Path,
     explicit: bool,
     depth: usize,
     seen: &mut HashSet<PathBuf>,
@@ -249,9 +251,27 @@ fn load_path(
             }
             // Only directories and manifest files are considered below a SOURCE.
             let is_dir = fs::metadata(&c).map(|m| m.is_dir()).unwrap_or(false);
-            if is_dir || is_manifest(&c) {
-                load_path(out, &c, false, depth + 1, seen);
+            if !(is_dir || is_manifest(&c)) {
+                continue;
             }
+            // A symlink below a SOURCE is followed only while it stays inside it: a
+            // checked-out tree cannot make meshtcp read (and quote) files elsewhere, nor
+            // walk the whole file system.
+            if fs::symlink_metadata(&c).is_ok_and(|m| m.file_type().is_symlink())
+                && let Ok(target) = fs::canonicalize(&c)
+                && !target.starts_with(root)
+            {
+                out.unreadable(
+                    &c.display().to_string(),
+                    Code::SourceUnreadable,
+                    format!(
+                        "symlink leads outside the SOURCE (to {}); not followed: name that path as a SOURCE to read it",
+                        target.display()
+                    ),
+                );
+                continue;
+            }
+            load_path(out, &c, root, false, depth + 1, seen);
         }
         return;
     }
