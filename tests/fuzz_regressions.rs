@@ -1,0 +1,53 @@
+//! Every input the fuzzers ever crashed, hung or ran out of memory on, kept in
+//! `tests/fuzz_regressions/<target>/` and run through the very harness that found it
+//! (`fuzz/src/lib.rs`, included below). Also runs the seed corpus (`fuzz/seeds/`) so the
+//! harnesses themselves stay working. See `docs/fuzzing.md`.
+
+#[path = "../fuzz/src/lib.rs"]
+mod harness;
+
+use std::fs;
+use std::path::Path;
+
+fn run_all(target: &str, f: fn(&[u8])) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for dir in [
+        root.join("tests/fuzz_regressions").join(target),
+        root.join("fuzz/seeds").join(target),
+    ] {
+        let Ok(rd) = fs::read_dir(&dir) else { continue };
+        let mut files: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for p in files.into_iter().filter(|p| p.is_file()) {
+            let data = fs::read(&p).unwrap();
+            eprintln!("{target}: {}", p.display());
+            f(&data);
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no inputs for {target}");
+}
+
+#[test]
+fn loader_regressions() {
+    run_all("loader", harness::loader);
+}
+
+/// The engine harness, printing its input as YAML first (shown when it fails).
+fn engine(data: &[u8]) {
+    if let Ok((v, docs)) = harness::engine_input(&mut arbitrary::Unstructured::new(data)) {
+        eprintln!("Kuma {v}:\n{}", harness::engine_yaml(&docs));
+    }
+    harness::engine(data);
+}
+
+#[test]
+fn engine_regressions() {
+    run_all("engine", engine);
+}
+
+#[test]
+fn report_regressions() {
+    run_all("report", harness::report);
+}
