@@ -143,7 +143,9 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         Some(i) => s.split_at(i),
         None => (s, "s"),
     };
-    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a duration (30s, 2m)"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (30s, 2m)"))?;
     let secs = match unit {
         "s" => n,
         "m" => n * 60,
@@ -162,7 +164,11 @@ fn parse_version(s: &str) -> Result<KumaVersion, String> {
 impl Common {
     pub fn sources(&self) -> Result<Vec<Source>> {
         if self.sources.is_empty() {
-            return Ok(if self.kube { vec![] } else { vec![Source::Demo] });
+            return Ok(if self.kube {
+                vec![]
+            } else {
+                vec![Source::Demo]
+            });
         }
         let mut out = Vec::new();
         for s in &self.sources {
@@ -219,6 +225,17 @@ pub fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::
     Ok(r)
 }
 
+/// Load and collect the findings only (no outbound reports): what `check` prints.
+pub fn build_check(common: &Common) -> Result<crate::resolve::Report> {
+    let (loaded, version) = common.load()?;
+    let engine = Engine::new(&loaded.snapshot, version);
+    let mut r = engine.check(&Filter::default());
+    let mut all = loaded.findings;
+    all.append(&mut r.findings);
+    r.findings = crate::resolve::dedup(all);
+    Ok(r)
+}
+
 fn use_color(flag: &str) -> bool {
     match flag {
         "always" => true,
@@ -269,7 +286,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Check(a)) => {
-            let r = build_report(&a.common, &Filter::default())?;
+            let r = build_check(&a.common)?;
             let code = report::check_exit_code(&r, a.strict);
             let s = if a.format == "json" {
                 let mut s = serde_json::to_string_pretty(&serde_json::json!({
@@ -318,19 +335,27 @@ pub fn run(cli: Cli) -> Result<i32> {
                     ..base
                 })
             } else {
-                let shape = crate::synth::UniversalShape { seed: a.seed, ..crate::synth::UniversalShape::large() };
+                let shape = crate::synth::UniversalShape {
+                    seed: a.seed,
+                    ..crate::synth::UniversalShape::large()
+                };
                 crate::synth::universal(&shape.scaled(a.proxies, a.routes))
             };
             let mut bytes = 0;
             for (path, text) in &files {
                 let p = a.output.join(path);
                 if let Some(d) = p.parent() {
-                    std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+                    std::fs::create_dir_all(d)
+                        .with_context(|| format!("creating {}", d.display()))?;
                 }
                 std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
                 bytes += text.len();
             }
-            eprintln!("wrote {} files, {bytes} bytes, to {}", files.len(), a.output.display());
+            eprintln!(
+                "wrote {} files, {bytes} bytes, to {}",
+                files.len(),
+                a.output.display()
+            );
             Ok(0)
         }
         Some(Command::Explain(a)) => {

@@ -991,7 +991,8 @@ fn e15_mes_only_meshtcproute_with_trafficroute() {
         let warned = r.findings.iter().any(|f| {
             f.severity == Severity::Warning
                 && f.proxy.as_deref() == Some("web-tp-1")
-                && f.message.contains("httpbin")
+                && f.code == Code::OutboundWithoutListener
+                && f.outbounds.iter().any(|o| o.contains("httpbin"))
         });
         assert!(
             warned,

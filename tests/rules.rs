@@ -768,3 +768,72 @@ fn explicit_outbounds_beside_transparent_proxy_are_kept_only_up_to_2_8() {
         vec!["orders:80", "web:80", "orders:8080", "orders:7000"]
     );
 }
+
+// Work shared between proxies with the same selection must not leak across proxies.
+
+#[test]
+fn proxies_with_the_same_selection_get_the_same_outbounds_and_their_own_findings() {
+    let twin = web("")
+        .split("---\ntype: Dataplane\nname: web-1")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let routes = format!(
+        "{}---\ntype: MeshHTTPRoute\nname: api-http\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: api}}\n      rules: [{{matches: [{{path: {{type: PathPrefix, value: /}}}}], default: {{}}}}]\n",
+        route(
+            "api-tcp",
+            "{kind: Mesh}",
+            "api",
+            "[{kind: MeshService, name: backend}]"
+        )
+    );
+    let yaml = format!(
+        "{}---\ntype: Dataplane\nname: web-2{}{routes}",
+        web(""),
+        twin.replacen("address: 10.0.0.1", "address: 10.0.0.9", 1),
+    );
+    let r = run(&yaml, "2.14");
+    assert_eq!(
+        r.proxy("web-1").unwrap().outbounds,
+        r.proxy("web-2").unwrap().outbounds
+    );
+    let stamped: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::TcprouteIgnoredByHttproute)
+        .map(|f| f.proxy.as_deref().unwrap())
+        .collect();
+    assert_eq!(stamped, vec!["web-1", "web-2"]);
+    // `check` takes the findings-only path and must find the same.
+    let mut l = meshtcp::source::Loaded::default();
+    l.add_text("rules.yaml", &yaml);
+    let c =
+        meshtcp::resolve::Engine::new(&l.snapshot, KumaVersion::DEFAULT).check(&Filter::default());
+    assert_eq!(c.findings, r.findings);
+}
+
+#[test]
+fn a_real_outbound_nobody_builds_is_located_at_its_proxy() {
+    let yaml = format!(
+        "{}---\ntype: TrafficRoute\nname: route-all\nmesh: default\nsources: [{{match: {{kuma.io/service: '*'}}}}]\ndestinations: [{{match: {{kuma.io/service: '*'}}}}]\nconf: {{destination: {{kuma.io/service: '*'}}}}\n",
+        tp_proxy("")
+    );
+    let r = run(&yaml, "2.14");
+    let f: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::OutboundWithoutListener)
+        .collect();
+    assert_eq!(
+        f.len(),
+        1,
+        "only the transparent-proxy proxy has real outbounds: {f:?}"
+    );
+    let web = f[0];
+    assert_eq!(web.proxy.as_deref(), Some("web-tp"));
+    assert_eq!(
+        web.location.as_ref().unwrap().line,
+        r.proxy("web-tp").unwrap().location.as_ref().unwrap().line
+    );
+    assert_eq!(web.outbounds, vec!["orders:7000", "orders:8080"]);
+}

@@ -260,10 +260,11 @@ fn finding_line(f: &Finding, p: &Painter) -> String {
         .as_ref()
         .map(|l| format!("  {}", p.dim(&l.to_string())))
         .unwrap_or_default();
-    let on = if f.outbounds.is_empty() {
-        String::new()
-    } else {
-        format!(" [on {}]", f.outbounds.join(", "))
+    let on = match (&f.proxy, f.outbounds.is_empty()) {
+        (Some(p), false) => format!(" [proxy {p}: {}]", f.outbounds.join(", ")),
+        (Some(p), true) => format!(" [proxy {p}]"),
+        (None, false) => format!(" [on {}]", f.outbounds.join(", ")),
+        (None, true) => String::new(),
     };
     format!(
         "{} {:<30} {}{on}{loc}",

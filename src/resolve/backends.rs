@@ -7,7 +7,7 @@ use super::version::KumaVersion;
 use crate::model::{BackendRef, Code, Finding, Meta, Tags, TrafficSplit, keys};
 
 /// Backends and what was wrong with them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Resolved {
     pub backends: Vec<Backend>,
     pub findings: Vec<Finding>,
@@ -72,18 +72,18 @@ pub fn resolve_refs(
         };
         if references_real(b, v) {
             let ns = b.namespace.as_deref().or(policy.kri_namespace());
-            let found = mesh.reals.iter().find(|s| {
-                s.meta.kind.as_str() == b.kind()
-                    && match (&b.labels, &b.name) {
-                        (Some(l), _) => tags_match(l, &s.meta.labels),
-                        (None, Some(n)) => {
-                            n == s.meta.display_name()
-                                && ns == s.meta.kri_namespace()
-                                && policy.zone() == s.meta.zone()
-                        }
-                        _ => false,
-                    }
-            });
+            let found = match (&b.labels, &b.name) {
+                (Some(l), _) => mesh
+                    .reals
+                    .iter()
+                    .find(|s| s.meta.kind.as_str() == b.kind() && tags_match(l, &s.meta.labels)),
+                (None, Some(n)) => mesh
+                    .reals_named(b.kind(), n, ns)
+                    .iter()
+                    .map(|&i| &mesh.reals[i])
+                    .find(|s| policy.zone() == s.meta.zone()),
+                _ => None,
+            };
             let port = found.and_then(|s| match (b.kind(), &b.section_name, b.port) {
                 ("MeshExternalService", _, _) => s.ports.first(),
                 (_, Some(sec), _) => s.port_by_section(sec),

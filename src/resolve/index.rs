@@ -46,6 +46,8 @@ pub struct Entry<'a> {
     /// Precedence on the real-resource path.
     pub real_key: SortKey,
     pub real_key_shown: Arc<[String]>,
+    /// The MeshTCPRoute rule's backends, resolved on first use.
+    pub tcp_resolved: std::sync::OnceLock<super::backends::Resolved>,
 }
 
 /// A MeshTCPRoute or MeshHTTPRoute the chosen version accepts.
@@ -294,6 +296,9 @@ pub struct MeshIndex<'a> {
     pub http: PolicySet<'a>,
     pub traffic_routes: Vec<(&'a Meta, &'a TrafficRouteSpec)>,
     pub legacy: Vec<(&'a Meta, &'a LegacyPolicySpec)>,
+    vips: std::sync::OnceLock<super::outbounds::VipOutbounds>,
+    /// Real resources by `kind/namespace/display-name`.
+    reals_by_name: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> MeshIndex<'a> {
@@ -310,7 +315,20 @@ impl<'a> MeshIndex<'a> {
             http: PolicySet::default(),
             traffic_routes: vec![],
             legacy: vec![],
+            vips: std::sync::OnceLock::new(),
+            reals_by_name: HashMap::new(),
         }
+    }
+
+    /// Real resources of `kind` named `name` (display name) in namespace `ns`.
+    pub fn reals_named(&self, kind: &str, name: &str, ns: Option<&str>) -> &[usize] {
+        reals_named(&self.reals_by_name, kind, name, ns)
+    }
+
+    /// The mesh's shared VIP outbounds (built on first use).
+    pub fn vip_outbounds(&self) -> &super::outbounds::VipOutbounds {
+        self.vips
+            .get_or_init(|| super::outbounds::vip_outbounds(self))
     }
 
     pub fn service_protocol(&self, s: &str) -> Protocol {
@@ -351,11 +369,27 @@ fn add_endpoint(services: &mut BTreeMap<String, ServiceInfo>, tags: &Tags, exter
     info.external |= external;
 }
 
+fn real_key(kind: &str, name: &str, ns: Option<&str>) -> String {
+    format!("{kind}/{}/{name}", ns.unwrap_or(""))
+}
+
+fn reals_named<'i>(
+    by: &'i HashMap<String, Vec<usize>>,
+    kind: &str,
+    name: &str,
+    ns: Option<&str>,
+) -> &'i [usize] {
+    by.get(&real_key(kind, name, ns))
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
 /// Resolve a `to[]` ref to real resources (§4b).
 fn resolve_real_to(
     t: &TargetRef,
     meta: &Meta,
     reals: &[RealSvc],
+    by_name: &HashMap<String, Vec<usize>>,
     v: KumaVersion,
 ) -> Vec<(usize, Option<String>)> {
     if !v.at_least(9)
@@ -376,34 +410,28 @@ fn resolve_real_to(
         && let Some(name) = &t.name
         && let Some((svc, ns, port)) = parse_legacy_k8s_name(name)
     {
-        for (i, r) in reals.iter().enumerate() {
-            if r.meta.kind == ResourceKind::MeshService
-                && r.meta.display_name() == svc
-                && r.meta.kri_namespace() == Some(ns)
-                && let Some(p) = r.ports.iter().find(|p| p.port == port)
-            {
+        for &i in reals_named(by_name, "MeshService", svc, Some(ns)) {
+            if let Some(p) = reals[i].ports.iter().find(|p| p.port == port) {
                 out.push((i, Some(p.section_name())));
             }
         }
         return out;
     }
-    for (i, r) in reals.iter().enumerate() {
-        if r.meta.kind.as_str() != t.kind() {
-            continue;
-        }
-        let hit = match (&t.labels, &t.name) {
-            (Some(l), _) => tags_match(l, &r.meta.labels),
-            (None, Some(n)) => {
-                let ns = t.namespace.as_deref().or(policy_ns);
-                n == r.meta.display_name()
-                    && ns == r.meta.kri_namespace()
-                    && meta.zone() == r.meta.zone()
-            }
-            (None, None) => false,
-        };
-        if !hit {
-            continue;
-        }
+    let hits: Vec<usize> = match (&t.labels, &t.name) {
+        (Some(l), _) => (0..reals.len())
+            .filter(|&i| {
+                reals[i].meta.kind.as_str() == t.kind() && tags_match(l, &reals[i].meta.labels)
+            })
+            .collect(),
+        (None, Some(n)) => reals_named(by_name, t.kind(), n, t.namespace.as_deref().or(policy_ns))
+            .iter()
+            .copied()
+            .filter(|&i| meta.zone() == reals[i].meta.zone())
+            .collect(),
+        (None, None) => vec![],
+    };
+    for i in hits {
+        let r = &reals[i];
         match &t.section_name {
             None => out.push((i, None)),
             Some(sec) => {
@@ -433,6 +461,7 @@ fn prepare_policy<'a>(
     spec: &'a RouteSpec,
     role: Option<Role>,
     reals: &[RealSvc],
+    by_name: &HashMap<String, Vec<usize>>,
     v: KumaVersion,
 ) -> Policy<'a> {
     let top = spec.target_ref.clone().unwrap_or(TargetRef {
@@ -454,9 +483,10 @@ fn prepare_policy<'a>(
                 rules: to.rules.as_deref(),
                 legacy_service: (target.kind() == "MeshService")
                     .then(|| target.name.as_deref().unwrap_or("")),
-                real: resolve_real_to(target, meta, reals, v),
+                real: resolve_real_to(target, meta, reals, by_name, v),
                 mesh_wide: target.kind() == "Mesh",
                 real_key_shown: Arc::from(real_key.describe()),
+                tcp_resolved: std::sync::OnceLock::new(),
                 real_key,
             })
         })
@@ -536,6 +566,16 @@ pub fn build<'a>(
             Body::Legacy(l) => m.legacy.push((&r.meta, l)),
         }
     }
+    for m in meshes.values_mut() {
+        for (i, r) in m.reals.iter().enumerate() {
+            let k = real_key(
+                r.meta.kind.as_str(),
+                r.meta.display_name(),
+                r.meta.kri_namespace(),
+            );
+            m.reals_by_name.entry(k).or_default().push(i);
+        }
+    }
     for r in routes {
         let Body::Route(spec) = &r.body else { continue };
         let val = validate_route(&r.meta, spec, v);
@@ -549,7 +589,15 @@ pub fn build<'a>(
         } else {
             m.http.all.len()
         };
-        let p = prepare_policy(set_len, &r.meta, spec, val.role, &m.reals, v);
+        let p = prepare_policy(
+            set_len,
+            &r.meta,
+            spec,
+            val.role,
+            &m.reals,
+            &m.reals_by_name,
+            v,
+        );
         if r.meta.kind == ResourceKind::MeshTCPRoute {
             m.tcp.push(p);
         } else {

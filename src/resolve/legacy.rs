@@ -29,13 +29,21 @@ fn combined(a: Rank, b: Rank) -> Rank {
 
 /// How well each TrafficRoute's and legacy policy's sources (TrafficTrace: selectors)
 /// match one proxy: computed once per proxy, reused for every outbound.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct SourceRanks {
     traffic_routes: Vec<Option<Rank>>,
     legacy: Vec<Option<Rank>>,
 }
 
 impl SourceRanks {
+    /// Does any TrafficRoute or legacy policy match this proxy's sources?
+    pub fn any(&self) -> bool {
+        self.traffic_routes
+            .iter()
+            .chain(&self.legacy)
+            .any(Option::is_some)
+    }
+
     pub fn new(mesh: &MeshIndex, proxy: &ProxyView) -> Self {
         let sets = || proxy.tag_sets.iter().copied();
         SourceRanks {

@@ -122,11 +122,16 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Resolve one selected proxy. With `findings_only`, outbounds on which nothing can
+    /// be found (no candidate policy, no legacy policy, a listener is built) are skipped
+    /// and the returned report carries no outbounds: what `check` needs, cheaply.
     fn resolve_selected(
         &self,
         mesh: &MeshIndex<'a>,
         s: &Selected<'_, 'a>,
         findings: &mut Vec<Finding>,
+        findings_only: bool,
+        shared: &mut Shared,
     ) -> ProxyReport {
         let v = self.version;
         let view = &s.view;
@@ -169,9 +174,42 @@ impl<'a> Engine<'a> {
         } else {
             let (obs, n) = outbounds::outbounds(mesh, view, v);
             notes.extend(n);
-            obs.iter()
-                .map(|o| ctx.outbound(o, &s.tcp, &s.http, findings))
-                .collect()
+            let (sig, repeated) = shared.signature(Signature {
+                proxy_type: view.proxy_type,
+                tcp: s.tcp.sorted.iter().map(|p| p.order as u32).collect(),
+                http: s.http.sorted.iter().map(|p| p.order as u32).collect(),
+                sources: ctx.sources.clone(),
+            });
+            let mut out = Vec::with_capacity(if findings_only { 0 } else { obs.len() });
+            for o in &obs {
+                if !repeated {
+                    // A selection seen once so far: nothing to share yet.
+                    let mut f = Vec::new();
+                    if findings_only {
+                        ctx.outbound_findings(o, &s.tcp, &s.http, &mut f);
+                    } else {
+                        out.push(ctx.outbound(o, &s.tcp, &s.http, &mut f));
+                    }
+                    findings.extend(f.into_iter().map(|f| stamp(f, view.meta)));
+                    continue;
+                }
+                let key = (sig, o.target.clone(), o.destination.port);
+                let entry = shared.outbounds.entry(key).or_insert_with(|| {
+                    let mut f = Vec::new();
+                    let r = if findings_only {
+                        ctx.outbound_findings(o, &s.tcp, &s.http, &mut f);
+                        None
+                    } else {
+                        Some(ctx.outbound(o, &s.tcp, &s.http, &mut f))
+                    };
+                    (r, f)
+                });
+                findings.extend(entry.1.iter().map(|f| stamp(f.clone(), view.meta)));
+                if let Some(r) = &entry.0 {
+                    out.push(r.clone());
+                }
+            }
+            out
         };
         let mut tags = Tags::new();
         for t in view.tag_sets.iter() {
@@ -207,7 +245,7 @@ impl<'a> Engine<'a> {
                 if meta.name == name || meta.qualified_name() == name {
                     let s = self.select(mesh, meta, spec);
                     let mut f = Vec::new();
-                    let r = self.resolve_selected(mesh, &s, &mut f);
+                    let r = self.resolve_selected(mesh, &s, &mut f, false, &mut Shared::default());
                     return Some((r, dedup(f)));
                 }
             }
@@ -217,6 +255,18 @@ impl<'a> Engine<'a> {
 
     /// The full report for the proxies `filter` keeps.
     pub fn report(&self, filter: &Filter) -> Report {
+        self.run(filter, false)
+    }
+
+    /// Only the findings (`check`): the same rules, without building outbound reports
+    /// where nothing can be found. `proxies` is empty.
+    pub fn check(&self, filter: &Filter) -> Report {
+        let mut r = self.run(filter, true);
+        r.proxies.clear();
+        r
+    }
+
+    fn run(&self, filter: &Filter, findings_only: bool) -> Report {
         let mut proxies = Vec::new();
         let mut findings: Vec<Finding> = self
             .validation
@@ -237,6 +287,7 @@ impl<'a> Engine<'a> {
                 vec![false; mesh.tcp.all.len()],
                 vec![false; mesh.http.all.len()],
             ];
+            let mut shared = Shared::default();
             for (meta, spec) in &mesh.dataplanes {
                 let s = self.select(mesh, meta, spec);
                 for p in &s.tcp.sorted {
@@ -246,7 +297,13 @@ impl<'a> Engine<'a> {
                     selected[1][p.order] = true;
                 }
                 if filter.proxy_ok(meta) {
-                    proxies.push(self.resolve_selected(mesh, &s, &mut findings));
+                    proxies.push(self.resolve_selected(
+                        mesh,
+                        &s,
+                        &mut findings,
+                        findings_only,
+                        &mut shared,
+                    ));
                 }
             }
             for (i, set) in [&mesh.tcp, &mesh.http].into_iter().enumerate() {
@@ -281,6 +338,49 @@ impl<'a> Engine<'a> {
             findings: dedup(findings),
         }
     }
+}
+
+/// Outbound results shared by proxies whose selection is identical (same matched
+/// policies, same legacy source matches, same type): an outbound's report and findings
+/// do not depend on anything else about the proxy.
+#[derive(Default)]
+struct Shared {
+    signatures: std::collections::HashMap<Signature, u32>,
+    #[allow(clippy::type_complexity)]
+    outbounds: std::collections::HashMap<
+        (u32, outbounds::Target, u32),
+        (Option<OutboundReport>, Vec<Finding>),
+    >,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct Signature {
+    proxy_type: ProxyType,
+    tcp: Vec<u32>,
+    http: Vec<u32>,
+    sources: legacy::SourceRanks,
+}
+
+impl Shared {
+    /// The signature's id, and whether an earlier proxy had it already.
+    fn signature(&mut self, s: Signature) -> (u32, bool) {
+        let n = self.signatures.len() as u32;
+        match self.signatures.entry(s) {
+            std::collections::hash_map::Entry::Occupied(e) => (*e.get(), true),
+            std::collections::hash_map::Entry::Vacant(e) => (*e.insert(n), false),
+        }
+    }
+}
+
+/// Put the proxy on a finding computed for "this proxy" (`route::THIS_PROXY`).
+fn stamp(mut f: Finding, proxy: &Meta) -> Finding {
+    if f.proxy.as_deref() == Some(route::THIS_PROXY) {
+        f.proxy = Some(proxy.name.clone());
+        if f.resource.is_none() && f.location.is_none() {
+            f.location = proxy.origin.location();
+        }
+    }
+    f
 }
 
 /// Sort findings (errors first, then by code, resource, proxy) and drop repeats.

@@ -5,14 +5,14 @@ use super::output::Destination;
 use super::selection::tags_match;
 use super::version::KumaVersion;
 use crate::model::{MeshServicesMode, ProxyType, ReachableRef, ResourceKind, Tags, keys};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 /// The port a legacy VIP outbound listens on with transparent proxying (Kuma's default
 /// VIP port for `kuma.io/service` hostnames).
 pub const LEGACY_VIP_PORT: u32 = 80;
 
 /// What an outbound listener points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A legacy `kuma.io/service`.
     Legacy(String),
@@ -167,12 +167,12 @@ fn reachable(r: &ReachableRef, svc: &RealSvc, port: u32, dp_ns: Option<&str>) ->
 
 /// Every outbound of `proxy` (a sidecar or delegated gateway), in a stable order, plus
 /// notes about what was skipped.
-pub fn outbounds(
-    mesh: &MeshIndex,
+pub fn outbounds<'m>(
+    mesh: &'m MeshIndex,
     proxy: &super::selection::ProxyView,
     v: KumaVersion,
-) -> (Vec<Outbound>, Vec<String>) {
-    let mut out = Vec::new();
+) -> (Vec<Cow<'m, Outbound>>, Vec<String>) {
+    let mut out: Vec<Cow<'m, Outbound>> = Vec::new();
     let mut notes = Vec::new();
     let net = &proxy.spec.networking;
     if proxy.proxy_type == ProxyType::BuiltinGateway {
@@ -181,7 +181,7 @@ pub fn outbounds(
     if !proxy.spec.transparent_proxy() {
         for (i, o) in net.outbound.iter().enumerate() {
             if let Some(s) = o.legacy_service() {
-                out.push(legacy_outbound(mesh, s, o.port));
+                out.push(Cow::Owned(legacy_outbound(mesh, s, o.port)));
                 continue;
             }
             let Some(br) = &o.backend_ref else {
@@ -218,7 +218,7 @@ pub fn outbounds(
             match resolved {
                 Some(mut ob) => {
                     ob.destination.port = o.port;
-                    out.push(ob)
+                    out.push(Cow::Owned(ob))
                 }
                 None => notes.push(format!(
                     "outbound[{i}] backendRef {kind} {} port {} does not resolve to a resource and port in the input; \
@@ -234,12 +234,13 @@ pub fn outbounds(
     let tp = net.transparent_proxying.as_ref().expect("checked above");
     let reachable_services = tp.reachable_services.as_ref().filter(|r| !r.is_empty());
     let reachable_backends = tp.reachable_backends.as_ref();
+    let vips = mesh.vip_outbounds();
     if mesh.mode != MeshServicesMode::Exclusive {
-        for s in mesh.services.keys() {
-            if reachable_services.is_some_and(|r| !r.contains(s)) {
+        for ob in &vips.legacy {
+            if reachable_services.is_some_and(|r| !r.contains(&ob.destination.name)) {
                 continue;
             }
-            out.push(legacy_outbound(mesh, s, LEGACY_VIP_PORT));
+            out.push(Cow::Borrowed(ob));
         }
     } else {
         notes.push("meshServices.mode is Exclusive: no legacy kuma.io/service outbounds".into());
@@ -254,7 +255,7 @@ pub fn outbounds(
                     .iter()
                     .any(|x| x.destination.name == s && x.destination.port == o.port)
             {
-                out.push(legacy_outbound(mesh, s, o.port));
+                out.push(Cow::Owned(legacy_outbound(mesh, s, o.port)));
             }
         }
         return (out, notes);
@@ -277,32 +278,58 @@ pub fn outbounds(
             )
         })
         .collect();
-    let mut seen = BTreeMap::new();
+    for (ob, vip) in &vips.real {
+        let Target::Real { svc, .. } = &ob.target else {
+            continue;
+        };
+        let svc = &mesh.reals[*svc];
+        if let Some(rb) = reachable_backends
+            && !rb
+                .refs
+                .iter()
+                .any(|r| reachable(r, svc, ob.destination.port, proxy.meta.kri_namespace()))
+        {
+            continue;
+        }
+        if own
+            .iter()
+            .any(|(a, port)| *a == Some(vip.as_str()) && *port == ob.destination.port)
+        {
+            continue;
+        }
+        out.push(Cow::Borrowed(ob));
+    }
+    (out, notes)
+}
+
+/// The VIP outbounds every transparent-proxy proxy of a mesh starts from, built once per
+/// mesh: one per legacy service (port 80) and one per (real resource with a VIP, port).
+#[derive(Debug, Default)]
+pub struct VipOutbounds {
+    pub legacy: Vec<Outbound>,
+    /// With the VIP each listens on (to drop one that equals the proxy's own inbound).
+    pub real: Vec<(Outbound, String)>,
+}
+
+pub fn vip_outbounds(mesh: &MeshIndex) -> VipOutbounds {
+    let legacy = mesh
+        .services
+        .keys()
+        .map(|s| legacy_outbound(mesh, s, LEGACY_VIP_PORT))
+        .collect();
+    let mut real = Vec::new();
     for (idx, svc) in mesh.reals.iter().enumerate() {
         let Some(vip) = svc.vips.first() else {
             continue;
         };
+        let mut seen = std::collections::BTreeSet::new();
         for (pi, p) in svc.ports.iter().enumerate() {
-            if let Some(rb) = reachable_backends
-                && !rb
-                    .refs
-                    .iter()
-                    .any(|r| reachable(r, svc, p.port, proxy.meta.kri_namespace()))
-            {
-                continue;
-            }
-            if own
-                .iter()
-                .any(|(a, port)| *a == Some(vip.as_str()) && *port == p.port)
-            {
-                continue;
-            }
-            if seen.insert((idx, pi), ()).is_none() {
-                out.push(real_outbound(idx, svc, pi, false));
+            if seen.insert(p.port) {
+                real.push((real_outbound(idx, svc, pi, false), vip.clone()));
             }
         }
     }
-    (out, notes)
+    VipOutbounds { legacy, real }
 }
 
 /// The legacy service names Kuma's `kuma.io/service` index knows for a mesh.

@@ -13,6 +13,9 @@ use super::version::{Bucket, KumaVersion};
 use crate::model::{BackendRef, Code, Finding, RouteRule, TargetRef};
 use std::sync::Arc;
 
+/// Placeholder proxy name on findings about "this proxy", replaced by the caller.
+pub const THIS_PROXY: &str = "";
+
 /// A `to[]` entry that applies to the outbound, with the key that orders it.
 #[derive(Clone, Copy)]
 pub struct Cand<'p, 'a> {
@@ -223,10 +226,6 @@ fn per_policy<'p, 'a>(cands: &[Cand<'p, 'a>]) -> Vec<Cand<'p, 'a>> {
 }
 
 impl Ctx<'_, '_> {
-    fn proxy_name(&self) -> &str {
-        &self.proxy.meta.name
-    }
-
     fn finding(
         &self,
         code: Code,
@@ -234,8 +233,10 @@ impl Ctx<'_, '_> {
         ob: &Outbound,
         msg: String,
     ) -> Finding {
+        // The proxy is stamped by the caller (`THIS_PROXY`), so that the findings of an
+        // outbound can be shared by every proxy with the same selection.
         Finding::about(code, meta, msg)
-            .with_proxy(self.proxy_name())
+            .with_proxy(THIS_PROXY)
             .on_outbound(ob.destination.label())
     }
 
@@ -301,6 +302,32 @@ impl Ctx<'_, '_> {
             }
         } else {
             fallback()
+        }
+    }
+
+    /// The findings of one outbound, building its report only where one can arise.
+    pub fn outbound_findings(
+        &self,
+        ob: &Outbound,
+        tcp: &Matched,
+        http: &Matched,
+        findings: &mut Vec<Finding>,
+    ) {
+        let quiet = match &ob.target {
+            Target::Real { .. } => {
+                candidates(tcp, &ob.target).is_empty()
+                    && candidates(http, &ob.target).is_empty()
+                    && self.decide(ob, &[], &[], false) != Decision::NoListener
+            }
+            Target::Legacy(_) => {
+                !self.sources.any()
+                    && candidates(tcp, &ob.target).is_empty()
+                    && candidates(http, &ob.target).is_empty()
+            }
+            Target::Listener { .. } => false,
+        };
+        if !quiet {
+            self.outbound(ob, tcp, http, findings);
         }
     }
 
@@ -432,15 +459,12 @@ impl Ctx<'_, '_> {
                 findings.push(
                     Finding::new(
                         Code::OutboundWithoutListener,
-                        format!(
-                            "{} outbound {} gets no listener: the mesh has TrafficRoutes, which never build real-resource \
-                             outbounds, and neither MeshTCPRoute nor MeshHTTPRoute rules select a MeshService destination on this proxy",
-                            self.proxy_name(),
-                            ob.destination.label()
-                        ),
+                        "real-resource outbounds get no listener: the mesh has TrafficRoutes, which never build \
+                         them, and neither MeshTCPRoute nor MeshHTTPRoute rules select a MeshService destination on \
+                         this proxy",
                     )
-                    .with_proxy(self.proxy_name())
-                    .with_location(self.proxy.meta.origin.location()),
+                    .with_proxy(THIS_PROXY)
+                    .on_outbound(ob.destination.label()),
                 );
                 (
                     vec![],
@@ -494,7 +518,12 @@ impl Ctx<'_, '_> {
     fn tcp_backends(&self, w: &Cand, ob: &Outbound, findings: &mut Vec<Finding>) -> Resolved {
         match tcp_conf(w.entry) {
             TcpConf::Refs(refs) => {
-                let r = resolve_refs(refs, w.policy.meta, self.mesh, self.version);
+                // The same for every proxy: resolved once per to[] entry.
+                let r = w
+                    .entry
+                    .tcp_resolved
+                    .get_or_init(|| resolve_refs(refs, w.policy.meta, self.mesh, self.version))
+                    .clone();
                 findings.extend(r.findings.iter().cloned());
                 r
             }
@@ -603,8 +632,7 @@ impl Ctx<'_, '_> {
                             c.policy.meta,
                             ob,
                             format!(
-                                "MeshTCPRoute {name} is ignored for proxy {}: MeshHTTPRoute {hw} routes the {} destination and takes priority",
-                                self.proxy_name(),
+                                "MeshTCPRoute {name} is ignored: MeshHTTPRoute {hw} routes the {} destination and takes priority",
                                 ob.protocol.shown()
                             ),
                         ));
@@ -644,9 +672,8 @@ impl Ctx<'_, '_> {
                             ob,
                             format!(
                                 "MeshHTTPRoute {name} selects a {} destination: applied as HTTP on a tcp destination \
-                                 for proxy {} because the MeshTCPRoute plugin is skipped there",
-                                ob.protocol.shown(),
-                                self.proxy_name()
+                                 because the MeshTCPRoute plugin is skipped for this proxy",
+                                ob.protocol.shown()
                             ),
                         ));
                     }
@@ -685,9 +712,8 @@ impl Ctx<'_, '_> {
                         c.policy.meta,
                         ob,
                         format!(
-                            "MeshHTTPRoute {name} is ignored for proxy {}: the destination's protocol is {}, and the \
+                            "MeshHTTPRoute {name} is ignored: the destination's protocol is {}, and the \
                              MeshTCPRoute plugin builds that outbound",
-                            self.proxy_name(),
                             ob.protocol.shown()
                         ),
                     ));
@@ -778,10 +804,9 @@ impl Ctx<'_, '_> {
                     c.meta,
                     ob,
                     format!(
-                        "TrafficRoute {} is overridden for proxy {}: MeshTCPRoute/MeshHTTPRoute configure it, so TrafficRoute \
-                         no longer routes its outbounds ({reason})",
-                        c.meta.name,
-                        self.proxy_name()
+                        "TrafficRoute {} is overridden: MeshTCPRoute/MeshHTTPRoute configure this proxy, so TrafficRoute \
+                         no longer routes these outbounds ({reason})",
+                        c.meta.name
                     ),
                 ));
                 (Status::Overridden, reason)
@@ -817,11 +842,10 @@ impl Ctx<'_, '_> {
                         m,
                         ob,
                         format!(
-                            "{} {} no longer applies for proxy {}: the outbound is built by {} (legacy policies only \
+                            "{} {} no longer applies: the outbound is built by {} (legacy policies only \
                              match routes that TrafficRoute builds)",
                             m.kind,
                             m.name,
-                            self.proxy_name(),
                             match route {
                                 RouteKind::Default => "the new route plugins with no route",
                                 r => r.as_str(),
