@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Times `meshtcp report --format json` end to end on the large generated Universal mesh
+# against rapidyaml (PyPI `rapidyaml`, C++) parsing the same files and nothing else.
+# Runs alternate; prints the median of each and the ratio.
+#
+#   scripts/compare-rapidyaml.sh [RUNS] [SHAPE]     (defaults: 7 universal)
+#   SHAPE=kubernetes times `meshtcp check` instead (the issue's target for that shape).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-7}
+shape=${2:-universal}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+python3 -c 'import ryml' 2>/dev/null || pip install --quiet rapidyaml
+cargo build --release --quiet
+bin=target/release/meshtcp
+"$bin" generate --shape "$shape" -o "$dir/mesh" 2>/dev/null
+if [ "$shape" = kubernetes ]; then cmd=(check); else cmd=(report --format json); fi
+
+cat > "$dir/ryml_parse.py" <<'PY'
+import os, sys, time, ryml
+paths = [os.path.join(r, f) for r, _, fs in os.walk(sys.argv[1]) for f in fs
+         if f.endswith((".yaml", ".yml", ".json"))]
+bufs = [open(p, "rb").read() for p in paths]
+t = time.perf_counter()
+for b in bufs:
+    ryml.parse_in_arena(b)
+print(time.perf_counter() - t)
+PY
+
+meshtcp_times=()
+ryml_times=()
+for _ in $(seq "$runs"); do
+  t0=$(date +%s.%N)
+  "$bin" "${cmd[@]}" "$dir/mesh" > /dev/null || true
+  t1=$(date +%s.%N)
+  meshtcp_times+=("$(awk "BEGIN {print $t1 - $t0}")")
+  ryml_times+=("$(python3 "$dir/ryml_parse.py" "$dir/mesh")")
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+m=$(median "${meshtcp_times[@]}")
+r=$(median "${ryml_times[@]}")
+size=$(du -sb "$dir/mesh" | cut -f1)
+printf 'input: %s shape, %s bytes\n' "$shape" "$size"
+printf 'meshtcp %s (end to end): median %.3f s over %s runs\n' "${cmd[*]}" "$m" "$runs"
+printf 'rapidyaml parse only:          median %.3f s\n' "$r"
+printf 'ratio: %.1fx\n' "$(awk "BEGIN {print $m / $r}")"
