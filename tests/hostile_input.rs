@@ -584,3 +584,48 @@ fn numbers_that_overflow_give_findings_and_the_rest_loads() {
     let _ = meshtcp::report::to_yaml(&r);
     let _ = meshtcp::report::render_text(&r, Default::default());
 }
+
+// ---------------------------------------------------------------- many findings
+
+/// A list of a million broken items made a million findings (a 64 MiB one: 33 million
+/// findings and 15 GB). At most `MAX_FINDINGS_PER_FILE` are kept per file, and one
+/// more counts the rest with the worst severity left out.
+#[test]
+fn findings_per_file_are_capped_and_the_rest_is_counted() {
+    use meshtcp::source::MAX_FINDINGS_PER_FILE;
+    let d = good_dir();
+    let mut list = String::from("apiVersion: v1\nkind: List\nitems: [");
+    list.push_str(&"0, ".repeat(999));
+    list.push_str("0]\n");
+    fs::write(d.path().join("list.yaml"), list).unwrap();
+    // Info findings (unknown kinds) count too, but do not make the summary an error.
+    let unknown = "type: MeshRetry\nname: r\nmesh: default\n---\n".repeat(150);
+    fs::write(d.path().join("unknown.yaml"), unknown).unwrap();
+    let l = load_dir(d.path());
+    assert_eq!(l.resources().len(), 2);
+    let in_file = |n: &str| -> Vec<&Finding> {
+        l.findings
+            .iter()
+            .filter(|f| f.location.as_ref().unwrap().file.ends_with(n))
+            .collect()
+    };
+    let list = in_file("list.yaml");
+    assert_eq!(list.len(), MAX_FINDINGS_PER_FILE + 1);
+    assert_eq!(list[0].location.as_ref().unwrap().line, 3);
+    let last = list.last().unwrap();
+    assert_eq!(last.code, Code::ParseError);
+    assert_eq!(
+        last.message,
+        "900 more findings in this file are not listed (at most 100 per file)"
+    );
+    let unknown = in_file("unknown.yaml");
+    assert_eq!(unknown.len(), MAX_FINDINGS_PER_FILE + 1);
+    let last = unknown.last().unwrap();
+    assert_eq!(last.code, Code::UnknownKind);
+    assert_eq!(last.severity, meshtcp::model::Severity::Info);
+    assert!(
+        last.message.starts_with("50 more findings"),
+        "{}",
+        last.message
+    );
+}

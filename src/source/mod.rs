@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Directory depth below a SOURCE at which the walk stops.
 pub const MAX_DIR_DEPTH: usize = 64;
+/// Findings kept per file: a 64 MiB list of 30 million broken items would otherwise
+/// make 30 million findings (gigabytes). One more finding counts the rest.
+pub const MAX_FINDINGS_PER_FILE: usize = 100;
 
 /// One SOURCE argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,25 +66,54 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Add every document of `text` (read from `label`).
+    /// Add every document of `text` (read from `label`). At most
+    /// [`MAX_FINDINGS_PER_FILE`] findings are kept per file; one more says how many
+    /// were left out.
     pub fn add_text(&mut self, label: &str, text: &str) {
         self.stats.files += 1;
+        let mut kept = 0usize;
+        let mut left_out: Option<(usize, Code)> = None;
+        let mut keep = |findings: &mut Vec<Finding>, f: Finding| {
+            if kept < MAX_FINDINGS_PER_FILE {
+                kept += 1;
+                findings.push(f);
+            } else {
+                let (n, worst) = left_out.get_or_insert((0, f.code));
+                *n += 1;
+                if f.severity > worst.severity() {
+                    *worst = f.code;
+                }
+            }
+        };
         for doc in yaml::parse_documents(text) {
             self.stats.documents += 1;
             match doc {
-                yaml::Doc::Error { line, message } => {
-                    self.findings
-                        .push(Finding::new(Code::ParseError, message).with_location(Some(
-                            Location {
-                                file: label.into(),
-                                line,
-                            },
-                        )))
-                }
-                yaml::Doc::Value { line, value } => {
-                    self.add_decoded(decode::decode(label, line, value))
-                }
+                yaml::Doc::Error { line, message } => keep(
+                    &mut self.findings,
+                    Finding::new(Code::ParseError, message).with_location(Some(Location {
+                        file: label.into(),
+                        line,
+                    })),
+                ),
+                yaml::Doc::Value { line, value } => match decode::decode(label, line, value) {
+                    Decoded::Finding(f) => keep(&mut self.findings, f),
+                    d => self.add_decoded(d),
+                },
             }
+        }
+        if let Some((n, worst)) = left_out {
+            self.findings.push(
+                Finding::new(
+                    worst,
+                    format!(
+                        "{n} more findings in this file are not listed (at most {MAX_FINDINGS_PER_FILE} per file)"
+                    ),
+                )
+                .with_location(Some(Location {
+                    file: label.into(),
+                    line: 1,
+                })),
+            );
         }
     }
 
