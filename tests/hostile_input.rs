@@ -629,3 +629,72 @@ fn findings_per_file_are_capped_and_the_rest_is_counted() {
         last.message
     );
 }
+
+// ---------------------------------------------------------------- terminal escapes
+
+/// Names, tags and messages come from the input: an escape sequence in a file must not
+/// reach the terminal (clear the screen, retitle the window, write the clipboard, or
+/// reorder text with bidi overrides). The text writers show such characters escaped;
+/// JSON and YAML keep the value (escaped by their own syntax).
+#[test]
+fn escape_sequences_in_the_input_do_not_reach_the_terminal() {
+    use meshtcp::report::{self, TextOptions};
+    let text = "type: Mesh\nname: default\n---\ntype: Dataplane\nname: \"evil\\e[2J\\e]0;pwned\\a\\u202e\"\nmesh: default\nnetworking:\n  address: 10.0.0.1\n  inbound: [{port: 8080, tags: {kuma.io/service: \"web\\e]52;c;Y2xpcA==\\a\"}}]\n  outbound: [{port: 80, tags: {kuma.io/service: \"web\\e]52;c;Y2xpcA==\\a\"}}]\n---\ntype: MeshTCPRoute\nname: \"r\\x9b2J\"\nmesh: default\nspec: {to: [{targetRef: {kind: Bogus\\r}}]}\n";
+    let mut l = Loaded::default();
+    l.add_text("esc\u{1b}[2J.yaml", text);
+    let mut r = resolve(&l.snapshot, KumaVersion::DEFAULT, &Filter::default());
+    r.findings.extend(l.findings.clone());
+    assert_eq!(r.proxies.len(), 1, "{:?}", l.findings);
+    let pr = &r.proxies[0];
+    assert!(!pr.outbounds.is_empty());
+    let safe = |what: &str, s: &str, colour: bool| {
+        let mut rest = s;
+        while let Some(i) = rest.find('\u{1b}') {
+            let after = &rest[i + 1..];
+            let sgr = colour
+                && after.starts_with('[')
+                && after[1..]
+                    .trim_start_matches(|c: char| c.is_ascii_digit() || c == ';')
+                    .starts_with('m');
+            assert!(sgr, "{what}: a raw escape sequence: {s:?}");
+            rest = after;
+        }
+        for bad in ['\u{7}', '\u{9b}', '\u{202e}', '\r'] {
+            assert!(!s.contains(bad), "{what}: {bad:?} in {s:?}");
+        }
+        assert!(s.contains("\\u{1b}"), "{what}: shown escaped: {s:?}");
+    };
+    safe(
+        "text",
+        &report::render_text(&r, TextOptions { color: false }),
+        false,
+    );
+    safe(
+        "colour text",
+        &report::render_text(&r, TextOptions { color: true }),
+        true,
+    );
+    safe("check", &report::text::check_text(&r, true), false);
+    for o in &pr.outbounds {
+        safe(
+            "explain",
+            &report::explain(pr, o, &r.findings, "2.14"),
+            false,
+        );
+        let _ = report::text::outbound_title(o);
+    }
+    assert!(report::text::proxy_title(pr).contains("evil\\u{1b}[2J"));
+    for f in &r.findings {
+        let t = report::text::finding_text(f);
+        assert!(!t.contains('\u{1b}'), "{t:?}");
+    }
+    // JSON and YAML carry the value itself, escaped by their syntax.
+    let json = report::to_json(&r);
+    assert!(!json.contains('\u{1b}') && json.contains("evil\\u001b[2J"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["proxies"][0]["name"],
+        "evil\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}"
+    );
+    assert!(!report::to_yaml(&r).contains('\u{1b}'));
+}

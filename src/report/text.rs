@@ -100,13 +100,59 @@ fn counts(findings: &[Finding]) -> String {
     )
 }
 
+/// Whether `c` must not reach a terminal as is: control characters (but `\n` and `\t`),
+/// C1 controls, and bidirectional overrides (which reorder what is shown).
+fn unprintable(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text for a terminal: names, tags and messages come from the input, so an escape
+/// sequence in a file must not clear the screen, retitle the window or write the
+/// clipboard. Such characters are shown escaped (`\u{1b}`); with `keep_colour`, the
+/// colour codes the painter wrote (`ESC [ digits/; m`) stay.
+pub fn printable(s: String, keep_colour: bool) -> String {
+    if !s.chars().any(unprintable) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s.as_str();
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' && keep_colour {
+            let sgr = rest[1..]
+                .strip_prefix('[')
+                .map(|t| {
+                    t.len()
+                        - t.trim_start_matches(|x: char| x.is_ascii_digit() || x == ';')
+                            .len()
+                })
+                .filter(|&n| rest[2 + n..].starts_with('m'));
+            if let Some(n) = sgr {
+                out.push_str(&rest[..3 + n]);
+                rest = &rest[3 + n..];
+                continue;
+            }
+        }
+        if unprintable(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// One line naming the route of an outbound: `backend:10001  tcp  → MeshTCPRoute`.
 pub fn outbound_title(o: &OutboundReport) -> String {
-    format!(
-        "{}  {}  {}",
-        o.destination.label(),
-        o.protocol,
-        o.route.as_str()
+    printable(
+        format!(
+            "{}  {}  {}",
+            o.destination.label(),
+            o.protocol,
+            o.route.as_str()
+        ),
+        false,
     )
 }
 
@@ -190,7 +236,7 @@ pub fn backend_name(b: &crate::resolve::Backend) -> String {
         s.push(' ');
         s.push_str(&crate::model::fmt_tags(&b.tags));
     }
-    s
+    printable(s, false)
 }
 
 pub fn proxy_title(pr: &ProxyReport) -> String {
@@ -198,7 +244,7 @@ pub fn proxy_title(pr: &ProxyReport) -> String {
         Some(ns) => format!("{ns}/{}", pr.name),
         None => pr.name.clone(),
     };
-    format!("{name}  {}", pr.proxy_type.as_str())
+    printable(format!("{name}  {}", pr.proxy_type.as_str()), false)
 }
 
 /// The whole report as text.
@@ -251,7 +297,7 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             let _ = writeln!(out, "{}", finding_line(f, &p));
         }
     }
-    out
+    printable(out, opts.color)
 }
 
 fn finding_line(f: &Finding, p: &Painter) -> String {
@@ -276,7 +322,7 @@ fn finding_line(f: &Finding, p: &Painter) -> String {
 
 /// One finding as a plain line (for the TUI and messages).
 pub fn finding_text(f: &Finding) -> String {
-    finding_line(f, &Painter { on: false })
+    printable(finding_line(f, &Painter { on: false }), false)
 }
 
 /// The precedence story of one outbound (`meshtcp explain`, and the TUI's detail pane).
@@ -395,7 +441,7 @@ pub fn explain(
             let _ = writeln!(out, "  {}", finding_text(f));
         }
     }
-    out
+    printable(out, false)
 }
 
 /// `check`'s text output: the findings, and a verdict line.
@@ -414,5 +460,5 @@ pub fn check_text(r: &Report, strict: bool) -> String {
         r.kuma_version,
         if strict { "warning" } else { "error" }
     );
-    out
+    printable(out, false)
 }
