@@ -8,7 +8,8 @@
 //!   that references match) as documents in either format (Universal or Kubernetes),
 //!   decoded, resolved for a Kuma version, and written in every report format.
 //! - [`report`]: an arbitrary report, written in every format; the JSON and YAML
-//!   writers must produce text that parses back to the same value.
+//!   writers must produce text that parses back to the same value, and the text
+//!   writers text that is safe for a terminal.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use meshtcp::model::{Code, Finding, Location, ProxyType, ResourceRef, Severity, Tags};
@@ -796,6 +797,17 @@ pub fn report(data: &[u8]) {
         return;
     };
     write_all(&r);
+    assert_printable(
+        &report::render_text(&r, TextOptions { color: false }),
+        false,
+    );
+    assert_printable(&report::render_text(&r, TextOptions { color: true }), true);
+    assert_printable(&report::text::check_text(&r, true), false);
+    for p in &r.proxies {
+        for o in &p.outbounds {
+            assert_printable(&report::explain(p, o, &r.findings, &r.kuma_version), false);
+        }
+    }
     let json_text = report::to_json(&r);
     let _: Value = serde_json::from_str(&json_text).expect("the JSON report parses");
     // (serde_json reads floats approximately: compare the YAML with the value itself.)
@@ -805,6 +817,27 @@ pub fn report(data: &[u8]) {
         .unwrap_or_else(|e| panic!("the YAML report parses: {e}\n{yaml_text}"));
     if let Some(d) = first_difference(&from_json, &from_yaml, String::new()) {
         panic!("the YAML report differs from the JSON report at {d}\n{yaml_text}");
+    }
+}
+
+/// Text for a terminal holds no control character but newlines and tabs (and, with
+/// `colour`, SGR colour codes), and no bidi override.
+fn assert_printable(s: &str, colour: bool) {
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' && colour {
+            let t = rest[1..].strip_prefix('[').unwrap_or("");
+            let t = t.trim_start_matches(|x: char| x.is_ascii_digit() || x == ';');
+            assert!(t.starts_with('m'), "a raw escape sequence in {s:?}");
+            rest = &t[1..];
+            continue;
+        }
+        assert!(
+            !(c.is_control() && c != '\n' && c != '\t')
+                && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'),
+            "{c:?} reaches the terminal in {s:?}"
+        );
+        rest = &rest[c.len_utf8()..];
     }
 }
 
