@@ -832,11 +832,9 @@ fn assert_printable(s: &str, colour: bool) {
             rest = &t[1..];
             continue;
         }
-        assert!(
-            !(c.is_control() && c != '\n' && c != '\t')
-                && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'),
-            "{c:?} reaches the terminal in {s:?}"
-        );
+        let control = c.is_control() && c != '\n' && c != '\t';
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(!control && !bidi, "{c:?} reaches the terminal in {s:?}");
         rest = &rest[c.len_utf8()..];
     }
 }
