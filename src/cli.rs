@@ -266,13 +266,34 @@ pub fn run(cli: Cli) -> Result<i32> {
                 mesh: a.mesh.clone(),
                 proxy: a.proxy.clone(),
             };
+            let format = a.format.parse::<Format>().map_err(anyhow::Error::msg)?;
+            if format == Format::Json {
+                // Streamed proxy by proxy: bounded memory on meshes of any size.
+                let (loaded, version) = a.common.load()?;
+                if let Some(p) = &a.proxy
+                    && !loaded.snapshot.resources.iter().any(|r| {
+                        r.meta.kind == crate::model::ResourceKind::Dataplane
+                            && (&r.meta.name == p || &r.meta.qualified_name() == p)
+                    })
+                {
+                    bail!("no proxy named `{p}` in the input");
+                }
+                let engine = Engine::new(&loaded.snapshot, version);
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                return match report::write_json_streaming(&mut w, &engine, &filter, loaded.findings)
+                    .and_then(|_| w.flush())
+                {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+                    r => r.map(|_| 0).context("writing to stdout"),
+                };
+            }
             let r = build_report(&a.common, &filter)?;
             if let Some(p) = &a.proxy
                 && r.proxies.is_empty()
             {
                 bail!("no proxy named `{p}` in the input");
             }
-            let s = match a.format.parse::<Format>().map_err(anyhow::Error::msg)? {
+            let s = match format {
                 Format::Json => report::to_json(&r),
                 Format::Yaml => report::to_yaml(&r),
                 Format::Text => report::render_text(

@@ -62,3 +62,24 @@ fn colour_is_a_second_channel_only() {
         "the same words and symbols with and without colour"
     );
 }
+
+#[test]
+fn the_streamed_json_report_is_byte_for_byte_the_same() {
+    for v in [KumaVersion::DEFAULT, KumaVersion::new(2, 5)] {
+        let loaded = load(&[Source::Demo]);
+        let engine = Engine::new(&loaded.snapshot, v);
+        let whole = report::to_json(&engine.report(&Filter::default()));
+        let mut streamed = Vec::new();
+        report::write_json_streaming(&mut streamed, &engine, &Filter::default(), vec![]).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), whole);
+    }
+    // And with no proxy at all.
+    let empty = meshtcp::model::Snapshot::default();
+    let engine = Engine::new(&empty, KumaVersion::DEFAULT);
+    let mut streamed = Vec::new();
+    report::write_json_streaming(&mut streamed, &engine, &Filter::default(), vec![]).unwrap();
+    assert_eq!(
+        String::from_utf8(streamed).unwrap(),
+        report::to_json(&engine.report(&Filter::default()))
+    );
+}

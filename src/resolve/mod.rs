@@ -194,6 +194,12 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 let key = (sig, o.target.clone(), o.destination.port);
+                if shared.outbounds.len() >= SHARED_OUTBOUNDS_MAX
+                    && !shared.outbounds.contains_key(&key)
+                {
+                    // Bounded memory: start over rather than grow without limit.
+                    shared.outbounds.clear();
+                }
                 let entry = shared.outbounds.entry(key).or_insert_with(|| {
                     let mut f = Vec::new();
                     let r = if findings_only {
@@ -268,6 +274,24 @@ impl<'a> Engine<'a> {
 
     fn run(&self, filter: &Filter, findings_only: bool) -> Report {
         let mut proxies = Vec::new();
+        let findings = self.for_each_proxy(filter, findings_only, |p| proxies.push(p));
+        Report {
+            schema: SCHEMA,
+            kuma_version: self.version.to_string(),
+            proxies,
+            findings,
+        }
+    }
+
+    /// Resolve every proxy `filter` keeps, in report order (mesh, namespace, name,
+    /// context), handing each to `sink` as soon as it is resolved; returns the findings.
+    /// Lets a writer stream a report of any size in bounded memory.
+    pub fn for_each_proxy(
+        &self,
+        filter: &Filter,
+        findings_only: bool,
+        mut sink: impl FnMut(ProxyReport),
+    ) -> Vec<Finding> {
         let mut findings: Vec<Finding> = self
             .validation
             .iter()
@@ -288,7 +312,15 @@ impl<'a> Engine<'a> {
                 vec![false; mesh.http.all.len()],
             ];
             let mut shared = Shared::default();
-            for (meta, spec) in &mesh.dataplanes {
+            let mut order: Vec<&(&Meta, &DataplaneSpec)> = mesh.dataplanes.iter().collect();
+            order.sort_by(|a, b| {
+                (&a.0.namespace, &a.0.name, a.0.origin.context()).cmp(&(
+                    &b.0.namespace,
+                    &b.0.name,
+                    b.0.origin.context(),
+                ))
+            });
+            for (meta, spec) in order {
                 let s = self.select(mesh, meta, spec);
                 for p in &s.tcp.sorted {
                     selected[0][p.order] = true;
@@ -297,13 +329,11 @@ impl<'a> Engine<'a> {
                     selected[1][p.order] = true;
                 }
                 if filter.proxy_ok(meta) {
-                    proxies.push(self.resolve_selected(
-                        mesh,
-                        &s,
-                        &mut findings,
-                        findings_only,
-                        &mut shared,
-                    ));
+                    // Merged per proxy first: one finding per (code, policy) however many
+                    // outbounds it concerns, so the list never holds the raw repeats.
+                    let mut local = Vec::new();
+                    sink(self.resolve_selected(mesh, &s, &mut local, findings_only, &mut shared));
+                    findings.extend(dedup(local));
                 }
             }
             for (i, set) in [&mesh.tcp, &mesh.http].into_iter().enumerate() {
@@ -323,20 +353,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        proxies.sort_by(|a, b| {
-            (&a.mesh, &a.namespace, &a.name, &a.context).cmp(&(
-                &b.mesh,
-                &b.namespace,
-                &b.name,
-                &b.context,
-            ))
-        });
-        Report {
-            schema: SCHEMA,
-            kuma_version: self.version.to_string(),
-            proxies,
-            findings: dedup(findings),
-        }
+        dedup(findings)
     }
 }
 
@@ -345,7 +362,9 @@ impl<'a> Engine<'a> {
 /// do not depend on anything else about the proxy.
 #[derive(Default)]
 struct Shared {
-    signatures: std::collections::HashMap<Signature, u32>,
+    /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
+    /// selections cost 16 bytes here, not a copy of their policy lists.
+    signatures: std::collections::HashMap<(u64, u64), u32>,
     #[allow(clippy::type_complexity)]
     outbounds: std::collections::HashMap<
         (u32, outbounds::Target, u32),
@@ -364,13 +383,24 @@ struct Signature {
 impl Shared {
     /// The signature's id, and whether an earlier proxy had it already.
     fn signature(&mut self, s: Signature) -> (u32, bool) {
+        use std::hash::{Hash, Hasher};
+        let fp = |salt: u8| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            salt.hash(&mut h);
+            s.hash(&mut h);
+            h.finish()
+        };
+        let key = (fp(0), fp(1));
         let n = self.signatures.len() as u32;
-        match self.signatures.entry(s) {
+        match self.signatures.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => (*e.get(), true),
             std::collections::hash_map::Entry::Vacant(e) => (*e.insert(n), false),
         }
     }
 }
+
+/// How many shared outbound results are kept at most (about 2 KB each).
+const SHARED_OUTBOUNDS_MAX: usize = 8192;
 
 /// Put the proxy on a finding computed for "this proxy" (`route::THIS_PROXY`).
 fn stamp(mut f: Finding, proxy: &Meta) -> Finding {
