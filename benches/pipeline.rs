@@ -6,15 +6,15 @@
 //!
 //! `cargo bench --bench pipeline` (all) or `cargo bench --bench pipeline -- resolve/`.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use meshtcp::report;
 use meshtcp::resolve::{Engine, Filter, KumaVersion};
 use meshtcp::source::Loaded;
-use meshtcp::synth::{kubernetes, universal, KubernetesShape, UniversalShape};
+use meshtcp::synth::{KubernetesShape, UniversalShape, kubernetes, universal};
 use meshtcp::tui::action::{self, Action, Loaded as Shown};
-use meshtcp::tui::{render, resolve_loaded, App};
-use ratatui::backend::TestBackend;
+use meshtcp::tui::{App, render, resolve_loaded};
 use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -42,15 +42,28 @@ fn bench(c: &mut Criterion) {
         g.bench_function("load", |b| b.iter(|| black_box(load(&files))));
         let loaded = load(&files);
         g.bench_function("resolve", |b| {
-            b.iter(|| black_box(Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).report(&Filter::default())))
+            b.iter(|| {
+                black_box(
+                    Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).report(&Filter::default()),
+                )
+            })
         });
         g.bench_function("check", |b| {
-            b.iter(|| black_box(Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).check(&Filter::default())))
+            b.iter(|| {
+                black_box(
+                    Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).check(&Filter::default()),
+                )
+            })
         });
         let r = Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).report(&Filter::default());
         g.bench_function("write_json", |b| b.iter(|| black_box(report::to_json(&r))));
         g.bench_function("write_text", |b| {
-            b.iter(|| black_box(report::render_text(&r, report::TextOptions { color: false })))
+            b.iter(|| {
+                black_box(report::render_text(
+                    &r,
+                    report::TextOptions { color: false },
+                ))
+            })
         });
         // The TUI: the display index built from the report, then the first tree frame
         // with everything expanded, then one key press + redraw.
@@ -92,7 +105,9 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     g.bench_function("load", |b| b.iter(|| black_box(load(&k))));
     g.bench_function("check", |b| {
-        b.iter(|| black_box(Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).check(&Filter::default())))
+        b.iter(|| {
+            black_box(Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).check(&Filter::default()))
+        })
     });
     g.finish();
 }
