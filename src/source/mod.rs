@@ -158,6 +158,16 @@ impl Loaded {
         }
     }
 
+    /// Append another load's results (files read in parallel).
+    fn merge(&mut self, other: Loaded) {
+        self.snapshot.resources.extend(other.snapshot.resources);
+        self.findings.extend(other.findings);
+        self.stats.files += other.stats.files;
+        self.stats.documents += other.stats.documents;
+        self.stats.resources += other.stats.resources;
+        self.stats.foreign += other.stats.foreign;
+    }
+
     fn unreadable(&mut self, label: &str, code: Code, msg: impl Into<String>) {
         self.findings
             .push(Finding::new(code, msg).with_location(Some(Location {
@@ -221,7 +231,9 @@ pub fn load(sources: &[Source]) -> Loaded {
             Source::Path(p) => {
                 let mut seen = HashSet::new();
                 let root = fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-                load_path(&mut out, p, &root, true, 0, &mut seen);
+                let mut files = Vec::new();
+                load_path(&mut out, p, &root, true, 0, &mut seen, &mut files);
+                read_files(&mut out, files);
             }
         }
     }
@@ -235,6 +247,7 @@ fn load_path(
     explicit: bool,
     depth: usize,
     seen: &mut HashSet<PathBuf>,
+    files: &mut Vec<(String, PathBuf)>,
 ) {
     let label = p.display().to_string();
     let meta = match fs::metadata(p) {
@@ -303,7 +316,7 @@ fn load_path(
                 );
                 continue;
             }
-            load_path(out, &c, root, false, depth + 1, seen);
+            load_path(out, &c, root, false, depth + 1, seen, files);
         }
         return;
     }
@@ -333,13 +346,18 @@ fn load_path(
         }
         return;
     }
-    if meta.len() > MAX_FILE_BYTES {
+    files.push((label, p.to_path_buf()));
+}
+
+/// Read and parse one regular file found by the walk.
+fn read_one(out: &mut Loaded, label: &str, p: &Path) {
+    let len = fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    if len > MAX_FILE_BYTES {
         out.unreadable(
-            &label,
+            label,
             Code::SourceUnreadable,
             format!(
-                "file is {} bytes, over the {} MiB per-file limit; not read",
-                meta.len(),
+                "file is {len} bytes, over the {} MiB per-file limit; not read",
                 MAX_FILE_BYTES >> 20
             ),
         );
@@ -347,14 +365,57 @@ fn load_path(
     }
     match fs::File::open(p).and_then(|mut f| read_bounded(&mut f, MAX_FILE_BYTES)) {
         Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
-            &label,
+            label,
             Code::SourceUnreadable,
             format!(
                 "file grew over the {} MiB per-file limit while read; not read",
                 MAX_FILE_BYTES >> 20
             ),
         ),
-        Ok(b) => out.add_bytes(&label, &b),
-        Err(e) => out.unreadable(&label, Code::SourceUnreadable, format!("cannot read: {e}")),
+        Ok(b) => out.add_bytes(label, &b),
+        Err(e) => out.unreadable(label, Code::SourceUnreadable, format!("cannot read: {e}")),
+    }
+}
+
+/// Read and parse the files of one SOURCE on every core, then append the results in
+/// file order, so the outcome does not depend on the number of threads.
+fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    if workers <= 1 {
+        for (label, p) in &files {
+            read_one(out, label, p);
+        }
+        return;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parts: Vec<Option<Loaded>> = (0..files.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((label, p)) = files.get(i) else {
+                            break;
+                        };
+                        let mut l = Loaded::default();
+                        read_one(&mut l, label, p);
+                        mine.push((i, l));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        for h in handles {
+            for (i, l) in h.join().expect("a loader thread never panics") {
+                parts[i] = Some(l);
+            }
+        }
+    });
+    for l in parts.into_iter().flatten() {
+        out.merge(l);
     }
 }
