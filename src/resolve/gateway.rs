@@ -25,15 +25,7 @@ pub fn all_listener_tags(dp_tags: &Tags, gw: &MeshGatewaySpec) -> Vec<Tags> {
 }
 
 fn status_row(p: &Policy, status: Status, reason: String) -> PolicyStatus {
-    PolicyStatus {
-        kind: p.meta.kind.as_str().into(),
-        name: p.meta.name.clone(),
-        namespace: p.meta.namespace.clone(),
-        status,
-        reason,
-        location: p.meta.origin.location(),
-        precedence: p.gateway_key_shown.clone(),
-    }
+    super::route::row(p, status, reason, &p.gateway_key_shown)
 }
 
 impl Ctx<'_, '_> {

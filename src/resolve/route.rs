@@ -201,7 +201,12 @@ pub struct Ctx<'m, 'a> {
 }
 
 /// A policy row before it is written out.
-fn row(p: &Policy, status: Status, reason: String, shown: &Arc<[String]>) -> PolicyStatus {
+pub(super) fn row(
+    p: &Policy,
+    status: Status,
+    reason: String,
+    shown: &Arc<[String]>,
+) -> PolicyStatus {
     PolicyStatus {
         kind: p.meta.kind.as_str().into(),
         name: p.meta.name.clone(),
@@ -752,6 +757,17 @@ impl Ctx<'_, '_> {
         let shown = |c: &TrCandidate| format!("match rank: {} tags, {} exact", c.rank.0, c.rank.1);
         for c in trs {
             let is_winner = std::ptr::eq(c, w);
+            let less_specific = || {
+                (
+                    Status::Overridden,
+                    format!(
+                        "less specific than TrafficRoute {} ({} vs {})",
+                        w.meta.name,
+                        shown(c),
+                        shown(w)
+                    ),
+                )
+            };
             let (status, reason) = if d == Decision::TrafficRoute {
                 if is_winner {
                     let mut r = "the most specific TrafficRoute for this source and destination"
@@ -764,26 +780,10 @@ impl Ctx<'_, '_> {
                     }
                     (Status::Applied, r)
                 } else {
-                    (
-                        Status::Overridden,
-                        format!(
-                            "less specific than TrafficRoute {} ({} vs {})",
-                            w.meta.name,
-                            shown(c),
-                            shown(w)
-                        ),
-                    )
+                    less_specific()
                 }
             } else if !is_winner {
-                (
-                    Status::Overridden,
-                    format!(
-                        "less specific than TrafficRoute {} ({} vs {})",
-                        w.meta.name,
-                        shown(c),
-                        shown(w)
-                    ),
-                )
+                less_specific()
             } else {
                 let reason = match d {
                     Decision::Tcp => format!(
