@@ -7,124 +7,13 @@
 //! after it exits the pane shows the normal screen with its exit code.
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+#[path = "support/tmux.rs"]
+mod tmux;
+
+use std::process::Command;
+use tmux::{Pane, tmux_available};
 
 const BIN: &str = env!("CARGO_BIN_EXE_meshtcp");
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-fn tmux_available() -> bool {
-    match Command::new("tmux").arg("-V").output() {
-        Ok(o) if o.status.success() => true,
-        _ => {
-            eprintln!(
-                "SKIPPED: tmux is not installed (apt-get install -y tmux); the end-to-end TUI test needs it"
-            );
-            false
-        }
-    }
-}
-
-struct Pane {
-    socket: String,
-}
-
-impl Pane {
-    /// Start `command` (a shell command line) in a fresh tmux server, `w`×`h` cells.
-    fn start(name: &str, command: &str, w: u16, h: u16) -> Pane {
-        let socket = format!("meshtcp-e2e-{name}-{}", std::process::id());
-        let p = Pane { socket };
-        let out = p.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            &w.to_string(),
-            "-y",
-            &h.to_string(),
-            "-c",
-            env!("CARGO_MANIFEST_DIR"),
-            command,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        p
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
-            .into_owned()
-    }
-
-    /// Send keys as tmux names them (`Escape`, `Enter`, or literal text with `-l`).
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        assert!(self.tmux(&args).status.success());
-    }
-
-    fn text(&self, s: &str) {
-        assert!(
-            self.tmux(&["send-keys", "-t", "e2e", "-l", s])
-                .status
-                .success()
-        );
-    }
-
-    /// Poll the screen until `ok` holds on a settled screen; fail with the last screen
-    /// after TIMEOUT.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            // A capture can catch a frame half drawn: accept only a screen that
-            // holds still for a moment.
-            if ok(&s) {
-                std::thread::sleep(Duration::from_millis(60));
-                if self.screen() == s {
-                    return s;
-                }
-                continue;
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!("timed out waiting for {what}; the screen was:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn alternate_on(&self) -> bool {
-        let o = self.tmux(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
-        String::from_utf8_lossy(&o.stdout).trim() == "1"
-    }
-
-    /// The pid of the shell's child (the binary).
-    fn child_pid(&self) -> Option<u32> {
-        let o = self.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
-        let sh = String::from_utf8_lossy(&o.stdout).trim().to_string();
-        let children = std::fs::read_to_string(format!("/proc/{sh}/task/{sh}/children")).ok()?;
-        children.split_whitespace().next()?.parse().ok()
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
 
 fn shell(args: &str) -> String {
     format!("sh -c '{BIN} {args}; echo EXITED:$?; sleep 30'")

@@ -6,97 +6,16 @@
 mod fake_apiserver;
 
 use fake_apiserver::{FakeApi, TOKEN, assert_only_get, fixture, write_kubeconfig};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+#[path = "support/tmux.rs"]
+mod tmux;
+
+use tmux::{Pane, tmux_available};
 
 const BIN: &str = env!("CARGO_BIN_EXE_meshtcp");
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-struct Pane {
-    socket: String,
-}
-
-impl Pane {
-    fn start(command: &str) -> Pane {
-        let p = Pane {
-            socket: format!("meshtcp-kube-e2e-{}", std::process::id()),
-        };
-        let out = p.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "170",
-            "-y",
-            "40",
-            command,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        p
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux")
-    }
-
-    fn screen(&self) -> String {
-        let s = String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
-            .into_owned();
-        assert!(!s.contains(TOKEN), "the token is on the screen:\n{s}");
-        s
-    }
-
-    fn text(&self, s: &str) {
-        assert!(
-            self.tmux(&["send-keys", "-t", "e2e", "-l", s])
-                .status
-                .success()
-        );
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                std::thread::sleep(Duration::from_millis(60));
-                if self.screen() == s {
-                    return s;
-                }
-                continue;
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!("timed out waiting for {what}; the screen was:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
 
 #[test]
 fn tui_watches_the_cluster() {
-    if !Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("SKIPPED: tmux is not installed");
+    if !tmux_available() {
         return;
     }
     let s = FakeApi::start(&fixture("zone-1"));
@@ -107,7 +26,7 @@ fn tui_watches_the_cluster() {
         dir.path().display(),
         kc.display()
     );
-    let p = Pane::start(&cmd);
+    let p = Pane::start("kube", &cmd, 170, 40).forbidding(TOKEN);
     let sc = p.wait_for("the cluster's tree", |s| {
         s.contains("⎈ watching") && s.contains("web-7d9c5b-x2k4q")
     });
