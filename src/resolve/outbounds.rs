@@ -4,7 +4,7 @@ use super::index::{MeshIndex, RealSvc};
 use super::output::Destination;
 use super::selection::tags_match;
 use super::version::KumaVersion;
-use crate::model::{MeshServicesMode, ProxyType, ReachableRef, ResourceKind, Tags, keys};
+use crate::model::{MeshServicesMode, ProxyType, ReachableRef, Tags};
 use std::borrow::Cow;
 
 /// The port a legacy VIP outbound listens on with transparent proxying (Kuma's default
@@ -330,14 +330,4 @@ pub fn vip_outbounds(mesh: &MeshIndex) -> VipOutbounds {
         }
     }
     VipOutbounds { legacy, real }
-}
-
-/// The legacy service names Kuma's `kuma.io/service` index knows for a mesh.
-pub fn is_http_kind(kind: ResourceKind) -> bool {
-    kind == ResourceKind::MeshHTTPRoute
-}
-
-/// Tag of a Dataplane inbound.
-pub fn service_of(tags: &Tags) -> Option<&str> {
-    tags.get(keys::SERVICE).map(String::as_str)
 }
