@@ -95,11 +95,44 @@ fn key_press_on_a_100k_row_tree() {
     term.draw(|f| render(&app, f)).unwrap();
     let end = t.elapsed();
     let up = per_press(&mut app, &mut term, KeyCode::Char('k'), 2000);
-    let t = Instant::now();
+    // Typing a filter: each keystroke (update + redraw) timed on its own; then
+    // Backspace (the filter shrinks, so the narrowing shortcut does not apply).
     press(&mut app, KeyCode::Char('/'));
-    press(&mut app, KeyCode::Char('9'));
+    let mut filter_keys = Vec::new();
+    for c in "9".chars().chain("web-1".chars()) {
+        if c == 'w' {
+            // Start over: "9" matched about half the rows; "web-1" narrows step by step.
+            for _ in 0..1 {
+                press(&mut app, KeyCode::Backspace);
+            }
+        }
+        let t = Instant::now();
+        press(&mut app, KeyCode::Char(c));
+        term.draw(|f| render(&app, f)).unwrap();
+        filter_keys.push((app.filter.clone(), t.elapsed(), app.rows.len()));
+    }
+    let t = Instant::now();
+    press(&mut app, KeyCode::Backspace);
     term.draw(|f| render(&app, f)).unwrap();
-    let filter_key = t.elapsed();
+    filter_keys.push((
+        format!("{} (Backspace)", app.filter),
+        t.elapsed(),
+        app.rows.len(),
+    ));
+    // Worst case, repeated: a one-letter filter that every row matches, typed and erased.
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    let t = Instant::now();
+    for _ in 0..50 {
+        press(&mut app, KeyCode::Char('w'));
+        term.draw(|f| render(&app, f)).unwrap();
+        press(&mut app, KeyCode::Backspace);
+        term.draw(|f| render(&app, f)).unwrap();
+    }
+    let whole_tree_filter = t.elapsed() / 100;
+    press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
     let t = Instant::now();
     press(&mut app, KeyCode::Char('-'));
@@ -118,7 +151,12 @@ fn key_press_on_a_100k_row_tree() {
     println!("k (up) + redraw, mean of 2000: {up:?}");
     println!("PgDn + redraw, mean of 500: {pgdn:?}");
     println!("End + redraw: {end:?}");
-    println!("filter keystroke over all rows + redraw: {filter_key:?}");
+    println!(
+        "filter keystroke matching every row (/w, then Backspace) + redraw, mean of 100: {whole_tree_filter:?}"
+    );
+    for (text, d, rows) in &filter_keys {
+        println!("filter keystroke -> /{text} ({rows} rows) + redraw: {d:?}");
+    }
     println!("`-` collapse all + redraw: {collapse_all:?}");
     assert!(rows > 100_000);
 }

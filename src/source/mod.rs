@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Files larger than this are not read (a finding says so).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -198,10 +199,39 @@ fn read_bounded(r: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Files and resources read so far, updated by the loader threads as each file is
+/// parsed, so that a UI can show progress while [`load_counted`] runs.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    pub files: AtomicUsize,
+    pub resources: AtomicUsize,
+}
+
+impl LoadProgress {
+    fn add(&self, files: usize, resources: usize) {
+        self.files.fetch_add(files, Ordering::Relaxed);
+        self.resources.fetch_add(resources, Ordering::Relaxed);
+    }
+
+    /// (files, resources) read so far.
+    pub fn get(&self) -> (usize, usize) {
+        (
+            self.files.load(Ordering::Relaxed),
+            self.resources.load(Ordering::Relaxed),
+        )
+    }
+}
+
 /// Load every SOURCE, in order. Never fails: what cannot be read is a finding.
 pub fn load(sources: &[Source]) -> Loaded {
+    load_counted(sources, &LoadProgress::default())
+}
+
+/// [`load`], counting files and resources into `progress` as they are read.
+pub fn load_counted(sources: &[Source], progress: &LoadProgress) -> Loaded {
     let mut out = Loaded::default();
     for s in sources {
+        let before = (out.stats.files, out.stats.resources);
         match s {
             Source::Demo => {
                 for (label, text) in demo::FILES {
@@ -233,9 +263,14 @@ pub fn load(sources: &[Source]) -> Loaded {
                 let root = fs::canonicalize(p).unwrap_or_else(|_| p.clone());
                 let mut files = Vec::new();
                 load_path(&mut out, p, &root, true, 0, &mut seen, &mut files);
-                read_files(&mut out, files);
+                let walked = (out.stats.files, out.stats.resources);
+                read_files(&mut out, files, progress);
+                // read_files counted its own files; count what the walk itself added.
+                progress.add(walked.0 - before.0, walked.1 - before.1);
+                continue;
             }
         }
+        progress.add(out.stats.files - before.0, out.stats.resources - before.1);
     }
     out
 }
@@ -379,17 +414,19 @@ fn read_one(out: &mut Loaded, label: &str, p: &Path) {
 
 /// Read and parse the files of one SOURCE on every core, then append the results in
 /// file order, so the outcome does not depend on the number of threads.
-fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>) {
+fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>, progress: &LoadProgress) {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len());
     if workers <= 1 {
         for (label, p) in &files {
+            let before = (out.stats.files, out.stats.resources);
             read_one(out, label, p);
+            progress.add(out.stats.files - before.0, out.stats.resources - before.1);
         }
         return;
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
     let mut parts: Vec<Option<Loaded>> = (0..files.len()).map(|_| None).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
@@ -397,12 +434,13 @@ fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>) {
                 s.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some((label, p)) = files.get(i) else {
                             break;
                         };
                         let mut l = Loaded::default();
                         read_one(&mut l, label, p);
+                        progress.add(l.stats.files, l.stats.resources);
                         mine.push((i, l));
                     }
                     mine
@@ -417,5 +455,40 @@ fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>) {
     });
     for l in parts.into_iter().flatten() {
         out.merge(l);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_counts_every_file_and_resource_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..40 {
+            let body = format!(
+                "type: Mesh\nname: m{i}\n---\ntype: MeshTCPRoute\nname: r{i}\nmesh: m{i}\nspec:\n  targetRef: {{kind: Mesh}}\n"
+            );
+            fs::write(dir.path().join(format!("f{i:02}.yaml")), body).unwrap();
+        }
+        fs::write(dir.path().join("broken.yaml"), "type: Mesh\nname: [\n").unwrap();
+        let sources = [
+            Source::Path(dir.path().to_path_buf()),
+            Source::Demo,
+            Source::Path(dir.path().join("f00.yaml")),
+        ];
+        let progress = LoadProgress::default();
+        let loaded = load_counted(&sources, &progress);
+        assert_eq!(loaded.stats.resources, 80 + demo_resources() + 2);
+        assert_eq!(
+            progress.get(),
+            (loaded.stats.files, loaded.stats.resources),
+            "the counter ends where the stats end"
+        );
+        assert_eq!(load(&sources).stats, loaded.stats);
+    }
+
+    fn demo_resources() -> usize {
+        load(&[Source::Demo]).stats.resources
     }
 }

@@ -2,13 +2,13 @@
 //! returns the [`Effect`]s the runtime must perform.
 
 use super::action::{Action, Effect, Loaded, Progress, View};
-use super::model::{Model, Needle, Node, contains};
+use super::model::{Hits, Model, Needle, Node, NodeSet, contains};
 use super::render;
 use crate::model::Location;
 use crate::resolve::{KumaVersion, Status};
 use crate::source::LoadStats;
 use ratatui::layout::{Position, Rect};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// How long a change stays marked after a reload.
@@ -108,7 +108,7 @@ pub struct App {
     pub color: bool,
     pub size: (u16, u16),
     pub now: Option<Instant>,
-    pub opened: HashSet<Node>,
+    pub opened: NodeSet,
     pub rows: Vec<Node>,
     pub tree: ListPos,
     pub policy_rows: Vec<PRow>,
@@ -117,6 +117,8 @@ pub struct App {
     pub findings: ListPos,
     pub detail_scroll: u16,
     pub filter: String,
+    /// What the filter matches in the current model (None when the filter is empty).
+    hits: Option<Hits>,
     pub input: String,
     pub mesh_filter: Option<String>,
     pub history: Vec<String>,
@@ -126,7 +128,7 @@ pub struct App {
     pub help_scroll: u16,
     pub yaml: Option<YamlView>,
     pub sources: HashMap<Location, SourceText>,
-    pub changed: HashSet<Node>,
+    pub changed: NodeSet,
     pub changed_until: Option<Instant>,
     /// `--kube`: connection state and version (status line).
     pub cluster: Option<String>,
@@ -150,7 +152,7 @@ impl App {
             color,
             size: (120, 40),
             now: None,
-            opened: HashSet::new(),
+            opened: NodeSet::default(),
             rows: Vec::new(),
             tree: ListPos::default(),
             policy_rows: Vec::new(),
@@ -159,6 +161,7 @@ impl App {
             findings: ListPos::default(),
             detail_scroll: 0,
             filter: String::new(),
+            hits: None,
             input: String::new(),
             mesh_filter: None,
             history: Vec::new(),
@@ -168,7 +171,7 @@ impl App {
             help_scroll: 0,
             yaml: None,
             sources: HashMap::new(),
-            changed: HashSet::new(),
+            changed: NodeSet::default(),
             changed_until: None,
             cluster: None,
             quit: false,
@@ -208,12 +211,27 @@ impl App {
 
     /// Does the row's own text match the filter?
     pub fn node_matches(&self, n: Node) -> bool {
+        let Some(m) = &self.model else { return false };
         let f = self.filter.to_lowercase();
-        !f.is_empty()
-            && self
-                .model
-                .as_ref()
-                .is_some_and(|m| node_matches(m, n, &Needle::new(&f)))
+        match &self.hits {
+            _ if f.is_empty() => false,
+            Some(h) if h.text == f => m.hit(h, n),
+            _ => node_matches(m, n, &Needle::new(&f)),
+        }
+    }
+
+    /// Bring `hits` up to date with the filter and the model.
+    fn refresh_hits(&mut self) {
+        let f = self.filter.to_lowercase();
+        if f.is_empty() {
+            self.hits = None;
+            return;
+        }
+        if self.hits.as_ref().is_some_and(|h| h.text == f) {
+            return;
+        }
+        let prev = self.hits.take();
+        self.hits = self.model.as_ref().map(|m| m.hits(&f, prev.as_ref()));
     }
 
     fn list_height(&self) -> usize {
@@ -572,15 +590,15 @@ impl App {
     /// Recompute the visible rows (expansion, filter, mesh) and keep `keep` selected,
     /// or its nearest visible ancestor.
     pub fn rebuild_rows(&mut self, keep: Option<Node>) {
+        self.refresh_hits();
         let mut rows = Vec::new();
         if let Some(m) = &self.model {
-            let f = self.filter.to_lowercase();
-            let needle = Needle::new(&f);
             for (mi, g) in m.meshes.iter().enumerate() {
                 if self.mesh_filter.as_ref().is_some_and(|x| *x != g.name) {
                     continue;
                 }
-                walk(m, &self.opened, Node::Mesh(mi as u32), &needle, &mut rows);
+                let hits = self.hits.as_ref();
+                walk(m, &self.opened, Node::Mesh(mi as u32), hits, &mut rows);
             }
         }
         self.rows = rows;
@@ -602,8 +620,10 @@ impl App {
 
     fn rebuild_lists(&mut self) {
         self.lists_stale = false;
+        self.refresh_hits();
         let f = self.filter.to_lowercase();
         let needle = Needle::new(&f);
+        let hits = self.hits.as_ref();
         self.policy_rows.clear();
         self.finding_rows.clear();
         if let Some(m) = &self.model {
@@ -616,8 +636,9 @@ impl App {
                     .filter(|&j| {
                         direct || {
                             let (pi, oi, _) = p.uses[j];
-                            m.matches(Node::Proxy(pi), &needle)
-                                || m.matches(Node::Outbound(pi, oi), &needle)
+                            hits.is_none_or(|h| {
+                                m.hit(h, Node::Proxy(pi)) || m.hit(h, Node::Outbound(pi, oi))
+                            })
                         }
                     })
                     .collect();
@@ -692,7 +713,10 @@ impl App {
         }
         let hit = |i: usize| -> bool {
             match self.view {
-                View::Tree => node_matches(m, self.rows[i], &needle),
+                View::Tree => match &self.hits {
+                    Some(h) if h.text == f => m.hit(h, self.rows[i]),
+                    _ => node_matches(m, self.rows[i], &needle),
+                },
                 View::Policies => match self.policy_rows[i] {
                     PRow::Policy(p) => contains(&m.policies[p].qualified(), &f),
                     PRow::Use(p, u) => {
@@ -1025,6 +1049,7 @@ impl App {
             self.mesh_filter = None;
         }
         self.model = Some(new);
+        self.hits = None;
         self.rebuild_rows(keep);
         self.rebuild_lists();
     }
@@ -1226,36 +1251,34 @@ pub fn node_matches(m: &Model, n: Node, f: &Needle) -> bool {
     !matches!(n, Node::Placeholder) && m.matches(n, f)
 }
 
-/// Push the rows of `n`'s subtree. With a filter, a node that does not match is shown
-/// only when something below it does, and is then held open. Returns whether anything
-/// was pushed.
-fn walk(m: &Model, opened: &HashSet<Node>, n: Node, f: &Needle, rows: &mut Vec<Node>) -> bool {
-    if f.is_empty() || node_matches(m, n, f) {
-        rows.push(n);
-        if opened.contains(&n) {
-            let all = Needle::new("");
-            for c in children(m, n) {
-                walk(m, opened, c, &all, rows);
+/// Push the rows of `n`'s subtree. With a filter (`hits`), a node that does not match
+/// is shown only when something below it does, and is then held open; subtrees
+/// without a match are skipped without being visited.
+fn walk(m: &Model, opened: &NodeSet, n: Node, hits: Option<&Hits>, rows: &mut Vec<Node>) {
+    match hits {
+        Some(h) if !m.hit(h, n) => {
+            if m.hit_below(h, n) {
+                rows.push(n);
+                for c in children(m, n) {
+                    walk(m, opened, c, hits, rows);
+                }
             }
         }
-        return true;
+        _ => {
+            rows.push(n);
+            if opened.contains(&n) {
+                for c in children(m, n) {
+                    walk(m, opened, c, None, rows);
+                }
+            }
+        }
     }
-    let mark = rows.len();
-    rows.push(n);
-    let mut any = false;
-    for c in children(m, n) {
-        any |= walk(m, opened, c, f, rows);
-    }
-    if !any {
-        rows.truncate(mark);
-    }
-    any
 }
 
 /// What differs between two reports, as nodes of the new one.
-fn changes(old: &Model, new: &Model) -> HashSet<Node> {
+fn changes(old: &Model, new: &Model) -> NodeSet {
     let old_idx = old.key_index();
-    let mut out = HashSet::new();
+    let mut out = NodeSet::default();
     for (pi, p) in new.report.proxies.iter().enumerate() {
         let pn = Node::Proxy(pi as u32);
         let op = new.key(pn).and_then(|k| old_idx.get(&k).copied());

@@ -4,8 +4,46 @@
 use crate::model::{Code, Location, Severity};
 use crate::report::text::backend_name;
 use crate::resolve::{OutboundReport, ProxyReport, Report, Status};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
+
+/// A set of tree nodes. The filter looks up every visible node in the set of open
+/// ones, so it uses a multiply-rotate hash instead of SipHash (whose flooding
+/// resistance buys nothing for positions in our own tree): 100k lookups per keystroke.
+pub type NodeSet = HashSet<Node, BuildHasherDefault<NodeHasher>>;
+
+#[derive(Default)]
+pub struct NodeHasher(u64);
+
+impl NodeHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for NodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// A node of the tree view, by position in the current report. Positions are only
 /// valid for one report; [`Model::key`] gives a key that survives reloads.
@@ -378,6 +416,97 @@ impl Model {
         }
     }
 
+    /// The nodes whose own text contains `lower` (lowercase, non-empty), and the nodes
+    /// with such a node below them. One scan of the prepared text; when `prev` was
+    /// computed for a substring of `lower` on this model (the filter grew by a
+    /// keystroke), only its hits are searched again.
+    pub fn hits(&self, lower: &str, prev: Option<&Hits>) -> Hits {
+        let s = &self.search;
+        let prev = prev.filter(|p| {
+            !p.text.is_empty()
+                && lower.contains(p.text.as_str())
+                && p.proxy.len() == s.proxies.len()
+                && p.outbound.len() == s.outbounds.len()
+                && p.backend.len() == s.backends.len()
+        });
+        let needle = Needle::new(lower);
+        let scan = |hay: &[Box<str>], was: Option<&[bool]>| -> Vec<bool> {
+            match was {
+                Some(was) => hay
+                    .iter()
+                    .zip(was)
+                    .map(|(h, &w)| w && needle.found_in(h))
+                    .collect(),
+                None => hay.iter().map(|h| needle.found_in(h)).collect(),
+            }
+        };
+        let proxy = scan(&s.proxies, prev.map(|p| &p.proxy[..]));
+        let outbound = scan(&s.outbounds, prev.map(|p| &p.outbound[..]));
+        let backend = scan(&s.backends, prev.map(|p| &p.backend[..]));
+        let mut outbound_below = vec![false; outbound.len()];
+        for (fo, below) in outbound_below.iter_mut().enumerate() {
+            let end = s.bk_base.get(fo + 1).map_or(backend.len(), |&e| e as usize);
+            *below = backend[s.bk_base[fo] as usize..end].contains(&true);
+        }
+        let mut proxy_below = vec![false; proxy.len()];
+        for (p, below) in proxy_below.iter_mut().enumerate() {
+            let end = s.ob_base.get(p + 1).map_or(outbound.len(), |&e| e as usize);
+            let r = s.ob_base[p] as usize..end;
+            *below = outbound[r.clone()].contains(&true) || outbound_below[r].contains(&true);
+        }
+        let mesh = self
+            .meshes
+            .iter()
+            .map(|g| needle.found_in(&g.name.to_lowercase()))
+            .collect();
+        let mesh_below = self
+            .meshes
+            .iter()
+            .map(|g| {
+                proxy[g.proxies.clone()].contains(&true)
+                    || proxy_below[g.proxies.clone()].contains(&true)
+            })
+            .collect();
+        Hits {
+            text: lower.to_string(),
+            mesh,
+            mesh_below,
+            proxy,
+            proxy_below,
+            outbound,
+            outbound_below,
+            backend,
+        }
+    }
+
+    fn flat_outbound(&self, p: u32, o: u32) -> usize {
+        (self.search.ob_base[p as usize] + o) as usize
+    }
+
+    /// Does the node's own text contain the filter these hits are for?
+    pub fn hit(&self, h: &Hits, n: Node) -> bool {
+        match n {
+            Node::Mesh(m) => h.mesh[m as usize],
+            Node::Proxy(p) => h.proxy[p as usize],
+            Node::Outbound(p, o) => h.outbound[self.flat_outbound(p, o)],
+            Node::Backend(p, o, b) => {
+                let fo = self.flat_outbound(p, o);
+                h.backend[(self.search.bk_base[fo] + b) as usize]
+            }
+            Node::Placeholder => false,
+        }
+    }
+
+    /// Does a node below `n` match?
+    pub fn hit_below(&self, h: &Hits, n: Node) -> bool {
+        match n {
+            Node::Mesh(m) => h.mesh_below[m as usize],
+            Node::Proxy(p) => h.proxy_below[p as usize],
+            Node::Outbound(p, o) => h.outbound_below[self.flat_outbound(p, o)],
+            Node::Backend(..) | Node::Placeholder => false,
+        }
+    }
+
     /// Does finding `i`'s one-line text contain the needle?
     pub fn finding_matches(&self, i: usize, f: &Needle) -> bool {
         f.is_empty() || f.found_in(&self.search.findings[i])
@@ -402,6 +531,21 @@ fn outbound_key(p: &ProxyReport, o: &OutboundReport) -> String {
         o.destination.kind,
         o.destination.label()
     )
+}
+
+/// Which nodes match a filter ([`Model::hits`]); only valid for the model that made it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hits {
+    /// The lowercase filter text.
+    pub text: String,
+    mesh: Vec<bool>,
+    mesh_below: Vec<bool>,
+    proxy: Vec<bool>,
+    proxy_below: Vec<bool>,
+    /// By flat outbound index (see `Search`).
+    outbound: Vec<bool>,
+    outbound_below: Vec<bool>,
+    backend: Vec<bool>,
 }
 
 /// A lowercase filter, prepared once for searching many strings.

@@ -287,7 +287,9 @@ impl Runtime {
         }
     }
 
-    /// Load every source on a worker thread, reporting progress after each one.
+    /// Load every source on a worker thread. While a source is read, a ticker sends
+    /// the files and resources read so far (counted by the loader threads) every
+    /// 100 ms, so a large directory shows progress file by file.
     fn start_load(&mut self, replace: bool) {
         self.generation += 1;
         let generation = self.generation;
@@ -296,15 +298,35 @@ impl Runtime {
         guarded(self.tx.clone(), "loading", move |tx| {
             let mut all = Loaded::default();
             let total = sources.len();
+            let counts = source::LoadProgress::default();
             for (i, s) in sources.iter().enumerate() {
-                let _ = tx.send(Msg::Act(Action::Progress(Progress {
-                    current: s.label(),
-                    sources_done: i,
-                    sources_total: total,
-                    files: all.stats.files,
-                    resources: all.stats.resources,
-                })));
-                let one = source::load(std::slice::from_ref(s));
+                let done = std::sync::atomic::AtomicBool::new(false);
+                let progress = |counts: &source::LoadProgress| {
+                    let (files, resources) = counts.get();
+                    Msg::Act(Action::Progress(Progress {
+                        current: s.label(),
+                        sources_done: i,
+                        sources_total: total,
+                        files,
+                        resources,
+                    }))
+                };
+                let _ = tx.send(progress(&counts));
+                let one = thread::scope(|scope| {
+                    let ticker = tx.clone();
+                    scope.spawn(|| {
+                        let ticker = ticker;
+                        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                            thread::sleep(Duration::from_millis(100));
+                            if ticker.send(progress(&counts)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    let one = source::load_counted(std::slice::from_ref(s), &counts);
+                    done.store(true, std::sync::atomic::Ordering::Relaxed);
+                    one
+                });
                 all.snapshot.resources.extend(one.snapshot.resources);
                 all.findings.extend(one.findings);
                 all.stats.files += one.stats.files;

@@ -218,6 +218,73 @@ fn incremental_filter_next_previous_and_escape() {
     assert_eq!((a.filter.as_str(), a.mode), ("", Mode::Normal));
 }
 
+/// Every node of the model in tree order.
+fn all_nodes(m: &super::model::Model) -> Vec<Node> {
+    let mut out = Vec::new();
+    for (mi, g) in m.meshes.iter().enumerate() {
+        out.push(Node::Mesh(mi as u32));
+        for p in g.proxies.clone() {
+            let p = p as u32;
+            out.push(Node::Proxy(p));
+            for (o, ob) in m.proxy(p).outbounds.iter().enumerate() {
+                out.push(Node::Outbound(p, o as u32));
+                for b in 0..ob.backends.len() {
+                    out.push(Node::Backend(p, o as u32, b as u32));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn filter_rows_and_narrowing_agree_with_a_plain_search() {
+    use super::model::Needle;
+    let mut a = app();
+    key(&mut a, KeyCode::Char('*'));
+    let m = a.model.clone().unwrap();
+    let nodes = all_nodes(&m);
+    for text in [
+        "canary",
+        "web-",
+        "api-tcp",
+        "version=v2",
+        "tcp",
+        "zzz",
+        "Mesh",
+    ] {
+        key(&mut a, KeyCode::Char('/'));
+        // Typed one key at a time: each step narrows the previous step's hits.
+        typed(&mut a, text);
+        let lower = text.to_lowercase();
+        let needle = Needle::new(&lower);
+        let own = |n: Node| m.matches(n, &needle);
+        // With every node open: a node is shown when it, a node below it, or a node
+        // above it matches; in tree order.
+        let expected: Vec<Node> = nodes
+            .iter()
+            .copied()
+            .filter(|&n| {
+                own(n)
+                    || m.ancestors(n).into_iter().any(own)
+                    || nodes.iter().any(|&c| own(c) && m.ancestors(c).contains(&n))
+            })
+            .collect();
+        assert_eq!(a.rows, expected, "rows for /{text}");
+        for &n in &nodes {
+            assert_eq!(a.node_matches(n), own(n), "/{text}: {n:?}");
+        }
+        // Narrowed hits equal hits computed from scratch; hits for an unrelated text
+        // are not used as a shortcut.
+        let scratch = m.hits(&lower, None);
+        let stepwise =
+            (1..=lower.len()).fold(None, |prev, i| Some(m.hits(&lower[..i], prev.as_ref())));
+        assert_eq!(stepwise.as_ref(), Some(&scratch), "/{text}");
+        assert_eq!(m.hits(&lower, Some(&m.hits("q", None))), scratch, "/{text}");
+        key(&mut a, KeyCode::Esc);
+    }
+}
+
 #[test]
 fn filter_matches_tags_and_policy_names() {
     let mut a = app();
