@@ -132,7 +132,7 @@ impl<'a> Engine<'a> {
         findings: &mut Vec<Finding>,
         findings_only: bool,
         shared: &mut Shared,
-    ) -> ProxyReport {
+    ) -> (ProxyReport, usize) {
         let v = self.version;
         let view = &s.view;
         let has_tr = !mesh.traffic_routes.is_empty();
@@ -148,6 +148,7 @@ impl<'a> Engine<'a> {
             sources: legacy::SourceRanks::new(mesh, view),
         };
         let mut notes = Vec::new();
+        let mut count = 0;
         let outbounds = if view.proxy_type == ProxyType::BuiltinGateway {
             match s.gateway {
                 Some((gm, g)) if v.at_least(6) => {
@@ -174,6 +175,7 @@ impl<'a> Engine<'a> {
         } else {
             let (obs, n) = outbounds::outbounds(mesh, view, v);
             notes.extend(n);
+            count = obs.len();
             let (sig, repeated) = shared.signature(Signature {
                 proxy_type: view.proxy_type,
                 tcp: s.tcp.sorted.iter().map(|p| p.order as u32).collect(),
@@ -182,7 +184,7 @@ impl<'a> Engine<'a> {
             });
             let mut out = Vec::with_capacity(if findings_only { 0 } else { obs.len() });
             for o in &obs {
-                if !repeated {
+                if !repeated && !shared.share_first {
                     // A selection seen once so far: nothing to share yet.
                     let mut f = Vec::new();
                     if findings_only {
@@ -217,6 +219,9 @@ impl<'a> Engine<'a> {
             }
             out
         };
+        if view.proxy_type == ProxyType::BuiltinGateway {
+            count = outbounds.len();
+        }
         let mut tags = Tags::new();
         for t in view.tag_sets.iter() {
             for (k, val) in t.iter() {
@@ -230,7 +235,7 @@ impl<'a> Engine<'a> {
             .chain(s.http.sorted.iter())
             .map(|p| p.as_ref.clone())
             .collect();
-        ProxyReport {
+        let report = ProxyReport {
             mesh: mesh.name.clone(),
             name: view.meta.name.clone(),
             namespace: view.meta.namespace.clone(),
@@ -241,7 +246,8 @@ impl<'a> Engine<'a> {
             context: view.meta.origin.context().map(String::from),
             selected_by,
             notes,
-        }
+        };
+        (report, count)
     }
 
     /// Resolve one proxy alone (by name or `namespace/name`), with its own findings.
@@ -251,7 +257,8 @@ impl<'a> Engine<'a> {
                 if meta.name == name || meta.qualified_name() == name {
                     let s = self.select(mesh, meta, spec);
                     let mut f = Vec::new();
-                    let r = self.resolve_selected(mesh, &s, &mut f, false, &mut Shared::default());
+                    let (r, _) =
+                        self.resolve_selected(mesh, &s, &mut f, false, &mut Shared::default());
                     return Some((r, dedup(f)));
                 }
             }
@@ -292,6 +299,28 @@ impl<'a> Engine<'a> {
         findings_only: bool,
         mut sink: impl FnMut(ProxyReport),
     ) -> Vec<Finding> {
+        self.walk(filter, findings_only, |_, p, _| sink(p))
+    }
+
+    /// The dataplanes of `mesh` in report order (namespace, name, context).
+    fn order(mesh: &MeshIndex<'a>) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..mesh.dataplanes.len()).collect();
+        let key = |i: &usize| {
+            let m = mesh.dataplanes[*i].0;
+            (&m.namespace, &m.name, m.origin.context())
+        };
+        order.sort_by(|a, b| key(a).cmp(&key(b)));
+        order
+    }
+
+    /// [`Engine::for_each_proxy`], with each proxy's id and number of outbounds (also
+    /// counted when `findings_only` leaves the report without them).
+    fn walk(
+        &self,
+        filter: &Filter,
+        findings_only: bool,
+        mut sink: impl FnMut(ProxyId, ProxyReport, usize),
+    ) -> Vec<Finding> {
         let mut findings: Vec<Finding> = self
             .validation
             .iter()
@@ -303,7 +332,7 @@ impl<'a> Engine<'a> {
             })
             .cloned()
             .collect();
-        for mesh in self.meshes.values() {
+        for (mi, mesh) in self.meshes.values().enumerate() {
             if !filter.mesh_ok(&mesh.name) {
                 continue;
             }
@@ -312,15 +341,8 @@ impl<'a> Engine<'a> {
                 vec![false; mesh.http.all.len()],
             ];
             let mut shared = Shared::default();
-            let mut order: Vec<&(&Meta, &DataplaneSpec)> = mesh.dataplanes.iter().collect();
-            order.sort_by(|a, b| {
-                (&a.0.namespace, &a.0.name, a.0.origin.context()).cmp(&(
-                    &b.0.namespace,
-                    &b.0.name,
-                    b.0.origin.context(),
-                ))
-            });
-            for (meta, spec) in order {
+            for di in Self::order(mesh) {
+                let (meta, spec) = mesh.dataplanes[di];
                 let s = self.select(mesh, meta, spec);
                 for p in &s.tcp.sorted {
                     selected[0][p.order] = true;
@@ -332,7 +354,13 @@ impl<'a> Engine<'a> {
                     // Merged per proxy first: one finding per (code, policy) however many
                     // outbounds it concerns, so the list never holds the raw repeats.
                     let mut local = Vec::new();
-                    sink(self.resolve_selected(mesh, &s, &mut local, findings_only, &mut shared));
+                    let (r, n) =
+                        self.resolve_selected(mesh, &s, &mut local, findings_only, &mut shared);
+                    let id = ProxyId {
+                        mesh: mi as u32,
+                        dataplane: di as u32,
+                    };
+                    sink(id, r, n);
                     findings.extend(dedup(local));
                 }
             }
@@ -355,6 +383,93 @@ impl<'a> Engine<'a> {
         }
         dedup(findings)
     }
+
+    /// How many outbounds the proxies `filter` keeps have, counted without resolving
+    /// them (builtin gateways count one per proxy): enough to choose between resolving
+    /// everything up front and resolving proxy by proxy.
+    pub fn estimate_outbounds(&self, filter: &Filter) -> usize {
+        let mut n = 0;
+        for mesh in self.meshes.values().filter(|m| filter.mesh_ok(&m.name)) {
+            for (meta, spec) in mesh.dataplanes.iter().filter(|d| filter.proxy_ok(d.0)) {
+                let proxy_type = spec.proxy_type();
+                if proxy_type == ProxyType::BuiltinGateway {
+                    n += 1;
+                    continue;
+                }
+                let view = ProxyView {
+                    meta,
+                    spec,
+                    proxy_type,
+                    tag_sets: spec.tag_sets(),
+                    gateway: None,
+                };
+                n += outbounds::outbounds(mesh, &view, self.version).0.len();
+            }
+        }
+        n
+    }
+
+    /// Every proxy `filter` keeps, in report order, without its outbounds, and every
+    /// finding: one findings-only pass (what `check` costs). Each proxy's outbounds are
+    /// resolved later, one proxy at a time, with [`Engine::resolve_id`].
+    pub fn skeleton(&self, filter: &Filter) -> Skeleton {
+        let mut proxies = Vec::new();
+        let mut ids = Vec::new();
+        let mut outbounds = Vec::new();
+        let findings = self.walk(filter, true, |id, mut p, n| {
+            p.outbounds = Vec::new();
+            proxies.push(p);
+            ids.push(id);
+            outbounds.push(n as u32);
+        });
+        Skeleton {
+            report: Report {
+                schema: SCHEMA,
+                kuma_version: self.version.to_string(),
+                proxies,
+                findings,
+            },
+            ids,
+            outbounds,
+        }
+    }
+
+    /// Resolve one proxy of a [`Skeleton`], outbounds included: the same report the full
+    /// pass gives for it. `cache` carries the work proxies with the same selection share;
+    /// keep it for every call on this engine. The proxy's findings are in the skeleton.
+    pub fn resolve_id(&self, id: ProxyId, cache: &mut ProxyCache) -> Option<ProxyReport> {
+        let mesh = self.meshes.values().nth(id.mesh as usize)?;
+        let &(meta, spec) = mesh.dataplanes.get(id.dataplane as usize)?;
+        let s = self.select(mesh, meta, spec);
+        let shared = cache.meshes.entry(id.mesh).or_insert_with(|| Shared {
+            share_first: true,
+            ..Shared::default()
+        });
+        let (r, _) = self.resolve_selected(mesh, &s, &mut Vec::new(), false, shared);
+        Some(r)
+    }
+}
+
+/// Where a proxy is in an [`Engine`]: valid for that engine only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProxyId {
+    mesh: u32,
+    dataplane: u32,
+}
+
+/// What [`Engine::skeleton`] returns: `report.proxies` have no outbounds; `ids` and
+/// `outbounds` (each proxy's number of outbounds) follow `report.proxies`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skeleton {
+    pub report: Report,
+    pub ids: Vec<ProxyId>,
+    pub outbounds: Vec<u32>,
+}
+
+/// Outbound results shared between calls of [`Engine::resolve_id`] on one engine.
+#[derive(Default)]
+pub struct ProxyCache {
+    meshes: std::collections::HashMap<u32, Shared>,
 }
 
 /// Outbound results shared by proxies whose selection is identical (same matched
@@ -362,6 +477,10 @@ impl<'a> Engine<'a> {
 /// do not depend on anything else about the proxy.
 #[derive(Default)]
 struct Shared {
+    /// Cache an outbound from the first proxy with a selection on (proxies resolved one
+    /// at a time, on demand), not only from the second one on (a full pass, where most
+    /// selections are unique).
+    share_first: bool,
     /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
     /// selections cost 16 bytes here, not a copy of their policy lists.
     signatures: std::collections::HashMap<(u64, u64), u32>,

@@ -3,7 +3,7 @@
 
 use super::model::Model;
 use crate::model::Location;
-use crate::resolve::{KumaVersion, Report};
+use crate::resolve::{KumaVersion, ProxyReport, Report};
 use crate::source::LoadStats;
 use std::time::Instant;
 
@@ -48,6 +48,9 @@ pub struct Loaded {
     /// are marked and selection and expansion are kept.
     pub replace: bool,
     pub now: Instant,
+    /// The load this model comes from. A lazy model's proxy requests
+    /// ([`Effect::ResolveProxy`]) and their answers carry it.
+    pub generation: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +129,18 @@ pub enum Action {
     ClusterStatus(String),
     /// `--kube`: what a watch event changed (the message line).
     ClusterChanged(String),
+    /// Lazy mode: proxy `proxy` (index in the report) resolved, outbounds included.
+    ProxyResolved {
+        generation: u64,
+        proxy: u32,
+        report: Box<ProxyReport>,
+    },
+    /// Lazy mode: a request made only because the proxy was selected was dropped,
+    /// since another proxy was selected after it; ask again if it is still wanted.
+    ProxySkipped {
+        generation: u64,
+        proxy: u32,
+    },
 }
 
 impl Loaded {
@@ -135,6 +150,25 @@ impl Loaded {
             stats,
             replace,
             now,
+            generation: 0,
+        }
+    }
+
+    /// A lazy model (see [`Model::lazy`]) from the engine's skeleton.
+    pub fn lazy(
+        skeleton: Report,
+        counts: Vec<u32>,
+        stats: LoadStats,
+        replace: bool,
+        now: Instant,
+        generation: u64,
+    ) -> Loaded {
+        Loaded {
+            model: Model::lazy(skeleton, counts),
+            stats,
+            replace,
+            now,
+            generation,
         }
     }
 }
@@ -146,4 +180,12 @@ pub enum Effect {
     Reload,
     Resolve(KumaVersion),
     ReadSource(Location),
+    /// Lazy mode: resolve proxy `proxy` of the model of load `generation`. `opened`:
+    /// the proxy is open in the tree (else it is only selected, and a later selection
+    /// may supersede the request).
+    ResolveProxy {
+        generation: u64,
+        proxy: u32,
+        opened: bool,
+    },
 }

@@ -8,13 +8,16 @@ use crate::model::Location;
 use crate::resolve::{KumaVersion, Status};
 use crate::source::LoadStats;
 use ratatui::layout::{Position, Rect};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 /// How long a change stays marked after a reload.
 pub const CHANGE_MARK: Duration = Duration::from_secs(4);
 /// How long a message stays in the message line.
 pub const MESSAGE_TIME: Duration = Duration::from_secs(6);
+/// Lazy mode: resolved outbounds kept at most (1–2 KB each) before the proxies
+/// resolved longest ago that are neither open nor selected give theirs back.
+pub const KEEP_OUTBOUNDS: usize = 50_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -53,6 +56,10 @@ pub enum PRow {
     /// (policy, index into its uses)
     Use(usize, usize),
 }
+
+/// A Policies row by what it shows: `kind|namespace/name`, mesh, and for a use its
+/// (proxy, outbound).
+type PolicyRowKey = (String, Option<String>, Option<(u32, u32)>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceText {
@@ -135,6 +142,22 @@ pub struct App {
     pub quit: bool,
     /// The Policies and Findings rows do not follow the filter yet.
     lists_stale: bool,
+    /// The load the model comes from; lazy requests and answers carry it.
+    pub generation: u64,
+    /// Lazy mode: proxies asked for and not answered yet.
+    pub requested: HashSet<u32>,
+    /// Lazy mode: resolved outbounds kept at most ([`KEEP_OUTBOUNDS`]).
+    pub keep_outbounds: usize,
+    /// Lazy mode, after a reload: the model before it and its proxies by key, to mark
+    /// what changed as proxies resolve again.
+    prior: Option<(Model, HashMap<String, u32>)>,
+    /// Lazy mode, after a reload: keys of open nodes and of the selection that wait
+    /// for their proxy to resolve again.
+    restore_open: HashSet<String>,
+    restore_sel: Option<String>,
+    /// Lazy mode: Enter on a finding of a proxy not resolved yet: the proxy and the
+    /// outbounds to select once it is.
+    jump_to: Option<(u32, Vec<String>)>,
 }
 
 impl App {
@@ -176,6 +199,13 @@ impl App {
             cluster: None,
             quit: false,
             lists_stale: false,
+            generation: 0,
+            requested: HashSet::new(),
+            keep_outbounds: KEEP_OUTBOUNDS,
+            prior: None,
+            restore_open: HashSet::new(),
+            restore_sel: None,
+            jump_to: None,
         }
     }
 
@@ -183,6 +213,7 @@ impl App {
     pub fn animating(&self) -> bool {
         self.progress.is_some()
             || self.pending_version.is_some()
+            || !self.requested.is_empty()
             || self.changed_until.is_some()
             || self.message.is_some()
     }
@@ -312,6 +343,20 @@ impl App {
                 self.progress = None;
                 self.say(e, true);
             }
+            Action::ProxyResolved {
+                generation,
+                proxy,
+                report,
+            } => {
+                if generation == self.generation && self.requested.remove(&proxy) {
+                    self.apply_proxy(proxy, *report);
+                }
+            }
+            Action::ProxySkipped { generation, proxy } => {
+                if generation == self.generation {
+                    self.requested.remove(&proxy);
+                }
+            }
             Action::ClusterStatus(s) => self.cluster = Some(s),
             Action::ClusterChanged(what) => self.say(what, false),
             Action::Watching(what) => {
@@ -336,6 +381,7 @@ impl App {
             a => fx.extend(self.update_normal(a)),
         }
         fx.extend(self.wanted_source());
+        fx.extend(self.wanted_proxies());
         fx
     }
 
@@ -392,10 +438,15 @@ impl App {
                     return self.run_command(&line);
                 }
                 if !self.filter.is_empty() {
-                    self.say(
-                        format!("filter /{}: n next, N previous, Esc clears", self.filter),
-                        false,
-                    );
+                    let mut text =
+                        format!("filter /{}: n next, N previous, Esc clears", self.filter);
+                    if let Some((done, all)) = self.lazy_progress() {
+                        text.push_str(&format!(
+                            " · it searches every proxy, but outbounds only on resolved \
+                             proxies ({done} of {all})"
+                        ));
+                    }
+                    self.say(text, false);
                 }
             }
             Action::Complete if self.mode == Mode::Command => self.complete(),
@@ -559,10 +610,16 @@ impl App {
 
     fn expand_all(&mut self) {
         let Some(m) = &self.model else { return };
+        let mut unresolved = 0usize;
         for (mi, g) in m.meshes.iter().enumerate() {
             self.opened.insert(Node::Mesh(mi as u32));
             for p in g.proxies.clone() {
                 let pr = &m.report.proxies[p];
+                if !m.is_resolved(p as u32) {
+                    // Lazy mode: opening it would resolve it; `*` does not resolve.
+                    unresolved += 1;
+                    continue;
+                }
                 if !pr.outbounds.is_empty() {
                     self.opened.insert(Node::Proxy(p as u32));
                 }
@@ -572,6 +629,16 @@ impl App {
                     }
                 }
             }
+        }
+        if let Some((done, all)) = self.lazy_progress() {
+            self.say(
+                format!(
+                    "expanded the {done} resolved prox{} of {all}; {unresolved} not resolved \
+                     stay closed (open one with l or Enter to resolve it)",
+                    if done == 1 { "y" } else { "ies" }
+                ),
+                false,
+            );
         }
         self.rebuild_rows(self.selected_node());
     }
@@ -802,6 +869,18 @@ impl App {
                 };
                 let f = &m.report.findings[i];
                 let proxy = f.proxy.as_deref().and_then(|p| m.find_proxy(p));
+                if let Some(p) = proxy
+                    && !m.is_resolved(p)
+                {
+                    // Lazy mode: open the proxy (which resolves it); the outbound is
+                    // selected when it arrives.
+                    let name = m.proxy(p).name.clone();
+                    self.jump_to = Some((p, f.outbounds.clone()));
+                    self.opened.insert(Node::Proxy(p));
+                    self.reveal(Node::Proxy(p));
+                    self.say(format!("resolving {name}…"), false);
+                    return;
+                }
                 if let Some(p) = proxy {
                     let o = m
                         .proxy(p)
@@ -897,6 +976,9 @@ impl App {
                     "a mesh has no single document: select a proxy, an outbound or a backend"
                         .into(),
                 ),
+                Some(Node::Pending(_)) => Err(
+                    "still resolving this proxy's outbounds: select the proxy for its YAML".into(),
+                ),
                 Some(Node::Proxy(p)) => {
                     let pr = m.proxy(p);
                     match &pr.location {
@@ -984,6 +1066,214 @@ impl App {
         Some(Effect::ReadSource(loc))
     }
 
+    // ---- lazy mode -------------------------------------------------------------
+
+    /// Lazy mode: (resolved proxies, proxies); None for a model resolved up front.
+    pub fn lazy_progress(&self) -> Option<(usize, usize)> {
+        self.model
+            .as_ref()
+            .filter(|m| m.is_lazy())
+            .map(Model::resolved_count)
+    }
+
+    /// Lazy mode: requests for the open proxies and the selected one that are not
+    /// resolved and not asked for yet.
+    fn wanted_proxies(&mut self) -> Vec<Effect> {
+        let Some(m) = self.model.as_ref().filter(|m| m.is_lazy()) else {
+            return vec![];
+        };
+        let mut want: Vec<(u32, bool)> = self
+            .opened
+            .iter()
+            .filter_map(|n| match n {
+                Node::Proxy(p) if !m.is_resolved(*p) => Some((*p, true)),
+                _ => None,
+            })
+            .collect();
+        want.sort_unstable();
+        if let Some(p) = self.selected_node().and_then(proxy_of) {
+            want.push((p, self.opened.contains(&Node::Proxy(p))));
+        }
+        let mut fx = Vec::new();
+        for (proxy, opened) in want {
+            if !m.is_resolved(proxy) && self.requested.insert(proxy) {
+                fx.push(Effect::ResolveProxy {
+                    generation: self.generation,
+                    proxy,
+                    opened,
+                });
+            }
+        }
+        fx
+    }
+
+    /// Lazy mode: proxy `p`'s outbounds arrived.
+    fn apply_proxy(&mut self, p: u32, report: crate::resolve::ProxyReport) {
+        let sel = self.selected_node();
+        let (old_sel, old_offset) = (self.tree.sel, self.tree.offset);
+        let policy = self.policy_row_key();
+        let Some(m) = &mut self.model else { return };
+        if !m.fill(p, report) {
+            return;
+        }
+        let m = &*m;
+        let mut msg = None;
+        // Changes since the model before a reload.
+        if let Some((old, keys)) = &self.prior {
+            let mut ch = NodeSet::default();
+            proxy_changes(old, keys, m, p, &mut ch);
+            let n = ch
+                .iter()
+                .filter(|n| matches!(n, Node::Outbound(..)))
+                .count();
+            if n > 0 {
+                let now = self.now.unwrap_or_else(Instant::now);
+                self.changed.extend(ch);
+                self.changed_until = Some(now + CHANGE_MARK);
+                msg = Some(format!(
+                    "Kuma {}: {}: {n} outbound{} changed",
+                    m.report.kuma_version,
+                    m.proxy(p).name,
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        // Open nodes and the selection from before a reload; a finding's outbound.
+        let here = |n: Option<Node>| n.and_then(proxy_of) == Some(p);
+        let mut keep = match sel {
+            Some(Node::Pending(q)) if q == p && m.outbound_count(p) > 0 => {
+                Some(Node::Outbound(p, 0))
+            }
+            s => s,
+        };
+        let idx = m.proxy_key_index(p);
+        let opened = &mut self.opened;
+        self.restore_open.retain(|k| match idx.get(k) {
+            Some(n) => {
+                opened.insert(*n);
+                false
+            }
+            None => true,
+        });
+        if here(sel)
+            && let Some(n) = self.restore_sel.as_ref().and_then(|k| idx.get(k))
+        {
+            keep = Some(*n);
+            self.restore_sel = None;
+        }
+        if let Some((q, labels)) = self.jump_to.take_if(|j| j.0 == p)
+            && here(sel)
+            && let Some(o) = m
+                .proxy(p)
+                .outbounds
+                .iter()
+                .position(|o| labels.contains(&o.destination.label()))
+        {
+            keep = Some(Node::Outbound(q, o as u32));
+        }
+        if let Some(text) = msg {
+            self.say(text, false);
+        }
+        self.evict_over_budget();
+        self.hits = None;
+        self.rebuild_rows(keep);
+        // The selection stays where it was on the screen when rows arrived above it.
+        if keep == sel && self.tree.sel >= old_sel {
+            self.tree.offset = old_offset + (self.tree.sel - old_sel);
+            let h = self.list_height();
+            self.tree.fit(self.rows.len(), h);
+        }
+        self.restore_policy_row(policy);
+    }
+
+    /// Lazy mode: give back the outbounds of the proxies resolved longest ago while
+    /// more than `keep_outbounds` are held, except those open, selected or waited for.
+    fn evict_over_budget(&mut self) {
+        let Some(m) = &self.model else { return };
+        let (mut held, order) = m.held();
+        if held <= self.keep_outbounds {
+            return;
+        }
+        let mut pinned: HashSet<u32> = self
+            .opened
+            .iter()
+            .filter_map(|n| match n {
+                Node::Proxy(p) => Some(*p),
+                _ => None,
+            })
+            .collect();
+        pinned.extend(self.selected_node().and_then(proxy_of));
+        pinned.extend(self.jump_to.as_ref().map(|j| j.0));
+        if let Some(PRow::Use(pi, u)) = self.selected_policy_row()
+            && let Some(x) = m.policies.get(pi).and_then(|e| e.uses.get(u))
+        {
+            pinned.insert(x.0);
+        }
+        let mut gone = HashSet::new();
+        let m = self.model.as_mut().expect("checked");
+        for p in order {
+            if held <= self.keep_outbounds {
+                break;
+            }
+            if pinned.contains(&p) {
+                continue;
+            }
+            held -= m.outbound_count(p);
+            if m.evict(p) {
+                gone.insert(p);
+            }
+        }
+        if gone.is_empty() {
+            return;
+        }
+        let below = |n: &Node| matches!(n, Node::Outbound(p, _) | Node::Backend(p, _, _) if gone.contains(p));
+        self.opened.retain(|n| !below(n));
+        self.changed.retain(|n| !below(n));
+    }
+
+    /// The selected row of the Policies view, by what it shows (indices move when a
+    /// lazy model gains or loses proxies).
+    fn policy_row_key(&self) -> Option<PolicyRowKey> {
+        let m = self.model.as_ref()?;
+        let (p, u) = match self.selected_policy_row()? {
+            PRow::Policy(p) => (p, None),
+            PRow::Use(p, u) => (p, Some(u)),
+        };
+        let e = m.policies.get(p)?;
+        Some((
+            format!("{}|{}", e.kind, e.qualified()),
+            e.mesh.clone(),
+            u.and_then(|u| e.uses.get(u)).map(|x| (x.0, x.1)),
+        ))
+    }
+
+    /// Rebuild the Policies and Findings rows after the model changed (their indices
+    /// into it are stale, whatever the view) and select the row `key` named, or its
+    /// policy.
+    fn restore_policy_row(&mut self, key: Option<PolicyRowKey>) {
+        self.rebuild_lists();
+        let (Some((name, mesh, at)), Some(m)) = (key, &self.model) else {
+            return;
+        };
+        let Some(pi) = m
+            .policies
+            .iter()
+            .position(|e| format!("{}|{}", e.kind, e.qualified()) == name && e.mesh == mesh)
+        else {
+            return;
+        };
+        let e = &m.policies[pi];
+        let row = at
+            .and_then(|(p, o)| e.uses.iter().position(|u| (u.0, u.1) == (p, o)))
+            .map(|u| PRow::Use(pi, u))
+            .unwrap_or(PRow::Policy(pi));
+        if let Some(i) = self.policy_rows.iter().position(|r| *r == row) {
+            self.policies.sel = i;
+            let h = self.list_height();
+            self.policies.fit(self.policy_rows.len(), h);
+        }
+    }
+
     // ---- loading ---------------------------------------------------------------
 
     fn apply_loaded(&mut self, l: Loaded) {
@@ -996,46 +1286,88 @@ impl App {
         self.stats = Some(l.stats);
         self.sources.clear();
         self.now = Some(l.now);
+        self.generation = l.generation;
+        self.requested.clear();
+        self.jump_to = None;
+        self.restore_open.clear();
+        self.restore_sel = None;
+        self.prior = None;
         let old = self.model.take();
         let keep = match (old, l.replace) {
             (Some(old), true) => {
                 let idx = new.key_index();
                 let tr = |n: Node| old.key(n).and_then(|k| idx.get(&k).copied());
-                self.opened = self.opened.iter().filter_map(|n| tr(*n)).collect();
-                let keep = self.selected_node().and_then(|n| {
+                // Lazy: nodes below a proxy not resolved yet wait for it.
+                let waits =
+                    |n: &Node| new.is_lazy() && matches!(n, Node::Outbound(..) | Node::Backend(..));
+                let mut opened = NodeSet::default();
+                for n in &self.opened {
+                    match tr(*n) {
+                        Some(t) => {
+                            opened.insert(t);
+                        }
+                        None if waits(n) => {
+                            self.restore_open.extend(old.key(*n));
+                        }
+                        None => {}
+                    }
+                }
+                self.opened = opened;
+                let sel = self.selected_node();
+                let keep = sel.and_then(|n| {
                     std::iter::once(n)
                         .chain(old.ancestors(n).into_iter().rev())
                         .find_map(tr)
                 });
+                if let Some(n) = sel
+                    && tr(n).is_none()
+                    && waits(&n)
+                {
+                    self.restore_sel = old.key(n);
+                }
                 self.changed = changes(&old, &new);
                 self.changed_until = (!self.changed.is_empty()).then(|| l.now + CHANGE_MARK);
-                let n = self
-                    .changed
-                    .iter()
-                    .filter(|n| matches!(n, Node::Outbound(..)))
-                    .count();
-                self.say(
-                    format!(
-                        "Kuma {}: {} outbound{} changed",
-                        new.report.kuma_version,
-                        n,
-                        if n == 1 { "" } else { "s" }
-                    ),
-                    false,
-                );
+                if new.is_lazy() {
+                    let n = self.changed.len();
+                    self.say(
+                        format!(
+                            "Kuma {}: {} prox{} changed; outbounds are compared as each \
+                             proxy resolves again",
+                            new.report.kuma_version,
+                            n,
+                            if n == 1 { "y" } else { "ies" }
+                        ),
+                        false,
+                    );
+                    let keys = old.proxy_keys();
+                    self.prior = Some((old, keys));
+                } else {
+                    let n = self
+                        .changed
+                        .iter()
+                        .filter(|n| matches!(n, Node::Outbound(..)))
+                        .count();
+                    self.say(
+                        format!(
+                            "Kuma {}: {} outbound{} changed",
+                            new.report.kuma_version,
+                            n,
+                            if n == 1 { "" } else { "s" }
+                        ),
+                        false,
+                    );
+                }
                 keep
             }
             _ => {
                 // First load: every mesh open, the first proxy selected and expanded.
                 self.opened = (0..new.meshes.len() as u32).map(Node::Mesh).collect();
-                // (The first one with outbounds: expanding an empty proxy shows nothing.)
-                let first = new
-                    .report
-                    .proxies
-                    .iter()
-                    .position(|p| !p.outbounds.is_empty())
+                // (The first one with outbounds: expanding an empty proxy shows nothing.
+                // In lazy mode this asks for it to be resolved.)
+                let first = (0..new.report.proxies.len() as u32)
+                    .find(|&p| new.outbound_count(p) > 0)
                     .or((!new.report.proxies.is_empty()).then_some(0))
-                    .map(|p| Node::Proxy(p as u32));
+                    .map(Node::Proxy);
                 self.opened.extend(first);
                 self.tree = ListPos::default();
                 first.or((!new.meshes.is_empty()).then_some(Node::Mesh(0)))
@@ -1218,7 +1550,7 @@ impl Model {
     fn mesh_of_node(&self, n: Node) -> usize {
         match n {
             Node::Mesh(m) => m as usize,
-            Node::Proxy(p) | Node::Outbound(p, _) | Node::Backend(p, _, _) => {
+            Node::Proxy(p) | Node::Outbound(p, _) | Node::Backend(p, _, _) | Node::Pending(p) => {
                 self.mesh_of[p as usize] as usize
             }
             Node::Placeholder => 0,
@@ -1226,13 +1558,18 @@ impl Model {
     }
 }
 
-/// The children of a node, without allocating (the filter walks every node).
+/// The children of a node, without allocating (the filter walks every node). A proxy
+/// of a lazy model that is not resolved yet has one: its "resolving…" row.
 fn children(m: &Model, n: Node) -> impl Iterator<Item = Node> + use<> {
     let (range, make): (std::ops::Range<u32>, fn(Node, u32) -> Node) = match n {
         Node::Mesh(mi) => {
             let g = &m.meshes[mi as usize].proxies;
             (g.start as u32..g.end as u32, |_, i| Node::Proxy(i))
         }
+        Node::Proxy(p) if !m.is_resolved(p) => (0..1, |n, _| match n {
+            Node::Proxy(p) => Node::Pending(p),
+            n => n,
+        }),
         Node::Proxy(p) => (0..m.proxy(p).outbounds.len() as u32, |n, i| match n {
             Node::Proxy(p) => Node::Outbound(p, i),
             n => n,
@@ -1277,43 +1614,69 @@ fn walk(m: &Model, opened: &NodeSet, n: Node, hits: Option<&Hits>, rows: &mut Ve
 
 /// What differs between two reports, as nodes of the new one.
 fn changes(old: &Model, new: &Model) -> NodeSet {
-    let old_idx = old.key_index();
+    let old_proxies = old.proxy_keys();
     let mut out = NodeSet::default();
-    for (pi, p) in new.report.proxies.iter().enumerate() {
-        let pn = Node::Proxy(pi as u32);
-        let op = new.key(pn).and_then(|k| old_idx.get(&k).copied());
-        let Some(Node::Proxy(opi)) = op else {
-            out.insert(pn);
-            continue;
-        };
-        let oldp = old.proxy(opi);
-        // (Not `selected_by`: its order follows the version's precedence rules.)
-        if oldp.tags != p.tags || oldp.proxy_type != p.proxy_type {
-            out.insert(pn);
-        }
-        for (oi, o) in p.outbounds.iter().enumerate() {
-            let on = Node::Outbound(pi as u32, oi as u32);
-            match new.key(on).and_then(|k| old_idx.get(&k).copied()) {
-                Some(Node::Outbound(a, b)) if old.outbound(a, b) == o => {}
-                Some(Node::Outbound(a, b)) => {
-                    out.insert(on);
-                    out.insert(pn);
-                    let ob = old.outbound(a, b);
-                    for (bi, bk) in o.backends.iter().enumerate() {
-                        if !ob.backends.contains(bk) {
-                            out.insert(Node::Backend(pi as u32, oi as u32, bi as u32));
-                        }
-                    }
-                }
-                _ => {
-                    out.insert(on);
-                    out.insert(pn);
-                }
-            }
-        }
-        if oldp.outbounds.len() != p.outbounds.len() {
-            out.insert(pn);
-        }
+    for pi in 0..new.report.proxies.len() as u32 {
+        proxy_changes(old, &old_proxies, new, pi, &mut out);
     }
     out
+}
+
+/// What differs at proxy `pi` of `new` (and below it) from the same proxy in `old`.
+/// Outbounds are compared only when both models have them (lazy mode).
+fn proxy_changes(
+    old: &Model,
+    old_proxies: &HashMap<String, u32>,
+    new: &Model,
+    pi: u32,
+    out: &mut NodeSet,
+) {
+    let p = new.proxy(pi);
+    let pn = Node::Proxy(pi);
+    let Some(&opi) = new.key(pn).and_then(|k| old_proxies.get(&k)) else {
+        out.insert(pn);
+        return;
+    };
+    let oldp = old.proxy(opi);
+    // (Not `selected_by`: its order follows the version's precedence rules.)
+    if oldp.tags != p.tags || oldp.proxy_type != p.proxy_type {
+        out.insert(pn);
+    }
+    if !old.is_resolved(opi) || !new.is_resolved(pi) {
+        return;
+    }
+    let old_idx = old.proxy_key_index(opi);
+    for (oi, o) in p.outbounds.iter().enumerate() {
+        let on = Node::Outbound(pi, oi as u32);
+        match new.key(on).and_then(|k| old_idx.get(&k).copied()) {
+            Some(Node::Outbound(a, b)) if old.outbound(a, b) == o => {}
+            Some(Node::Outbound(a, b)) => {
+                out.insert(on);
+                out.insert(pn);
+                let ob = old.outbound(a, b);
+                for (bi, bk) in o.backends.iter().enumerate() {
+                    if !ob.backends.contains(bk) {
+                        out.insert(Node::Backend(pi, oi as u32, bi as u32));
+                    }
+                }
+            }
+            _ => {
+                out.insert(on);
+                out.insert(pn);
+            }
+        }
+    }
+    if oldp.outbounds.len() != p.outbounds.len() {
+        out.insert(pn);
+    }
+}
+
+/// The proxy a tree node belongs to.
+fn proxy_of(n: Node) -> Option<u32> {
+    match n {
+        Node::Proxy(p) | Node::Pending(p) | Node::Outbound(p, _) | Node::Backend(p, _, _) => {
+            Some(p)
+        }
+        Node::Mesh(_) | Node::Placeholder => None,
+    }
 }

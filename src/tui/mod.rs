@@ -9,6 +9,11 @@
 //! - [`terminal`]: the only module that touches the terminal's modes.
 //!
 //! The TUI shows the engine's report; it never computes routes itself.
+//!
+//! Lazy mode (issue 5): above [`LAZY_ABOVE`] outbounds the worker sends a skeleton
+//! (every proxy without outbounds, every finding) and keeps the engine to resolve a
+//! proxy when the app asks ([`Effect::ResolveProxy`] → [`Action::ProxyResolved`], both
+//! tagged with the load's generation so a stale answer is dropped).
 
 pub mod action;
 pub mod app;
@@ -27,18 +32,53 @@ pub use app::App;
 pub use render::render;
 
 use crate::cli::Common;
-use crate::resolve::{Engine, Filter, KumaVersion, Report};
+use crate::resolve::{Engine, Filter, KumaVersion, Report, Skeleton};
 use crate::source::Loaded;
 use std::io::IsTerminal;
+
+/// Above this many outbounds (counted before resolving) the TUI resolves proxy by
+/// proxy, when each is opened or selected, instead of everything up front: 4 million
+/// outbounds take seconds and gigabytes to resolve, one proxy's a few milliseconds.
+pub const LAZY_ABOVE: usize = 100_000;
 
 /// The engine's report for what was loaded, with the loader's findings merged in
 /// (the same model `meshtcp report` prints).
 pub fn resolve_loaded(loaded: &Loaded, version: KumaVersion) -> Report {
-    let mut r = Engine::new(&loaded.snapshot, version).report(&Filter::default());
+    full_report(&Engine::new(&loaded.snapshot, version), loaded)
+}
+
+fn full_report(engine: &Engine, loaded: &Loaded) -> Report {
+    let mut r = engine.report(&Filter::default());
+    merge_findings(loaded, &mut r);
+    r
+}
+
+fn merge_findings(loaded: &Loaded, r: &mut Report) {
     let mut all = loaded.findings.clone();
     all.append(&mut r.findings);
     r.findings = crate::resolve::dedup(all);
-    r
+}
+
+/// What the TUI shows of a snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prepared {
+    /// Every proxy resolved (at most `lazy_above` outbounds).
+    Full(Report),
+    /// Every proxy and finding, no outbounds yet: the engine resolves a proxy when the
+    /// UI asks ([`Engine::resolve_id`] with the skeleton's ids).
+    Lazy(Skeleton),
+}
+
+/// Resolve `loaded` fully when its proxies have at most `lazy_above` outbounds in all
+/// (the runtime passes [`LAZY_ABOVE`]), else only its skeleton. The loader's findings
+/// are merged in either way.
+pub fn prepare(engine: &Engine, loaded: &Loaded, lazy_above: usize) -> Prepared {
+    if engine.estimate_outbounds(&Filter::default()) <= lazy_above {
+        return Prepared::Full(full_report(engine, loaded));
+    }
+    let mut sk = engine.skeleton(&Filter::default());
+    merge_findings(loaded, &mut sk.report);
+    Prepared::Lazy(sk)
 }
 
 /// Is colour allowed? `NO_COLOR` set and non-empty turns it off.

@@ -53,6 +53,9 @@ pub enum Node {
     Proxy(u32),
     Outbound(u32, u32),
     Backend(u32, u32, u32),
+    /// Lazy mode: the "resolving…" row under an open proxy whose outbounds are not
+    /// resolved yet.
+    Pending(u32),
     /// Stands in for the children of a collapsed node when the tree widget is fed.
     Placeholder,
 }
@@ -62,7 +65,7 @@ impl Node {
         match self {
             Node::Mesh(_) => 0,
             Node::Proxy(_) => 1,
-            Node::Outbound(..) => 2,
+            Node::Outbound(..) | Node::Pending(_) => 2,
             Node::Backend(..) | Node::Placeholder => 3,
         }
     }
@@ -121,18 +124,40 @@ pub struct Model {
     /// Lowercase text the filter searches, per node (built once per report, so a
     /// filter keystroke over 100k rows is a scan of prepared strings).
     search: Search,
+    /// Lazy mode (a large mesh): which proxies' outbounds are resolved. None: all are.
+    lazy: Option<Lazy>,
 }
 
+/// A lazy model's state: the report's proxies start without outbounds; each one's
+/// arrive with [`Model::fill`] and can leave again with [`Model::evict`].
+#[derive(Debug, Clone, PartialEq)]
+struct Lazy {
+    resolved: Vec<bool>,
+    /// Each proxy's number of outbounds, from the findings-only pass.
+    counts: Vec<u32>,
+    /// Resolved proxies that have outbounds, oldest fill first.
+    filled: std::collections::VecDeque<u32>,
+    /// Outbounds held by resolved proxies.
+    held: usize,
+}
+
+/// The text of every node, in flat arrays. A proxy's outbounds are contiguous in
+/// `outbounds` (and their backends in `backends`); in lazy mode they are appended
+/// when the proxy is resolved, so proxies are not in report order there.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Search {
     proxies: Vec<Box<str>>,
     /// Index of each proxy's first outbound in `outbounds`.
     ob_base: Vec<u32>,
+    /// Index one past each proxy's last outbound in `outbounds`.
+    ob_end: Vec<u32>,
     outbounds: Vec<Box<str>>,
     /// Index of each outbound's first backend in `backends` (by flat outbound index).
     bk_base: Vec<u32>,
     backends: Vec<Box<str>>,
     findings: Vec<Box<str>>,
+    /// Flat outbounds no proxy refers to any more (evicted in lazy mode).
+    garbage: usize,
 }
 
 impl Search {
@@ -148,30 +173,58 @@ impl Search {
                 t.push_str(&format!("\n{k}\n{v}\n{k}={v}"));
             }
             s.proxies.push(t.to_lowercase().into());
-            s.ob_base.push(s.outbounds.len() as u32);
-            for o in &p.outbounds {
-                let mut t = format!("{}\n{}", o.destination.label(), o.route.as_str());
-                for n in o
-                    .policies
-                    .iter()
-                    .map(|x| &x.name)
-                    .chain(o.legacy_policies.iter().map(|x| &x.name))
-                {
-                    t.push('\n');
-                    t.push_str(n);
-                }
-                s.outbounds.push(t.to_lowercase().into());
-                s.bk_base.push(s.backends.len() as u32);
-                for b in &o.backends {
-                    s.backends.push(backend_name(b).to_lowercase().into());
-                }
-            }
+            s.ob_base.push(0);
+            s.ob_end.push(0);
+            s.add_outbounds(s.proxies.len() - 1, p);
         }
         for f in &report.findings {
             s.findings
                 .push(crate::report::text::finding_text(f).to_lowercase().into());
         }
         s
+    }
+
+    /// Append the text of proxy `p`'s outbounds and backends.
+    fn add_outbounds(&mut self, p: usize, pr: &ProxyReport) {
+        self.ob_base[p] = self.outbounds.len() as u32;
+        for o in &pr.outbounds {
+            let mut t = format!("{}\n{}", o.destination.label(), o.route.as_str());
+            for n in o
+                .policies
+                .iter()
+                .map(|x| &x.name)
+                .chain(o.legacy_policies.iter().map(|x| &x.name))
+            {
+                t.push('\n');
+                t.push_str(n);
+            }
+            self.outbounds.push(t.to_lowercase().into());
+            self.bk_base.push(self.backends.len() as u32);
+            for b in &o.backends {
+                self.backends.push(backend_name(b).to_lowercase().into());
+            }
+        }
+        self.ob_end[p] = self.outbounds.len() as u32;
+    }
+
+    fn outbound_range(&self, p: usize) -> Range<usize> {
+        self.ob_base[p] as usize..self.ob_end[p] as usize
+    }
+
+    /// Forget proxy `p`'s outbounds; the flat arrays are rebuilt when mostly garbage.
+    fn drop_outbounds(&mut self, p: usize, report: &Report) {
+        self.garbage += self.outbound_range(p).len();
+        self.ob_base[p] = 0;
+        self.ob_end[p] = 0;
+        if self.garbage > 1024 && self.garbage * 2 > self.outbounds.len() {
+            self.outbounds.clear();
+            self.bk_base.clear();
+            self.backends.clear();
+            self.garbage = 0;
+            for (i, pr) in report.proxies.iter().enumerate() {
+                self.add_outbounds(i, pr);
+            }
+        }
     }
 }
 
@@ -281,7 +334,195 @@ impl Model {
             proxy_counts,
             outbound_errors,
             policies: pol.into_values().collect(),
+            lazy: None,
         }
+    }
+
+    /// A lazy model: `skeleton` holds every proxy without outbounds and every finding;
+    /// `counts` is each proxy's number of outbounds. Proxies without outbounds are
+    /// resolved from the start; the others wait for [`Model::fill`].
+    pub fn lazy(skeleton: Report, counts: Vec<u32>) -> Model {
+        let mut m = Model::new(skeleton);
+        let n = m.report.proxies.len();
+        let counts = if counts.len() == n {
+            counts
+        } else {
+            vec![1; n]
+        };
+        m.lazy = Some(Lazy {
+            resolved: counts.iter().map(|&c| c == 0).collect(),
+            counts,
+            filled: Default::default(),
+            held: 0,
+        });
+        m
+    }
+
+    /// Does this model resolve proxies on demand?
+    pub fn is_lazy(&self) -> bool {
+        self.lazy.is_some()
+    }
+
+    /// Are proxy `p`'s outbounds here? (Always, unless lazy.)
+    pub fn is_resolved(&self, p: u32) -> bool {
+        self.lazy
+            .as_ref()
+            .is_none_or(|l| l.resolved.get(p as usize).copied().unwrap_or(true))
+    }
+
+    /// Proxy `p`'s number of outbounds, resolved or not.
+    pub fn outbound_count(&self, p: u32) -> usize {
+        match &self.lazy {
+            Some(l) if !self.is_resolved(p) => l.counts[p as usize] as usize,
+            _ => self.proxy(p).outbounds.len(),
+        }
+    }
+
+    /// Lazy mode: (resolved proxies, proxies). Eager: both are the number of proxies.
+    pub fn resolved_count(&self) -> (usize, usize) {
+        let n = self.report.proxies.len();
+        match &self.lazy {
+            Some(l) => (l.resolved.iter().filter(|r| **r).count(), n),
+            None => (n, n),
+        }
+    }
+
+    /// Outbounds held by resolved proxies, and resolved proxies holding some, oldest
+    /// first (lazy mode; what [`Model::evict`] chooses from).
+    pub fn held(&self) -> (usize, Vec<u32>) {
+        match &self.lazy {
+            Some(l) => (l.held, l.filled.iter().copied().collect()),
+            None => (0, vec![]),
+        }
+    }
+
+    /// Lazy mode: proxy `p`'s outbounds have been resolved. Returns false (and changes
+    /// nothing) when the model is not lazy, `p` is unknown or already resolved, or the
+    /// report is of another proxy.
+    pub fn fill(&mut self, p: u32, report: ProxyReport) -> bool {
+        let pi = p as usize;
+        let Some(l) = &mut self.lazy else {
+            return false;
+        };
+        if l.resolved.get(pi).is_none_or(|r| *r) {
+            return false;
+        }
+        let cur = &self.report.proxies[pi];
+        if (&cur.mesh, &cur.namespace, &cur.name, &cur.context)
+            != (
+                &report.mesh,
+                &report.namespace,
+                &report.name,
+                &report.context,
+            )
+        {
+            return false;
+        }
+        l.resolved[pi] = true;
+        if !report.outbounds.is_empty() {
+            l.held += report.outbounds.len();
+            l.filled.push_back(p);
+        }
+        self.report.proxies[pi].outbounds = report.outbounds;
+        self.search.add_outbounds(pi, &self.report.proxies[pi]);
+        // Errors on its outbounds.
+        let pr = &self.report.proxies[pi];
+        let q = qualified(pr);
+        for f in &self.report.findings {
+            if f.severity != Severity::Error
+                || !f.proxy.as_deref().is_some_and(|n| n == pr.name || n == q)
+            {
+                continue;
+            }
+            for (o, ob) in pr.outbounds.iter().enumerate() {
+                if f.outbounds.contains(&ob.destination.label()) {
+                    self.outbound_errors.insert((p, o as u32));
+                }
+            }
+        }
+        // Its uses of route policies, in report order within each policy.
+        for (oi, o) in pr.outbounds.iter().enumerate() {
+            for s in &o.policies {
+                let key = (&s.kind, Some(&pr.mesh), &s.namespace, &s.name);
+                let at = self.policies.binary_search_by(|e| {
+                    (&e.kind, e.mesh.as_ref(), &e.namespace, &e.name).cmp(&key)
+                });
+                let i = match at {
+                    Ok(i) => i,
+                    Err(i) => {
+                        self.policies.insert(
+                            i,
+                            PolicyEntry {
+                                kind: s.kind.clone(),
+                                name: s.name.clone(),
+                                namespace: s.namespace.clone(),
+                                mesh: Some(pr.mesh.clone()),
+                                location: s.location.clone(),
+                                uses: Vec::new(),
+                            },
+                        );
+                        i
+                    }
+                };
+                let uses = &mut self.policies[i].uses;
+                let u = (p, oi as u32, s.status);
+                let at = uses.partition_point(|x| (x.0, x.1) < (u.0, u.1));
+                uses.insert(at, u);
+            }
+        }
+        true
+    }
+
+    /// Lazy mode: drop proxy `p`'s outbounds again (to bound memory); it becomes
+    /// unresolved. Nodes below it are no longer valid.
+    pub fn evict(&mut self, p: u32) -> bool {
+        let pi = p as usize;
+        let Some(l) = &mut self.lazy else {
+            return false;
+        };
+        if !l.resolved.get(pi).is_some_and(|r| *r) || l.counts[pi] == 0 {
+            return false;
+        }
+        l.resolved[pi] = false;
+        l.filled.retain(|x| *x != p);
+        let n = std::mem::take(&mut self.report.proxies[pi].outbounds).len();
+        l.held -= n;
+        self.search.drop_outbounds(pi, &self.report);
+        self.outbound_errors.retain(|x| x.0 != p);
+        // Its uses go; a policy seen only there goes too, unless it selects nothing.
+        for e in &mut self.policies {
+            e.uses.retain(|u| u.0 != p);
+        }
+        let nothing: std::collections::HashSet<(&str, Option<&str>, &str)> = self
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::PolicySelectsNothing)
+            .filter_map(|f| f.resource.as_ref())
+            .map(|r| (r.kind.as_str(), r.namespace.as_deref(), r.name.as_str()))
+            .collect();
+        self.policies.retain(|e| {
+            !e.uses.is_empty()
+                || nothing.contains(&(e.kind.as_str(), e.namespace.as_deref(), e.name.as_str()))
+        });
+        true
+    }
+
+    /// Keys of proxy `p`'s outbounds and backends (see [`Model::key`]).
+    pub fn proxy_key_index(&self, p: u32) -> HashMap<String, Node> {
+        let mut out = HashMap::new();
+        let pr = self.proxy(p);
+        for (oi, o) in pr.outbounds.iter().enumerate() {
+            let ok = outbound_key(pr, o);
+            for (bi, b) in o.backends.iter().enumerate() {
+                out.insert(
+                    format!("{ok}|{}", backend_name(b)),
+                    Node::Backend(p, oi as u32, bi as u32),
+                );
+            }
+            out.insert(ok, Node::Outbound(p, oi as u32));
+        }
+        out
     }
 
     pub fn proxy(&self, p: u32) -> &ProxyReport {
@@ -296,7 +537,7 @@ impl Model {
         match n {
             Node::Mesh(_) | Node::Placeholder => None,
             Node::Proxy(p) => Some(Node::Mesh(self.mesh_of[p as usize])),
-            Node::Outbound(p, _) => Some(Node::Proxy(p)),
+            Node::Outbound(p, _) | Node::Pending(p) => Some(Node::Proxy(p)),
             Node::Backend(p, o, _) => Some(Node::Outbound(p, o)),
         }
     }
@@ -316,9 +557,9 @@ impl Model {
     pub fn has_children(&self, n: Node) -> bool {
         match n {
             Node::Mesh(m) => !self.meshes[m as usize].proxies.is_empty(),
-            Node::Proxy(p) => !self.proxy(p).outbounds.is_empty(),
+            Node::Proxy(p) => self.outbound_count(p) > 0,
             Node::Outbound(p, o) => !self.outbound(p, o).backends.is_empty(),
-            Node::Backend(..) | Node::Placeholder => false,
+            Node::Backend(..) | Node::Pending(_) | Node::Placeholder => false,
         }
     }
 
@@ -336,8 +577,15 @@ impl Model {
                     backend_name(&ob.backends[b as usize])
                 )
             }
-            Node::Placeholder => return None,
+            Node::Pending(_) | Node::Placeholder => return None,
         })
+    }
+
+    /// Every proxy's key (see [`Model::key`]).
+    pub fn proxy_keys(&self) -> HashMap<String, u32> {
+        (0..self.report.proxies.len() as u32)
+            .map(|p| (proxy_key(self.proxy(p)), p))
+            .collect()
     }
 
     /// Every node's key, for translating state from another report.
@@ -412,7 +660,7 @@ impl Model {
                 let fo = (s.ob_base[p as usize] + o) as usize;
                 f.found_in(&s.backends[(s.bk_base[fo] + b) as usize])
             }
-            Node::Placeholder => false,
+            Node::Pending(_) | Node::Placeholder => false,
         }
     }
 
@@ -450,8 +698,7 @@ impl Model {
         }
         let mut proxy_below = vec![false; proxy.len()];
         for (p, below) in proxy_below.iter_mut().enumerate() {
-            let end = s.ob_base.get(p + 1).map_or(outbound.len(), |&e| e as usize);
-            let r = s.ob_base[p] as usize..end;
+            let r = s.outbound_range(p);
             *below = outbound[r.clone()].contains(&true) || outbound_below[r].contains(&true);
         }
         let mesh = self
@@ -493,7 +740,7 @@ impl Model {
                 let fo = self.flat_outbound(p, o);
                 h.backend[(self.search.bk_base[fo] + b) as usize]
             }
-            Node::Placeholder => false,
+            Node::Pending(_) | Node::Placeholder => false,
         }
     }
 
@@ -503,7 +750,7 @@ impl Model {
             Node::Mesh(m) => h.mesh_below[m as usize],
             Node::Proxy(p) => h.proxy_below[p as usize],
             Node::Outbound(p, o) => h.outbound_below[self.flat_outbound(p, o)],
-            Node::Backend(..) | Node::Placeholder => false,
+            Node::Backend(..) | Node::Pending(_) | Node::Placeholder => false,
         }
     }
 

@@ -283,6 +283,19 @@ fn proxy_type_mark(t: ProxyType) -> (&'static str, &'static str) {
     }
 }
 
+/// `1 outbound`, `2,000 outbounds`.
+fn count(n: usize, w: &str) -> String {
+    let digits = n.to_string();
+    let mut s = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            s.push(',');
+        }
+        s.push(c);
+    }
+    format!("{s} {w}{}", if n == 1 { "" } else { "s" })
+}
+
 fn plural(n: u32, w: &str) -> String {
     format!("{n} {w}{}", if n == 1 || w == "info" { "" } else { "s" })
 }
@@ -395,6 +408,10 @@ fn node_line(app: &App, m: &Model, n: Node, t: &Theme) -> Line<'static> {
             }
             v
         }
+        Node::Pending(p) => vec![Span::styled(
+            format!("resolving {}…", count(m.outbound_count(p), "outbound")),
+            t.dim(),
+        )],
         Node::Placeholder => vec![Span::raw("…")],
     };
     if app.changed.contains(&n) {
@@ -420,10 +437,19 @@ fn render_tree(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
     if app.rows.is_empty() {
         let msg = if app.filter.is_empty() {
             "(no proxies in the input)".to_string()
+        } else if let Some((done, all)) = app.lazy_progress() {
+            format!(
+                "(nothing matches /{}; outbounds are searched on resolved proxies only, \
+                 {done} of {all})",
+                app.filter
+            )
         } else {
             format!("(nothing matches /{})", app.filter)
         };
-        f.render_widget(Paragraph::new(msg).style(t.dim()), inner);
+        f.render_widget(
+            Paragraph::new(msg).style(t.dim()).wrap(Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     let h = inner.height as usize;
@@ -626,10 +652,16 @@ fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
         })
         .collect();
     let n = m.policies.len();
+    let title = match app.lazy_progress() {
+        Some((done, all)) => {
+            format!(" Policies ({n}) · as seen on resolved proxies only ({done} of {all}) ")
+        }
+        None => format!(" Policies ({n}) "),
+    };
     render_list(
         f,
         l,
-        (format!(" Policies ({n}) "), "(no route policies)"),
+        (title, "(no route policies on the resolved proxies)"),
         lines,
         app.policy_rows.len(),
         app.policies,
@@ -738,8 +770,20 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
                 count(ProxyType::BuiltinGateway),
                 count(ProxyType::DelegatedGateway)
             );
-            let obs: usize = ps.iter().map(|p| p.outbounds.len()).sum();
+            let obs: usize = g.proxies.clone().map(|p| m.outbound_count(p as u32)).sum();
             s.push_str(&format!("{obs} outbounds\n"));
+            if m.is_lazy() {
+                let done = g
+                    .proxies
+                    .clone()
+                    .filter(|&p| m.is_resolved(p as u32))
+                    .count();
+                s.push_str(&format!(
+                    "(a large mesh: each proxy's outbounds are resolved when it is opened or \
+                     selected; {done} of {} resolved so far)\n",
+                    ps.len()
+                ));
+            }
             let pols: Vec<&str> = m
                 .policies
                 .iter()
@@ -747,8 +791,13 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
                 .map(|p| p.name.as_str())
                 .collect();
             s.push_str(&format!(
-                "{} route policies: {}\n",
+                "{} route policies{}: {}\n",
                 pols.len(),
+                if m.is_lazy() {
+                    " (on resolved proxies)"
+                } else {
+                    ""
+                },
                 pols.join(", ")
             ));
             (format!("Mesh {}", g.name), story(&s, t))
@@ -793,9 +842,16 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
                     r.kind, r.name, r.target_ref
                 ));
             }
-            s.push_str(&format!("\nOutbounds ({}):\n", pr.outbounds.len()));
-            for o in &pr.outbounds {
-                s.push_str(&format!("  {}\n", crate::report::text::outbound_title(o)));
+            if m.is_resolved(p) {
+                s.push_str(&format!("\nOutbounds ({}):\n", pr.outbounds.len()));
+                for o in &pr.outbounds {
+                    s.push_str(&format!("  {}\n", crate::report::text::outbound_title(o)));
+                }
+            } else {
+                s.push_str(&format!(
+                    "\nOutbounds ({}): resolving…\n",
+                    m.outbound_count(p)
+                ));
             }
             for note in &pr.notes {
                 s.push_str(&format!("\nNote: {note}\n"));
@@ -871,6 +927,16 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
             }
             (format!("Backend {}", backend_name(bk)), story(&s, t))
         }
+        Node::Pending(p) => {
+            let pr = m.proxy(p);
+            let s = format!(
+                "Resolving the {} of {}…\n\nThis mesh is large, so each proxy's outbounds are \
+                 resolved when it is opened or selected. The findings are complete already.\n",
+                count(m.outbound_count(p), "outbound"),
+                pr.name
+            );
+            (format!("Proxy {}", pr.name), story(&s, t))
+        }
         Node::Placeholder => ("Detail".into(), Text::from("")),
     }
 }
@@ -910,6 +976,12 @@ fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
                     "\n∅ Selects nothing: its top-level targetRef matches no proxy in the input.\n",
                 );
             } else {
+                if let Some((done, all)) = app.lazy_progress() {
+                    s.push_str(&format!(
+                        "\nCounted on resolved proxies only ({done} of {all}): a proxy is \
+                         resolved when it is opened or selected in the tree.\n"
+                    ));
+                }
                 let proxies: std::collections::HashSet<u32> = pe.uses.iter().map(|u| u.0).collect();
                 s.push_str(&format!(
                     "\nActs on {} outbound{} of {} prox{}: ",
@@ -1072,6 +1144,17 @@ fn render_status(app: &App, f: &mut Frame, r: Rect, t: &Theme) {
             t.severity(Severity::Info),
         ));
     }
+    if let Some((done, all)) = app.lazy_progress() {
+        let resolving = if app.requested.is_empty() {
+            String::new()
+        } else {
+            format!(", {} resolving {}", app.requested.len(), spinner(app))
+        };
+        v.push(Span::styled(
+            format!(" · {done}/{all} proxies resolved{resolving}"),
+            t.fg(Color::Cyan),
+        ));
+    }
     if let Some(p) = &app.progress {
         v.push(Span::styled(
             format!(
@@ -1084,8 +1167,13 @@ fn render_status(app: &App, f: &mut Frame, r: Rect, t: &Theme) {
         ));
     }
     if !app.filter.is_empty() {
+        let scope = if app.lazy_progress().is_some() {
+            " (resolved outbounds only)"
+        } else {
+            ""
+        };
         v.push(Span::styled(
-            format!(" · filter /{}", app.filter),
+            format!(" · filter /{}{scope}", app.filter),
             t.matched(),
         ));
     }

@@ -9,7 +9,7 @@ use super::kube::{ClusterView, KubeSpec};
 use super::render::render;
 use super::terminal::TerminalGuard;
 use crate::model::Location;
-use crate::resolve::KumaVersion;
+use crate::resolve::{Engine, KumaVersion, ProxyCache};
 use crate::source::kube::watch::{self as kube_watch, WatchEvent, WatchHandle};
 use crate::source::{self, Loaded, Source, demo};
 use anyhow::Result;
@@ -18,7 +18,8 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use ratatui::crossterm::event::{self, Event, MouseButton, MouseEventKind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -66,6 +67,12 @@ enum Msg {
     Kube(WatchEvent),
 }
 
+/// A lazy model's request for one proxy (see [`Effect::ResolveProxy`]).
+struct Request {
+    proxy: u32,
+    opened: bool,
+}
+
 type Watcher = Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>;
 
 struct Runtime {
@@ -74,6 +81,12 @@ struct Runtime {
     /// The snapshot stays here, never in the app: re-resolving reuses it.
     loaded: Option<Arc<Loaded>>,
     generation: u64,
+    /// The generation shown or being prepared, for the resolver threads: one whose
+    /// generation is gone stops.
+    current: Arc<AtomicU64>,
+    /// The thread that prepares the current generation and, for a lazy model, then
+    /// resolves the proxies the app asks for.
+    resolver: Option<Sender<Request>>,
     tx: Sender<Msg>,
     _watchers: Vec<Watcher>,
     /// `--kube`: what to watch, the latest cluster model, the running watch.
@@ -114,6 +127,8 @@ pub fn run(
         version,
         loaded: None,
         generation: 0,
+        current: Arc::new(AtomicU64::new(0)),
+        resolver: None,
         tx: tx.clone(),
         _watchers: Vec::new(),
         kube,
@@ -274,6 +289,17 @@ impl Runtime {
                 self.version = v;
                 self.start_resolve(v);
             }
+            Effect::ResolveProxy {
+                generation,
+                proxy,
+                opened,
+            } => {
+                if generation == self.generation
+                    && let Some(r) = &self.resolver
+                {
+                    let _ = r.send(Request { proxy, opened });
+                }
+            }
             Effect::ReadSource(loc) => {
                 let sources = self.sources.clone();
                 guarded(self.tx.clone(), "reading a source", move |tx| {
@@ -291,8 +317,8 @@ impl Runtime {
     /// the files and resources read so far (counted by the loader threads) every
     /// 100 ms, so a large directory shows progress file by file.
     fn start_load(&mut self, replace: bool) {
-        self.generation += 1;
-        let generation = self.generation;
+        let (generation, requests) = self.next_generation();
+        let current = self.current.clone();
         let (sources, version) = (self.sources.clone(), self.version);
         let cluster = self.cluster.clone();
         guarded(self.tx.clone(), "loading", move |tx| {
@@ -300,7 +326,9 @@ impl Runtime {
             let total = sources.len();
             let counts = source::LoadProgress::default();
             for (i, s) in sources.iter().enumerate() {
-                let done = std::sync::atomic::AtomicBool::new(false);
+                // Dropped when the source is read: the ticker stops at once (not after
+                // its current 100 ms), so the model is not held up.
+                let (done, stop) = channel::<()>();
                 let progress = |counts: &source::LoadProgress| {
                     let (files, resources) = counts.get();
                     Msg::Act(Action::Progress(Progress {
@@ -315,16 +343,17 @@ impl Runtime {
                 let one = thread::scope(|scope| {
                     let ticker = tx.clone();
                     scope.spawn(|| {
-                        let ticker = ticker;
-                        while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                            thread::sleep(Duration::from_millis(100));
+                        let (ticker, stop) = (ticker, stop);
+                        while let Err(RecvTimeoutError::Timeout) =
+                            stop.recv_timeout(Duration::from_millis(100))
+                        {
                             if ticker.send(progress(&counts)).is_err() {
                                 break;
                             }
                         }
                     });
                     let one = source::load_counted(std::slice::from_ref(s), &counts);
-                    done.store(true, std::sync::atomic::Ordering::Relaxed);
+                    drop(done);
                     one
                 });
                 all.snapshot.resources.extend(one.snapshot.resources);
@@ -344,14 +373,23 @@ impl Runtime {
                 files: all.stats.files,
                 resources: all.stats.resources,
             })));
-            let report = super::resolve_loaded(&all, version);
-            let shown = action::Loaded::new(report, all.stats.clone(), replace, Instant::now());
-            let _ = tx.send(Msg::Loaded {
+            let job = Job {
                 generation,
-                loaded: Arc::new(all),
-                shown: Box::new(shown),
-            });
+                current: &current,
+                version,
+                replace,
+            };
+            present(tx, job, Arc::new(all), requests);
         });
+    }
+
+    /// A new generation: older resolver threads stop, and requests go to the new one.
+    fn next_generation(&mut self) -> (u64, Receiver<Request>) {
+        self.generation += 1;
+        self.current.store(self.generation, Ordering::SeqCst);
+        let (req_tx, req_rx) = channel();
+        self.resolver = Some(req_tx);
+        (self.generation, req_rx)
     }
 
     /// Re-run the engine on the loaded snapshot under another version.
@@ -362,17 +400,107 @@ impl Runtime {
             )));
             return;
         };
-        self.generation += 1;
-        let generation = self.generation;
+        let (generation, requests) = self.next_generation();
+        let current = self.current.clone();
         guarded(self.tx.clone(), "resolving", move |tx| {
-            let report = super::resolve_loaded(&loaded, v);
-            let shown = action::Loaded::new(report, loaded.stats.clone(), true, Instant::now());
-            let _ = tx.send(Msg::Loaded {
+            let job = Job {
                 generation,
-                loaded,
-                shown: Box::new(shown),
-            });
+                current: &current,
+                version: v,
+                replace: true,
+            };
+            present(tx, job, loaded, requests);
         });
+    }
+}
+
+/// What [`present`] prepares.
+struct Job<'a> {
+    generation: u64,
+    current: &'a AtomicU64,
+    version: KumaVersion,
+    replace: bool,
+}
+
+/// On a worker thread: build the engine for `loaded`, send the model (the full report,
+/// or for a large mesh the skeleton), and for a skeleton stay to resolve the proxies
+/// the app asks for with the same engine and cache, most recent request first, until
+/// a newer generation starts. A request made only because a proxy was selected is
+/// dropped (and the app told) when another proxy was selected after it.
+fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<Request>) {
+    let engine = Engine::new(&loaded.snapshot, job.version);
+    let stats = loaded.stats.clone();
+    let now = Instant::now();
+    let (shown, ids) = match super::prepare(&engine, &loaded, super::LAZY_ABOVE) {
+        super::Prepared::Full(report) => {
+            let mut shown = action::Loaded::new(report, stats, job.replace, now);
+            shown.generation = job.generation;
+            (shown, None)
+        }
+        super::Prepared::Lazy(sk) => {
+            let ids = sk.ids;
+            let shown = action::Loaded::lazy(
+                sk.report,
+                sk.outbounds,
+                stats,
+                job.replace,
+                now,
+                job.generation,
+            );
+            (shown, Some(ids))
+        }
+    };
+    let sent = tx.send(Msg::Loaded {
+        generation: job.generation,
+        loaded: loaded.clone(),
+        shown: Box::new(shown),
+    });
+    let Some(ids) = ids.filter(|_| sent.is_ok()) else {
+        return;
+    };
+    let generation = job.generation;
+    let mut cache = ProxyCache::default();
+    let mut queue: Vec<Request> = Vec::new();
+    let mut selected: Option<u32> = None;
+    loop {
+        let mut fresh = Vec::new();
+        if queue.is_empty() {
+            match requests.recv() {
+                Ok(r) => fresh.push(r),
+                Err(_) => return,
+            }
+        }
+        fresh.extend(requests.try_iter());
+        if let Some(r) = fresh.iter().rev().find(|r| !r.opened) {
+            selected = Some(r.proxy);
+        }
+        queue.extend(fresh);
+        if job.current.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        let r = queue.pop().expect("not empty");
+        let act = match ids.get(r.proxy as usize) {
+            Some(&id) if r.opened || selected == Some(r.proxy) => {
+                match engine.resolve_id(id, &mut cache) {
+                    Some(report) => Action::ProxyResolved {
+                        generation,
+                        proxy: r.proxy,
+                        report: Box::new(report),
+                    },
+                    None => Action::ProxySkipped {
+                        generation,
+                        proxy: r.proxy,
+                    },
+                }
+            }
+            _ => Action::ProxySkipped {
+                generation,
+                proxy: r.proxy,
+            },
+        };
+        if tx.send(Msg::Act(act)).is_err() {
+            return;
+        }
     }
 }
 
