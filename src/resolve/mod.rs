@@ -172,7 +172,7 @@ impl<'a> Engine<'a> {
                 }
             }
         } else {
-            let (obs, n) = outbounds::outbounds(mesh, view, v);
+            let (obs, n, shared_set) = outbounds::outbounds_keyed(mesh, view, v);
             notes.extend(n);
             let (sig, repeated) = shared.signature(Signature {
                 proxy_type: view.proxy_type,
@@ -181,7 +181,32 @@ impl<'a> Engine<'a> {
                 sources: ctx.sources.clone(),
             });
             let mut out = Vec::with_capacity(if findings_only { 0 } else { obs.len() });
-            for o in &obs {
+            // Transparent-proxy outbounds all come from the mesh's one shared list: a
+            // proxy with a repeated selection and the same outbounds gets the earlier
+            // proxy's result with one lookup, not one per outbound (4M of them in a
+            // 2,000 x 2,000 mesh).
+            let list_key = shared_set
+                .filter(|_| repeated && !obs.is_empty())
+                .map(|set| (sig, set, findings_only));
+            let keyed = list_key.is_some();
+            if let Some(key) = list_key {
+                if let Some((reports, f)) = shared.lists.get(&key) {
+                    findings.extend(f.iter().map(|f| stamp(f.clone(), view.meta)));
+                    out.extend(reports.iter().cloned());
+                } else {
+                    let mut all = Vec::new();
+                    for o in obs.iter() {
+                        if findings_only {
+                            ctx.outbound_findings(o, &s.tcp, &s.http, &mut all);
+                        } else {
+                            out.push(ctx.outbound(o, &s.tcp, &s.http, &mut all));
+                        }
+                    }
+                    findings.extend(all.iter().map(|f| stamp(f.clone(), view.meta)));
+                    shared.keep_list(key, &out, all);
+                }
+            }
+            for o in obs.iter().filter(|_| !keyed) {
                 if !repeated {
                     // A selection seen once so far: nothing to share yet.
                     let mut f = Vec::new();
@@ -360,8 +385,17 @@ impl<'a> Engine<'a> {
 /// Outbound results shared by proxies whose selection is identical (same matched
 /// policies, same legacy source matches, same type): an outbound's report and findings
 /// do not depend on anything else about the proxy.
+/// Signature id, which shared outbounds (see [`outbounds::outbounds_keyed`]), findings only.
+type ListKey = (u32, Vec<u64>, bool);
+
 #[derive(Default)]
 struct Shared {
+    /// [`ListKey`] → the reports (none when findings only) and findings of every
+    /// outbound of that set.
+    #[allow(clippy::type_complexity)]
+    lists: std::collections::HashMap<ListKey, (Vec<OutboundReport>, Vec<Finding>)>,
+    /// Outbound reports held in `lists`.
+    list_reports: usize,
     /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
     /// selections cost 16 bytes here, not a copy of their policy lists.
     signatures: std::collections::HashMap<(u64, u64), u32>,
@@ -381,6 +415,18 @@ struct Signature {
 }
 
 impl Shared {
+    /// Remember a list's result, within a bound on the reports held.
+    fn keep_list(&mut self, key: ListKey, reports: &[OutboundReport], f: Vec<Finding>) {
+        if self.list_reports + reports.len() > SHARED_LIST_REPORTS_MAX {
+            self.lists.clear();
+            self.list_reports = 0;
+        }
+        if reports.len() <= SHARED_LIST_REPORTS_MAX {
+            self.list_reports += reports.len();
+            self.lists.insert(key, (reports.to_vec(), f));
+        }
+    }
+
     /// The signature's id, and whether an earlier proxy had it already.
     fn signature(&mut self, s: Signature) -> (u32, bool) {
         use std::hash::{Hash, Hasher};
@@ -401,6 +447,8 @@ impl Shared {
 
 /// How many shared outbound results are kept at most (about 2 KB each).
 const SHARED_OUTBOUNDS_MAX: usize = 8192;
+/// At most this many outbound reports are held for whole shared lists.
+const SHARED_LIST_REPORTS_MAX: usize = 16_384;
 
 /// Put the proxy on a finding computed for "this proxy" (`route::THIS_PROXY`).
 fn stamp(mut f: Finding, proxy: &Meta) -> Finding {
