@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("readable directory").flatten() {
+    for e in std::fs::read_dir(dir)
+        .expect("readable directory")
+        .flatten()
+    {
         let p = e.path();
         if p.is_dir() {
             files(&p, out);

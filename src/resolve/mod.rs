@@ -299,7 +299,12 @@ impl<'a> Engine<'a> {
 
     fn run(&self, filter: &Filter, findings_only: bool) -> Report {
         let mut proxies = Vec::new();
-        let findings = self.for_each_proxy(filter, findings_only, |p| proxies.push(p));
+        // `check` keeps no proxy: each report is dropped as soon as it is made.
+        let findings = self.for_each_proxy(filter, findings_only, |p| {
+            if !findings_only {
+                proxies.push(p)
+            }
+        });
         Report {
             schema: SCHEMA,
             kuma_version: self.version.to_string(),
