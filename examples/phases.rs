@@ -1,9 +1,49 @@
-//! Time each phase of `meshtcp report -o json` on a directory:
-//! `cargo run --release --example phases -- DIR [VERSION]`.
+//! Time each phase of `meshtcp report -o json` on a directory, with the heap in use
+//! after each phase and its peak so far (a counting allocator wraps the system one):
+//! `cargo run --release --example phases -- DIR [VERSION]` (`PHASES_CHECK_ONLY=1`: stop
+//! after `check`, for meshes whose full report does not fit in memory).
 
 use meshtcp::resolve::{Engine, Filter, KumaVersion};
 use meshtcp::source::{Source, load};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
+
+struct Counting;
+static NOW: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let n = NOW.fetch_add(l.size(), Relaxed) + l.size();
+        PEAK.fetch_max(n, Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        NOW.fetch_sub(l.size(), Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        if new > l.size() {
+            let n = NOW.fetch_add(new - l.size(), Relaxed) + new - l.size();
+            PEAK.fetch_max(n, Relaxed);
+        } else {
+            NOW.fetch_sub(l.size() - new, Relaxed);
+        }
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn heap() -> String {
+    format!(
+        "heap {} MB (peak {} MB)",
+        NOW.load(Relaxed) >> 20,
+        PEAK.load(Relaxed) >> 20
+    )
+}
 
 fn main() {
     let dir = std::env::args()
@@ -16,16 +56,22 @@ fn main() {
         .unwrap();
     let t = Instant::now();
     let loaded = load(&[Source::Path(dir.into())]);
-    let t_load = t.elapsed();
+    eprintln!("load {:?} · {}", t.elapsed(), heap());
     let t = Instant::now();
     let engine = Engine::new(&loaded.snapshot, v);
-    let t_index = t.elapsed();
+    eprintln!("index+validate {:?} · {}", t.elapsed(), heap());
+    let t = Instant::now();
+    let findings = engine.check(&Filter::default()).findings.len();
+    eprintln!("check {:?} ({findings} findings) · {}", t.elapsed(), heap());
+    if std::env::var_os("PHASES_CHECK_ONLY").is_some() {
+        return;
+    }
     let t = Instant::now();
     let report = engine.report(&Filter::default());
-    let t_resolve = t.elapsed();
+    eprintln!("resolve {:?} · {}", t.elapsed(), heap());
     let t = Instant::now();
     let json = meshtcp::report::to_json(&report);
-    let t_json = t.elapsed();
+    eprintln!("json (whole, in memory) {:?} · {}", t.elapsed(), heap());
     let outbounds: usize = report.proxies.iter().map(|p| p.outbounds.len()).sum();
     eprintln!(
         "resources {} · proxies {} · outbounds {} · findings {} · json {} MB",
@@ -34,8 +80,5 @@ fn main() {
         outbounds,
         report.findings.len(),
         json.len() >> 20
-    );
-    eprintln!(
-        "load {t_load:?} · index+validate {t_index:?} · resolve {t_resolve:?} · json {t_json:?}"
     );
 }

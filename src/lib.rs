@@ -2,6 +2,8 @@
 //!
 //! `model` and `resolve` are pure (no IO); `source` loads; `report` writes; `tui` shows.
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod model;
 pub mod report;

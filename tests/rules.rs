@@ -813,6 +813,59 @@ fn proxies_with_the_same_selection_get_the_same_outbounds_and_their_own_findings
 }
 
 #[test]
+fn transparent_proxies_share_results_only_when_their_outbound_sets_are_equal() {
+    // Four transparent proxies with one selection (Mesh-wide routes to `orders`; the
+    // MeshTCPRoute is ignored on its HTTP port): a, b and d see every VIP; c reaches only
+    // orders:7000. c comes third, so a cached result of a and b would be wrong for it.
+    let tp = |name: &str, ip: &str, extra: &str| {
+        format!(
+            "---\ntype: Dataplane\nname: {name}\nmesh: default\nnetworking:\n  address: {ip}\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  transparentProxying:\n    redirectPortInbound: 15006\n    redirectPortOutbound: 15001\n{extra}"
+        )
+    };
+    let only_7000 = "    reachableServices: [orders]\n    reachableBackends:\n      refs: [{kind: MeshService, name: orders, port: 7000}]\n";
+    let yaml = format!(
+        "{TP_MESH}{}{}{}{}---\ntype: MeshTCPRoute\nname: orders-tcp\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: orders}}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: orders, port: 7000}}]}}}}]\n---\ntype: MeshHTTPRoute\nname: orders-http\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: orders}}\n      rules: [{{matches: [{{path: {{type: PathPrefix, value: /}}}}], default: {{}}}}]\n",
+        tp("web-a", "10.0.1.2", ""),
+        tp("web-b", "10.0.1.3", ""),
+        tp("web-c", "10.0.1.4", only_7000),
+        tp("web-d", "10.0.1.5", ""),
+    );
+    let r = run(&yaml, "2.14");
+    let all = vec!["orders:80", "web:80", "orders:8080", "orders:7000"];
+    for p in ["web-a", "web-b", "web-d"] {
+        assert_eq!(dests(&r, p), all, "{p}");
+        assert_eq!(
+            r.proxy(p).unwrap().outbounds,
+            r.proxy("web-a").unwrap().outbounds
+        );
+    }
+    assert_eq!(dests(&r, "web-c"), vec!["orders:80", "orders:7000"]);
+    // The MeshHTTPRoute takes the HTTP outbounds: orders:80 (legacy, its endpoint says
+    // http) everywhere, orders:8080 only where the proxy has it.
+    let ignored: Vec<(&str, Vec<String>)> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::TcprouteIgnoredByHttproute)
+        .map(|f| (f.proxy.as_deref().unwrap(), f.outbounds.clone()))
+        .collect();
+    let both = vec!["orders:80".to_string(), "orders:8080".to_string()];
+    assert_eq!(
+        ignored,
+        vec![
+            ("web-a", both.clone()),
+            ("web-b", both.clone()),
+            ("web-c", vec!["orders:80".to_string()]),
+            ("web-d", both),
+        ]
+    );
+    let mut l = meshtcp::source::Loaded::default();
+    l.add_text("rules.yaml", &yaml);
+    let c =
+        meshtcp::resolve::Engine::new(&l.snapshot, KumaVersion::DEFAULT).check(&Filter::default());
+    assert_eq!(c.findings, r.findings, "check finds what report finds");
+}
+
+#[test]
 fn a_real_outbound_nobody_builds_is_located_at_its_proxy() {
     let yaml = format!(
         "{}---\ntype: TrafficRoute\nname: route-all\nmesh: default\nsources: [{{match: {{kuma.io/service: '*'}}}}]\ndestinations: [{{match: {{kuma.io/service: '*'}}}}]\nconf: {{destination: {{kuma.io/service: '*'}}}}\n",

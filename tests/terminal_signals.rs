@@ -13,9 +13,14 @@ const BIN: &str = env!("CARGO_BIN_EXE_meshtcp");
 
 /// The TUI on the demo, 100×30, then a shell line once it ends.
 fn start(name: &str) -> Pane {
+    start_with(name, "")
+}
+
+/// [`start`] with environment assignments (`VAR=value ...`) before the binary.
+fn start_with(name: &str, env: &str) -> Pane {
     Pane::start(
         name,
-        &format!("sh -c '{BIN}; echo EXITED:$?; sleep 30'"),
+        &format!("sh -c '{env} {BIN}; echo EXITED:$?; sleep 30'"),
         100,
         30,
     )
@@ -82,4 +87,38 @@ fn ctrl_c_restores_the_terminal() {
     p.wait_for("the tree", |s| s.contains("mesh default"));
     p.keys(&["C-c"]);
     assert_restored(&p, "Ctrl-C");
+}
+
+#[test]
+fn a_panic_on_the_ui_thread_restores_the_terminal_and_shows_the_message() {
+    if !tmux_available() {
+        return;
+    }
+    // The runtime panics right after drawing the tree (fault injection, see
+    // src/tui/runtime.rs `fault`).
+    let p = start_with("mainpanic", "MESHTCP_FAULT=main-panic");
+    assert_restored(&p, "a main-thread panic");
+    let s = p.wait_for("the exit status", |s| s.contains("EXITED:"));
+    assert!(
+        s.contains("injected fault (MESHTCP_FAULT=main-panic)"),
+        "the panic message is readable on the normal screen:\n{s}"
+    );
+    assert!(!s.contains("EXITED:0"), "a panic is not a success:\n{s}");
+}
+
+#[test]
+fn a_panic_in_a_worker_is_shown_in_the_ui_which_keeps_running() {
+    if !tmux_available() {
+        return;
+    }
+    let p = start_with("workerpanic", "MESHTCP_FAULT=worker-panic");
+    let s = p.wait_for("the error message", |s| {
+        s.contains("internal error while loading")
+    });
+    assert!(s.contains("please report it"), "{s}");
+    assert_eq!(p.format("#{alternate_on}"), "1", "the UI is still up");
+    p.keys(&["q"]);
+    let s = p.wait_for("the process to exit", |s| s.contains("EXITED:"));
+    assert!(s.contains("EXITED:0"), "{s}");
+    assert_eq!(p.format("#{alternate_on}"), "0");
 }

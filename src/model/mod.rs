@@ -10,7 +10,6 @@ pub use finding::{Code, Finding, Location, ResourceRef, Severity};
 pub use resources::*;
 
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// Label and tag keys Kuma gives a meaning to.
@@ -28,8 +27,8 @@ pub mod keys {
 /// The namespace Kuma's control plane lives in on Kubernetes (policies there are `system`).
 pub const SYSTEM_NAMESPACE: &str = "kuma-system";
 
-/// Tags or labels: always sorted so output is deterministic.
-pub type Tags = BTreeMap<String, String>;
+mod tags;
+pub use tags::Tags;
 
 /// Which envelope a resource was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

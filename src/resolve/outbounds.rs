@@ -5,7 +5,6 @@ use super::output::Destination;
 use super::selection::tags_match;
 use super::version::KumaVersion;
 use crate::model::{MeshServicesMode, ProxyType, ReachableRef, Tags};
-use std::borrow::Cow;
 
 /// The port a legacy VIP outbound listens on with transparent proxying (Kuma's default
 /// VIP port for `kuma.io/service` hostnames).
@@ -20,6 +19,31 @@ pub enum Target {
     Real { svc: usize, section: String },
     /// A builtin gateway listener (index into its MeshGateway's listeners).
     Listener { index: usize, tags: Tags },
+}
+
+/// One outbound of one proxy: borrowed from the mesh's shared VIP lists (every
+/// outbound of a transparent proxy) or the proxy's own. Two words either way; a `Cow`
+/// would be as large as an `Outbound`, and a 2,000-outbound list was copied per proxy.
+#[derive(Debug)]
+pub enum Ob<'m> {
+    Shared(&'m Outbound),
+    Own(Box<Outbound>),
+}
+
+impl Ob<'_> {
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Ob::Shared(_))
+    }
+}
+
+impl std::ops::Deref for Ob<'_> {
+    type Target = Outbound;
+    fn deref(&self) -> &Outbound {
+        match self {
+            Ob::Shared(o) => o,
+            Ob::Own(o) => o,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -171,17 +195,29 @@ pub fn outbounds<'m>(
     mesh: &'m MeshIndex,
     proxy: &super::selection::ProxyView,
     v: KumaVersion,
-) -> (Vec<Cow<'m, Outbound>>, Vec<String>) {
-    let mut out: Vec<Cow<'m, Outbound>> = Vec::new();
+) -> (Vec<Ob<'m>>, Vec<String>) {
+    let (out, notes, _) = outbounds_keyed(mesh, proxy, v);
+    (out, notes)
+}
+
+/// [`outbounds`], plus, when every outbound is borrowed from the mesh's shared VIP
+/// lists, which of them (a bit per entry of the legacy then the real list): two
+/// proxies with equal sets have the very same outbounds.
+pub fn outbounds_keyed<'m>(
+    mesh: &'m MeshIndex,
+    proxy: &super::selection::ProxyView,
+    v: KumaVersion,
+) -> (Vec<Ob<'m>>, Vec<String>, Option<Vec<u64>>) {
+    let mut out: Vec<Ob<'m>> = Vec::new();
     let mut notes = Vec::new();
     let net = &proxy.spec.networking;
     if proxy.proxy_type == ProxyType::BuiltinGateway {
-        return (out, notes);
+        return (out, notes, None);
     }
     if !proxy.spec.transparent_proxy() {
         for (i, o) in net.outbound.iter().enumerate() {
             if let Some(s) = o.legacy_service() {
-                out.push(Cow::Owned(legacy_outbound(mesh, s, o.port)));
+                out.push(Ob::Own(Box::new(legacy_outbound(mesh, s, o.port))));
                 continue;
             }
             let Some(br) = &o.backend_ref else {
@@ -218,7 +254,7 @@ pub fn outbounds<'m>(
             match resolved {
                 Some(mut ob) => {
                     ob.destination.port = o.port;
-                    out.push(Cow::Owned(ob))
+                    out.push(Ob::Own(Box::new(ob)))
                 }
                 None => notes.push(format!(
                     "outbound[{i}] backendRef {kind} {} port {} does not resolve to a resource and port in the input; \
@@ -228,19 +264,22 @@ pub fn outbounds<'m>(
                 )),
             }
         }
-        return (out, notes);
+        return (out, notes, None);
     }
     // Transparent proxy: VIP outbounds, filtered.
     let tp = net.transparent_proxying.as_ref().expect("checked above");
     let reachable_services = tp.reachable_services.as_ref().filter(|r| !r.is_empty());
     let reachable_backends = tp.reachable_backends.as_ref();
     let vips = mesh.vip_outbounds();
+    let mut set = vec![0u64; (vips.legacy.len() + vips.real.len()).div_ceil(64)];
+    let mut mark = |i: usize| set[i / 64] |= 1 << (i % 64);
     if mesh.mode != MeshServicesMode::Exclusive {
-        for ob in &vips.legacy {
+        for (i, ob) in vips.legacy.iter().enumerate() {
             if reachable_services.is_some_and(|r| !r.contains(&ob.destination.name)) {
                 continue;
             }
-            out.push(Cow::Borrowed(ob));
+            out.push(Ob::Shared(ob));
+            mark(i);
         }
     } else {
         notes.push("meshServices.mode is Exclusive: no legacy kuma.io/service outbounds".into());
@@ -255,18 +294,19 @@ pub fn outbounds<'m>(
                     .iter()
                     .any(|x| x.destination.name == s && x.destination.port == o.port)
             {
-                out.push(Cow::Owned(legacy_outbound(mesh, s, o.port)));
+                out.push(Ob::Own(Box::new(legacy_outbound(mesh, s, o.port))));
             }
         }
-        return (out, notes);
+        let all_shared = out.iter().all(Ob::is_shared);
+        return (out, notes, all_shared.then_some(set));
     }
     if reachable_services.is_some() && reachable_backends.is_none() {
         notes.push("reachableServices is set without reachableBackends: real-resource outbounds are dropped".into());
-        return (out, notes);
+        return (out, notes, Some(set));
     }
     if mesh.mode == MeshServicesMode::ReachableBackends && reachable_backends.is_none() {
         notes.push("meshServices.mode is ReachableBackends and the proxy lists none: no real-resource outbounds".into());
-        return (out, notes);
+        return (out, notes, Some(set));
     }
     let own: Vec<(Option<&str>, u32)> = net
         .inbound
@@ -278,7 +318,7 @@ pub fn outbounds<'m>(
             )
         })
         .collect();
-    for (ob, vip) in &vips.real {
+    for (j, (ob, vip)) in vips.real.iter().enumerate() {
         let Target::Real { svc, .. } = &ob.target else {
             continue;
         };
@@ -297,9 +337,10 @@ pub fn outbounds<'m>(
         {
             continue;
         }
-        out.push(Cow::Borrowed(ob));
+        out.push(Ob::Shared(ob));
+        mark(vips.legacy.len() + j);
     }
-    (out, notes)
+    (out, notes, Some(set))
 }
 
 /// The VIP outbounds every transparent-proxy proxy of a mesh starts from, built once per

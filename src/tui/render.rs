@@ -150,7 +150,33 @@ impl Theme {
 }
 
 /// Draw the whole screen.
+/// Draw the app, then scrub the cells: names, tags and messages come from the input.
 pub fn render(app: &App, f: &mut Frame) {
+    render_all(app, f);
+    scrub(f.buffer_mut());
+}
+
+/// Whether `c` must not reach the terminal: controls (ratatui drops most, not every
+/// one) and bidirectional embeddings, overrides and isolates, which make a terminal
+/// show text in another order than it is (`web\u{202e}gnp.exe` shown as `webexe.png`).
+fn hostile(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Remove hostile characters from every cell; a cell left empty shows a space. One
+/// pass over the screen's cells, almost all of them plain ASCII.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let sym = cell.symbol();
+        if sym.bytes().all(|b| (0x20..0x7f).contains(&b)) || !sym.chars().any(hostile) {
+            continue;
+        }
+        let clean: String = sym.chars().filter(|&c| !hostile(c)).collect();
+        cell.set_symbol(if clean.is_empty() { " " } else { &clean });
+    }
+}
+
+fn render_all(app: &App, f: &mut Frame) {
     let area = f.area();
     let l = layout(area);
     if l.too_small {

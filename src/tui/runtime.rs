@@ -23,6 +23,13 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// Fault injection for the terminal-safety tests (tests/terminal_signals.rs):
+/// `MESHTCP_FAULT=main-panic` panics on the UI thread once the tree is drawn,
+/// `MESHTCP_FAULT=worker-panic` panics in every worker thread. Not for users.
+fn fault(which: &str) -> bool {
+    std::env::var("MESHTCP_FAULT").is_ok_and(|v| v == which)
+}
+
 /// The name of worker threads: their panics become an error message in the UI.
 pub const WORKER: &str = "meshtcp-worker";
 
@@ -30,7 +37,12 @@ pub const WORKER: &str = "meshtcp-worker";
 /// instead of tearing down the terminal.
 fn guarded(tx: Sender<Msg>, what: &'static str, f: impl FnOnce(&Sender<Msg>) + Send + 'static) {
     let spawned = thread::Builder::new().name(WORKER.into()).spawn(move || {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&tx)));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if fault("worker-panic") {
+                panic!("injected fault (MESHTCP_FAULT=worker-panic)");
+            }
+            f(&tx)
+        }));
         if let Err(e) = r {
             let msg = e
                 .downcast_ref::<&str>()
@@ -144,8 +156,12 @@ pub fn run(
         rt.start_load(false);
     }
     let mut last_click: Option<(Instant, u16, u16)> = None;
+    let main_panic = fault("main-panic");
     loop {
         guard.terminal.draw(|f| render(&app, f))?;
+        if main_panic && app.model.is_some() {
+            panic!("injected fault (MESHTCP_FAULT=main-panic)");
+        }
         let timeout = if app.animating() {
             Duration::from_millis(100)
         } else {

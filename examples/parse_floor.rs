@@ -1,0 +1,63 @@
+//! The YAML parser's floor: parse every `.yaml`/`.yml`/`.json` file under DIR with
+//! serde-saphyr into `IgnoredAny` (no value built, nothing resolved), on as many
+//! threads as the loader uses, and print the seconds it took. What `meshtcp` could
+//! reach with this parser if everything after parsing cost nothing.
+//! `cargo run --release --example parse_floor -- DIR`
+
+use serde::de::IgnoredAny;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir)
+        .expect("readable directory")
+        .flatten()
+    {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn main() {
+    let dir = std::env::args().nth(1).expect("usage: parse_floor DIR");
+    let mut paths = Vec::new();
+    files(Path::new(&dir), &mut paths);
+    let texts: Vec<String> = paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("UTF-8 file"))
+        .collect();
+    let opts = || {
+        serde_saphyr::options! {
+            budget: serde_saphyr::budget! {
+                max_documents: usize::MAX,
+                max_events: usize::MAX,
+                max_nodes: usize::MAX,
+                max_total_scalar_bytes: usize::MAX,
+            },
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = AtomicUsize::new(0);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(texts.len()) {
+            s.spawn(|| {
+                while let Some(text) = texts.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let docs: Vec<IgnoredAny> =
+                        serde_saphyr::from_multiple_with_options(text, opts())
+                            .expect("the generated files parse");
+                    std::hint::black_box(docs);
+                }
+            });
+        }
+    });
+    println!("{}", t.elapsed().as_secs_f64());
+}
