@@ -146,3 +146,44 @@ fn refuses_without_a_terminal() {
         "{err}"
     );
 }
+
+#[test]
+fn a_very_large_mesh_opens_at_once_and_resolves_proxies_on_demand() {
+    if !tmux_available() {
+        return;
+    }
+    // 100 transparent proxies × 1,000 MeshServices × 2 ports: 200,000 outbounds, over
+    // the 100,000 that switch the TUI to resolving proxy by proxy.
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = dir.path().join("mesh");
+    let out = Command::new(BIN)
+        .args([
+            "generate",
+            "--shape",
+            "kubernetes",
+            "--proxies",
+            "0.05",
+            "-o",
+        ])
+        .arg(&mesh)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let p = Pane::start("lazy", &shell(&mesh.display().to_string()), 140, 30);
+    let s = p.wait_for("the tree with the first proxy resolved", |s| {
+        s.contains("1/100 proxies resolved") && s.contains("ns-00/svc-0000:8080 http")
+    });
+    assert!(s.contains("100 proxies"), "{s}");
+    // The last proxy: selecting it asks for it, `l` opens it with its outbounds.
+    p.text("G");
+    p.wait_for("the last proxy resolved", |s| {
+        s.contains("2/100 proxies resolved") && s.contains("Proxy ns-19/svc-0099-00099")
+    });
+    p.text("l");
+    p.text("j");
+    p.wait_for("its first outbound selected", |s| {
+        s.contains("svc-0099-00099 → ns-00/svc-0000:8080")
+    });
+    p.text("q");
+    p.wait_for("the process to exit", |s| s.contains("EXITED:0"));
+}
