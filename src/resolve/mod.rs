@@ -571,7 +571,7 @@ impl Shared {
 }
 
 /// How many shared outbound results are kept at most (about 2 KB each).
-const SHARED_OUTBOUNDS_MAX: usize = 8192;
+const SHARED_OUTBOUNDS_MAX: usize = 1024;
 /// At most this many outbound reports are held for whole shared lists.
 const SHARED_LIST_REPORTS_MAX: usize = 16_384;
 
