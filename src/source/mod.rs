@@ -159,8 +159,8 @@ impl Loaded {
         }
     }
 
-    /// Append another load's results (files read in parallel).
-    fn merge(&mut self, other: Loaded) {
+    /// Append another load's results (files read in parallel, sources read one by one).
+    pub fn merge(&mut self, other: Loaded) {
         self.snapshot.resources.extend(other.snapshot.resources);
         self.findings.extend(other.findings);
         self.stats.files += other.stats.files;

@@ -372,12 +372,7 @@ impl Runtime {
                     drop(done);
                     one
                 });
-                all.snapshot.resources.extend(one.snapshot.resources);
-                all.findings.extend(one.findings);
-                all.stats.files += one.stats.files;
-                all.stats.documents += one.stats.documents;
-                all.stats.resources += one.stats.resources;
-                all.stats.foreign += one.stats.foreign;
+                all.merge(one);
             }
             if let Some(c) = cluster {
                 source::kube::merge(&mut all, (*c).clone());

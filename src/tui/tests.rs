@@ -382,6 +382,19 @@ fn mesh_and_policy_commands() {
     }
 }
 
+/// In the Findings view, move down to the first finding with `code`.
+fn move_to_finding(a: &mut App, code: &str) {
+    let m = a.model.as_ref().unwrap();
+    let i = a
+        .finding_rows
+        .iter()
+        .position(|&f| m.report.findings[f].code.as_str() == code)
+        .unwrap();
+    for _ in 0..i {
+        key(a, KeyCode::Char('j'));
+    }
+}
+
 #[test]
 fn views_switch_and_findings_jump_to_the_node() {
     let mut a = app();
@@ -393,15 +406,7 @@ fn views_switch_and_findings_jump_to_the_node() {
     assert_eq!(a.view, View::Policies);
     key(&mut a, KeyCode::Char('3'));
     assert_eq!(a.view, View::Findings);
-    let m = a.model.as_ref().unwrap();
-    let i = a
-        .finding_rows
-        .iter()
-        .position(|&f| m.report.findings[f].code.as_str() == "tcproute-ignored-by-httproute")
-        .unwrap();
-    for _ in 0..i {
-        key(&mut a, KeyCode::Char('j'));
-    }
+    move_to_finding(&mut a, "tcproute-ignored-by-httproute");
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.view, View::Tree);
     assert_eq!(sel_name(&a), "web-1 → api:10003");
@@ -1137,15 +1142,7 @@ fn lazy_findings_jump_resolves_the_proxy_then_selects_the_outbound() {
     let (mut a, mesh, fx) = lazy_app();
     serve(&mut a, &mesh, fx);
     key(&mut a, KeyCode::Char('3'));
-    let m = a.model.as_ref().unwrap();
-    let i = a
-        .finding_rows
-        .iter()
-        .position(|&f| m.report.findings[f].code.as_str() == "tcproute-ignored-by-httproute")
-        .unwrap();
-    for _ in 0..i {
-        key(&mut a, KeyCode::Char('j'));
-    }
+    move_to_finding(&mut a, "tcproute-ignored-by-httproute");
     let fx = key(&mut a, KeyCode::Enter);
     assert_eq!(a.view, View::Tree);
     assert_eq!(sel_name(&a), "web-1");
