@@ -1,11 +1,13 @@
 //! Time each phase of `meshtcp report -o json` on a directory, with the heap in use
-//! after each phase and its peak so far (a counting allocator wraps the system one):
+//! after each phase and its peak so far (a counting allocator wraps mimalloc, the
+//! binary's allocator, with the same purge setting):
 //! `cargo run --release --example phases -- DIR [VERSION]` (`PHASES_CHECK_ONLY=1`: stop
 //! after `check`, for meshes whose full report does not fit in memory).
 
 use meshtcp::resolve::{Engine, Filter, KumaVersion};
 use meshtcp::source::{Source, load};
-use std::alloc::{GlobalAlloc, Layout, System};
+use mimalloc::MiMalloc as System;
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
@@ -54,6 +56,8 @@ fn main() {
         .unwrap_or("2.14".into())
         .parse()
         .unwrap();
+    // SAFETY: as in src/main.rs: sets an allocator option before any allocation matters.
+    unsafe { libmimalloc_sys::mi_option_set(15, 0) };
     let t = Instant::now();
     let loaded = load(&[Source::Path(dir.into())]);
     eprintln!("load {:?} · {}", t.elapsed(), heap());
@@ -66,6 +70,32 @@ fn main() {
     if std::env::var_os("PHASES_CHECK_ONLY").is_some() {
         return;
     }
+    let t = Instant::now();
+    let mut n = 0;
+    engine.for_each_proxy(
+        &Filter::default(),
+        meshtcp::resolve::Want::WRITTEN,
+        |p| p.outbounds.len(),
+        |k| n += k,
+    );
+    eprintln!(
+        "resolve proxy by proxy, dropped ({n} outbounds) {:?} · {}",
+        t.elapsed(),
+        heap()
+    );
+    let t = Instant::now();
+    meshtcp::report::write_json_streaming(
+        &mut std::io::sink(),
+        &engine,
+        &Filter::default(),
+        Vec::new(),
+    )
+    .unwrap();
+    eprintln!(
+        "report --format json, streamed to a sink {:?} · {}",
+        t.elapsed(),
+        heap()
+    );
     let t = Instant::now();
     let report = engine.report(&Filter::default());
     eprintln!("resolve {:?} · {}", t.elapsed(), heap());

@@ -214,10 +214,24 @@ impl Common {
     }
 }
 
+/// The engine for `loaded`. `MESHTCP_THREADS=N` sets how many threads resolve the
+/// proxies (default: one per core); the output is the same for any N, which is what it
+/// is for: measuring, and comparing.
+fn engine(snapshot: &crate::model::Snapshot, version: KumaVersion) -> Engine<'_> {
+    let e = Engine::new(snapshot, version);
+    match std::env::var("MESHTCP_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        Some(n) => e.with_threads(n),
+        None => e,
+    }
+}
+
 /// Load, resolve and return the report with load findings merged in.
 pub fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
-    let engine = Engine::new(&loaded.snapshot, version);
+    let engine = engine(&loaded.snapshot, version);
     let mut r = engine.report(filter);
     let mut all = loaded.findings;
     all.append(&mut r.findings);
@@ -228,7 +242,7 @@ pub fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::
 /// Load and collect the findings only (no outbound reports): what `check` prints.
 pub fn build_check(common: &Common) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
-    let engine = Engine::new(&loaded.snapshot, version);
+    let engine = engine(&loaded.snapshot, version);
     let mut r = engine.check(&Filter::default());
     let mut all = loaded.findings;
     all.append(&mut r.findings);
@@ -278,7 +292,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 {
                     bail!("no proxy named `{p}` in the input");
                 }
-                let engine = Engine::new(&loaded.snapshot, version);
+                let engine = engine(&loaded.snapshot, version);
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
                 return match report::write_json_streaming(&mut w, &engine, &filter, loaded.findings)
                     .and_then(|_| w.flush())

@@ -33,24 +33,109 @@ pub fn to_json(r: &Report) -> String {
     s
 }
 
-/// Every line but the first indented by `n` spaces (to nest a pretty-printed value).
-fn indent_tail(s: &str, n: usize) -> String {
-    let pad = " ".repeat(n);
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for (i, line) in s.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            if !line.is_empty() {
-                out.push_str(&pad);
-            }
+/// serde_json's pretty layout (two spaces a level) for a value that sits `base` levels
+/// deep in an enclosing document: every line but the first gets `base` more levels.
+/// Lets parts of one pretty document be serialized apart (on several threads) and
+/// joined byte for byte as if serialized whole.
+struct Nested {
+    /// Current depth, the enclosing levels included.
+    depth: usize,
+    /// Whether the innermost open array or object has a value yet.
+    has_value: bool,
+}
+
+impl Nested {
+    fn new(base: usize) -> Self {
+        Nested {
+            depth: base,
+            has_value: false,
         }
-        out.push_str(line);
     }
-    out
+
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        w.write_all(b"\n")?;
+        let mut n = self.depth * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(c)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// `v` pretty-printed as if `base` levels deep in a pretty document.
+fn pretty_at<T: serde::Serialize>(out: &mut Vec<u8>, v: &T, base: usize) {
+    let mut ser = serde_json::Serializer::with_formatter(out, Nested::new(base));
+    v.serialize(&mut ser)
+        .expect("the report serializes into memory");
 }
 
 /// The JSON report written proxy by proxy as the engine resolves them: the same bytes
-/// as [`to_json`], but memory holds one proxy at a time (plus the findings).
+/// as [`to_json`], but memory holds a few proxies at a time (plus the findings). The
+/// proxies are resolved and serialized on the engine's threads and written in order.
 /// `extra_findings` (the loader's) are merged into the engine's.
 pub fn write_json_streaming(
     w: &mut dyn std::io::Write,
@@ -58,43 +143,46 @@ pub fn write_json_streaming(
     filter: &crate::resolve::Filter,
     extra_findings: Vec<crate::model::Finding>,
 ) -> std::io::Result<()> {
-    fn pretty<T: serde::Serialize>(v: &T) -> String {
-        serde_json::to_string_pretty(v).expect("the report serializes")
-    }
-    write!(
-        w,
-        "{{\n  \"schema\": {},\n  \"kumaVersion\": {},\n  \"proxies\": [",
-        serde_json::to_string(crate::resolve::SCHEMA).expect("a string"),
-        serde_json::to_string(&engine.version.to_string()).expect("a string"),
-    )?;
+    let mut head = Vec::new();
+    head.extend_from_slice(b"{\n  \"schema\": ");
+    pretty_at(&mut head, &crate::resolve::SCHEMA, 1);
+    head.extend_from_slice(b",\n  \"kumaVersion\": ");
+    pretty_at(&mut head, &engine.version.to_string(), 1);
+    head.extend_from_slice(b",\n  \"proxies\": [");
+    w.write_all(&head)?;
     let mut first = true;
     let mut err = None;
-    let findings = engine.for_each_proxy(filter, false, |p| {
-        if err.is_some() {
-            return;
-        }
-        let text = indent_tail(&pretty(&p), 4);
-        let sep = if first { "\n    " } else { ",\n    " };
-        first = false;
-        if let Err(e) = w
-            .write_all(sep.as_bytes())
-            .and_then(|_| w.write_all(text.as_bytes()))
-        {
-            err = Some(e);
-        }
-    });
+    let findings = engine.for_each_proxy(
+        filter,
+        crate::resolve::Want::WRITTEN,
+        |p| {
+            let mut text = Vec::with_capacity(32 * 1024);
+            pretty_at(&mut text, &p, 2);
+            text
+        },
+        |text| {
+            if err.is_some() {
+                return;
+            }
+            let sep: &[u8] = if first { b"\n    " } else { b",\n    " };
+            first = false;
+            if let Err(e) = w.write_all(sep).and_then(|_| w.write_all(&text)) {
+                err = Some(e);
+            }
+        },
+    );
     if let Some(e) = err {
         return Err(e);
     }
     let mut all = extra_findings;
     all.extend(findings);
     let all = crate::resolve::dedup(all);
-    let close = if first { "]" } else { "\n  ]" };
-    write!(
-        w,
-        "{close},\n  \"findings\": {}\n}}\n",
-        indent_tail(&pretty(&all), 2)
-    )
+    let mut tail = Vec::new();
+    tail.extend_from_slice(if first { b"]" } else { b"\n  ]" });
+    tail.extend_from_slice(b",\n  \"findings\": ");
+    pretty_at(&mut tail, &all, 1);
+    tail.extend_from_slice(b"\n}\n");
+    w.write_all(&tail)
 }
 
 pub fn to_yaml(r: &Report) -> String {
