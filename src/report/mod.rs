@@ -5,6 +5,7 @@ pub mod text;
 
 use crate::model::Severity;
 use crate::resolve::Report;
+use serde::Serialize;
 
 pub use text::{TextOptions, explain, marks, render_text, share_pct};
 
@@ -127,7 +128,7 @@ impl serde_json::ser::Formatter for Nested {
 }
 
 /// `v` pretty-printed as if `base` levels deep in a pretty document.
-fn pretty_at<T: serde::Serialize>(out: &mut Vec<u8>, v: &T, base: usize) {
+fn pretty_at<T: Serialize>(out: &mut Vec<u8>, v: &T, base: usize) {
     let mut ser = serde_json::Serializer::with_formatter(out, Nested::new(base));
     v.serialize(&mut ser)
         .expect("the report serializes into memory");
@@ -177,12 +178,17 @@ pub fn write_json_streaming(
     let mut all = extra_findings;
     all.extend(findings);
     let all = crate::resolve::dedup(all);
-    let mut tail = Vec::new();
-    tail.extend_from_slice(if first { b"]" } else { b"\n  ]" });
-    tail.extend_from_slice(b",\n  \"findings\": ");
-    pretty_at(&mut tail, &all, 1);
-    tail.extend_from_slice(b"\n}\n");
-    w.write_all(&tail)
+    w.write_all(if first { b"]" } else { b"\n  ]" })?;
+    w.write_all(b",\n  \"findings\": ")?;
+    // Straight to the writer: the findings of a large mesh are megabytes of JSON.
+    let mut ser = serde_json::Serializer::with_formatter(&mut *w, Nested::new(1));
+    all.serialize(&mut ser)
+        .map_err(|e| match e.io_error_kind() {
+            // Keep the kind: a closed pipe (`| head`) is not an error for the caller.
+            Some(kind) => std::io::Error::new(kind, e),
+            None => std::io::Error::other(e),
+        })?;
+    w.write_all(b"\n}\n")
 }
 
 pub fn to_yaml(r: &Report) -> String {

@@ -239,7 +239,12 @@ fn decode_universal(origin: Origin, kind: ResourceKind, obj: Map<String, Value>)
     finish(meta, body, status.as_ref())
 }
 
+/// `v` as a `T`. Read from a borrowed value first (no path kept: most documents are
+/// valid); only a failure is read again with the path of the bad field for the message.
 fn typed<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+    if let Ok(t) = T::deserialize(&v) {
+        return Ok(t);
+    }
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
         if path == "." {
