@@ -15,6 +15,15 @@ fn main() {
     // `check` 53-66 MB -> 44 MB at no measurable cost in time.
     // SAFETY: sets one integer option; no memory is touched.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    // No transparent huge pages: a half-used 2 MiB page counts whole in RSS. Peak RSS of
+    // the Universal `report --format json` 86-91 MB -> 74-75 MB, user time unchanged
+    // (measured with MIMALLOC_ALLOW_THP=0, alternating runs). mimalloc reads its own
+    // option before `main`, so the kernel's per-process switch is used.
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments and changes no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let cli = meshtcp::cli::Cli::parse();
     match meshtcp::cli::run(cli) {
         Ok(code) => std::process::exit(code),
