@@ -19,7 +19,7 @@ fn codes(l: &Loaded) -> Vec<(Code, String, u32)> {
             let loc = f.location.clone().unwrap();
             (
                 f.code,
-                Path::new(&loc.file)
+                Path::new(&*loc.file)
                     .file_name()
                     .unwrap()
                     .to_string_lossy()

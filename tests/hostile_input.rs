@@ -29,10 +29,10 @@ fn codes(l: &Loaded) -> Vec<(Code, String, u32)> {
             let loc = f.location.clone().expect("load findings are located");
             (
                 f.code,
-                Path::new(&loc.file)
+                Path::new(&*loc.file)
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or(loc.file.clone()),
+                    .unwrap_or(loc.file.to_string()),
                 loc.line,
             )
         })

@@ -665,7 +665,7 @@ fn any_tags(u: &mut Unstructured) -> Result<Tags> {
 fn location(u: &mut Unstructured) -> Result<Option<Location>> {
     maybe(u, |u| {
         Ok(Location {
-            file: string(u)?,
+            file: string(u)?.into(),
             line: u.arbitrary()?,
         })
     })
@@ -688,13 +688,13 @@ fn finding(u: &mut Unstructured) -> Result<Finding> {
     let mut f = Finding::new(code, string(u)?);
     f.severity = *u.choose(&[Severity::Info, Severity::Warning, Severity::Error])?;
     f.resource = maybe(u, |u| {
-        Ok(ResourceRef {
+        Ok(Box::new(ResourceRef {
             kind: string(u)?,
             name: string(u)?,
             namespace: opt_string(u)?,
             mesh: opt_string(u)?,
             context: opt_string(u)?,
-        })
+        }))
     })?;
     f.proxy = opt_string(u)?;
     f.location = location(u)?;

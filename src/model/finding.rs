@@ -136,7 +136,8 @@ pub struct ResourceRef {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
-    pub file: String,
+    /// Shared with the object's [`super::Origin`]: a copy costs no allocation.
+    pub file: std::sync::Arc<str>,
     pub line: u32,
 }
 
@@ -150,8 +151,10 @@ impl fmt::Display for Location {
 pub struct Finding {
     pub severity: Severity,
     pub code: Code,
+    /// Boxed: a large report holds tens of thousands of findings, and an inline
+    /// reference would nearly double each one's size in the list.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<ResourceRef>,
+    pub resource: Option<Box<ResourceRef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
     pub message: String,
@@ -177,7 +180,7 @@ impl Finding {
     }
 
     pub fn with_resource(mut self, r: ResourceRef) -> Self {
-        self.resource = Some(r);
+        self.resource = Some(Box::new(r));
         self
     }
 

@@ -42,7 +42,11 @@ pub enum Format {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Origin {
     /// A file (or stdin, shown as `-`), with the 1-based line where its document starts.
-    File { path: String, line: u32 },
+    /// The path is shared by every object of the file (and every finding about one).
+    File {
+        path: std::sync::Arc<str>,
+        line: u32,
+    },
     /// A live cluster object.
     Cluster {
         context: String,
@@ -52,7 +56,7 @@ pub enum Origin {
 }
 
 impl Origin {
-    pub fn file(path: impl Into<String>, line: u32) -> Self {
+    pub fn file(path: impl Into<std::sync::Arc<str>>, line: u32) -> Self {
         Origin::File {
             path: path.into(),
             line,

@@ -276,10 +276,11 @@ impl<'p, 'a> Matched<'p, 'a> {
 }
 
 #[derive(Debug, Default)]
-pub struct ServiceInfo {
+pub struct ServiceInfo<'a> {
     pub protocol: Option<Protocol>,
-    /// Tag sets of every endpoint (Dataplane inbounds, ExternalServices).
-    pub endpoints: Vec<Tags>,
+    /// Tag sets of every endpoint (Dataplane inbounds, ExternalServices), borrowed from
+    /// the snapshot.
+    pub endpoints: Vec<&'a Tags>,
     pub external: bool,
 }
 
@@ -289,7 +290,7 @@ pub struct MeshIndex<'a> {
     pub mode: MeshServicesMode,
     pub declared: bool,
     pub dataplanes: Vec<(&'a Meta, &'a DataplaneSpec)>,
-    pub services: BTreeMap<String, ServiceInfo>,
+    pub services: BTreeMap<String, ServiceInfo<'a>>,
     pub reals: Vec<RealSvc<'a>>,
     pub gateways: Vec<(&'a Meta, &'a MeshGatewaySpec)>,
     pub tcp: PolicySet<'a>,
@@ -355,7 +356,11 @@ impl<'a> MeshIndex<'a> {
     }
 }
 
-fn add_endpoint(services: &mut BTreeMap<String, ServiceInfo>, tags: &Tags, external: bool) {
+fn add_endpoint<'a>(
+    services: &mut BTreeMap<String, ServiceInfo<'a>>,
+    tags: &'a Tags,
+    external: bool,
+) {
     let Some(s) = tags.get(keys::SERVICE) else {
         return;
     };
@@ -365,7 +370,7 @@ fn add_endpoint(services: &mut BTreeMap<String, ServiceInfo>, tags: &Tags, exter
         None => p,
         Some(prev) => prev.common(&p),
     });
-    info.endpoints.push(tags.clone());
+    info.endpoints.push(tags);
     info.external |= external;
 }
 

@@ -635,9 +635,14 @@ impl Shared {
     /// while at least one in [`SHARED_MIN_HIT_RATIO`] finds a result. (In the Universal
     /// benchmark mesh 96 of 46,230 did: proxies with the same selection had other
     /// explicit outbounds, and every miss cost a copy of the outbound's report.)
-    fn outbounds_pay(&self) -> bool {
-        self.outbound_lookups < SHARED_TRIAL
-            || self.outbound_hits * SHARED_MIN_HIT_RATIO >= self.outbound_lookups
+    /// The results kept so far are let go when it stops paying.
+    fn outbounds_pay(&mut self) -> bool {
+        let pays = self.outbound_lookups < SHARED_TRIAL
+            || self.outbound_hits * SHARED_MIN_HIT_RATIO >= self.outbound_lookups;
+        if !pays && self.outbounds.capacity() > 0 {
+            self.outbounds = Default::default();
+        }
+        pays
     }
 
     /// Remember a list's result, within a bound on the reports held.
@@ -708,35 +713,40 @@ pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
     // list: nothing is copied to find the repeats.
     let first: Vec<usize> = {
         let mut seen: std::collections::HashMap<
-            (Code, bool, &Option<crate::model::ResourceRef>, &str),
+            (Code, bool, Option<&crate::model::ResourceRef>, &str),
             usize,
         > = std::collections::HashMap::with_capacity(f.len());
         f.iter()
             .enumerate()
             .map(|(i, x)| {
                 let key = match &x.proxy {
-                    Some(p) => (x.code, true, &x.resource, p.as_str()),
-                    None => (x.code, false, &x.resource, x.message.as_str()),
+                    Some(p) => (x.code, true, x.resource.as_deref(), p.as_str()),
+                    None => (x.code, false, x.resource.as_deref(), x.message.as_str()),
                 };
                 *seen.entry(key).or_insert(i)
             })
             .collect()
     };
-    let mut out: Vec<Finding> = Vec::with_capacity(f.len());
-    let mut at = vec![0usize; f.len()];
-    for (i, x) in f.into_iter().enumerate() {
-        if first[i] == i {
-            at[i] = out.len();
-            out.push(x);
-        } else if x.proxy.is_some() {
-            out[at[first[i]]].outbounds.extend(x.outbounds);
+    // In place: a repeat's outbounds move to the first of its kind (always earlier),
+    // then the repeats go. No second list of findings at the peak of a large report.
+    for i in 0..f.len() {
+        let j = first[i];
+        if j != i && f[i].proxy.is_some() {
+            let (head, tail) = f.split_at_mut(i);
+            head[j].outbounds.append(&mut tail[0].outbounds);
         }
     }
-    for x in &mut out {
+    let mut i = 0;
+    f.retain(|_| {
+        i += 1;
+        first[i - 1] == i - 1
+    });
+    for x in &mut f {
         x.outbounds.sort_unstable();
         x.outbounds.dedup();
     }
-    out
+    f.shrink_to_fit();
+    f
 }
 
 /// Resolve everything: the engine's one-call entry point.

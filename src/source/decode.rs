@@ -25,7 +25,7 @@ fn parse_error(origin: &Origin, msg: impl Into<String>) -> Decoded {
 }
 
 /// Decode one document. `file` is the path as reached from the SOURCE argument.
-pub fn decode(file: &str, line: u32, doc: Value) -> Decoded {
+pub fn decode(file: impl Into<std::sync::Arc<str>>, line: u32, doc: Value) -> Decoded {
     decode_at(Origin::file(file, line), doc)
 }
 

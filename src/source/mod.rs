@@ -72,6 +72,8 @@ impl Loaded {
     /// were left out.
     pub fn add_text(&mut self, label: &str, text: &str) {
         self.stats.files += 1;
+        // One copy of the path for every object and finding of this file.
+        let file: std::sync::Arc<str> = label.into();
         let mut kept = 0usize;
         let mut left_out: Option<(usize, Code)> = None;
         let mut keep = |findings: &mut Vec<Finding>, f: Finding| {
@@ -92,11 +94,12 @@ impl Loaded {
                 yaml::Doc::Error { line, message } => keep(
                     &mut self.findings,
                     Finding::new(Code::ParseError, message).with_location(Some(Location {
-                        file: label.into(),
+                        file: file.clone(),
                         line,
                     })),
                 ),
-                yaml::Doc::Value { line, value } => match decode::decode(label, line, value) {
+                yaml::Doc::Value { line, value } => match decode::decode(file.clone(), line, value)
+                {
                     Decoded::Finding(f) => keep(&mut self.findings, f),
                     d => self.add_decoded(d),
                 },
@@ -110,10 +113,7 @@ impl Loaded {
                         "{n} more findings in this file are not listed (at most {MAX_FINDINGS_PER_FILE} per file)"
                     ),
                 )
-                .with_location(Some(Location {
-                    file: label.into(),
-                    line: 1,
-                })),
+                .with_location(Some(Location { file, line: 1 })),
             );
         }
     }

@@ -576,14 +576,14 @@ fn watch(sources: &[Source], tx: &Sender<Msg>, app: &mut App) -> Vec<Watcher> {
 /// The text of the document at `loc`: from its line to the next `---`.
 pub fn read_document(sources: &[Source], loc: &Location) -> Result<String, String> {
     if sources.contains(&Source::Demo)
-        && let Some((_, text)) = demo::FILES.iter().find(|(p, _)| *p == loc.file)
+        && let Some((_, text)) = demo::FILES.iter().find(|(p, _)| *p == &*loc.file)
     {
         return Ok(extract_document(text, loc.line));
     }
-    if loc.file == "-" {
+    if &*loc.file == "-" {
         return Err("standard input is read once and not kept".into());
     }
-    let meta = std::fs::metadata(&loc.file).map_err(|e| format!("{}: {e}", loc.file))?;
+    let meta = std::fs::metadata(&*loc.file).map_err(|e| format!("{}: {e}", loc.file))?;
     if meta.len() > source::MAX_FILE_BYTES {
         return Err(format!(
             "{} is over the {} MiB limit",
@@ -591,7 +591,7 @@ pub fn read_document(sources: &[Source], loc: &Location) -> Result<String, Strin
             source::MAX_FILE_BYTES >> 20
         ));
     }
-    let text = std::fs::read_to_string(&loc.file).map_err(|e| format!("{}: {e}", loc.file))?;
+    let text = std::fs::read_to_string(&*loc.file).map_err(|e| format!("{}: {e}", loc.file))?;
     Ok(extract_document(&text, loc.line))
 }
 
