@@ -228,6 +228,9 @@ fn first_exact(t: Option<&Tags>) -> Option<(String, String)> {
 pub struct Matched<'p, 'a> {
     pub set: &'p PolicySet<'a>,
     pub sorted: Vec<&'p Policy<'a>>,
+    /// The orders of the matched policies outside `set.always`, in precedence order:
+    /// with `set.always` (the same for every proxy of the mesh) they decide `sorted`.
+    pub conditional: Vec<u32>,
     /// Policy order → position in `sorted` (`u32::MAX`: does not select the proxy).
     position: Vec<u32>,
 }
@@ -236,6 +239,7 @@ impl<'p, 'a> Matched<'p, 'a> {
     /// `conditional`: the policies outside `set.always` that select the proxy.
     pub fn new(set: &'p PolicySet<'a>, mut conditional: Vec<&'p Policy<'a>>) -> Self {
         conditional.sort_unstable_by_key(|p| set.rank[p.order]);
+        let orders = conditional.iter().map(|p| p.order as u32).collect();
         // Merge two lists already in precedence order.
         let mut sorted = Vec::with_capacity(set.always.len() + conditional.len());
         let (mut a, mut c) = (
@@ -262,6 +266,7 @@ impl<'p, 'a> Matched<'p, 'a> {
         Matched {
             set,
             sorted,
+            conditional: orders,
             position,
         }
     }

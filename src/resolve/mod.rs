@@ -217,8 +217,10 @@ impl<'a> Engine<'a> {
             count = obs.len();
             let (sig, repeated) = shared.signature(Signature {
                 proxy_type: view.proxy_type,
-                tcp: s.tcp.sorted.iter().map(|p| p.order as u32).collect(),
-                http: s.http.sorted.iter().map(|p| p.order as u32).collect(),
+                // The policies every proxy of the mesh has are left out: the rest
+                // decides the whole list (hundreds of policies shorter to hash).
+                tcp: s.tcp.conditional.clone(),
+                http: s.http.conditional.clone(),
                 sources: ctx.sources.clone(),
             });
             let mut out = Vec::with_capacity(if findings_only { 0 } else { obs.len() });
@@ -625,6 +627,7 @@ struct Shared {
 #[derive(PartialEq, Eq, Hash)]
 struct Signature {
     proxy_type: ProxyType,
+    /// [`Matched::conditional`] of each set: within one mesh, the whole selection.
     tcp: Vec<u32>,
     http: Vec<u32>,
     sources: legacy::SourceRanks,
