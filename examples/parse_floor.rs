@@ -11,10 +11,15 @@
 //! there; `fast` also prints to stderr how many documents the fast path read.
 
 use meshtcp::source::yaml;
+use mimalloc::MiMalloc;
 use serde::de::IgnoredAny;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+/// meshtcp's allocator (src/main.rs), so that building values costs what it does there.
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir)

@@ -273,6 +273,15 @@ const TABLE: &[(&str, Option<bool>)] = &[
     ("a: %x\n", Some(false)),
     ("scalar\n", Some(false)),
     ("\n\n# c\na: 1 # c\n# c\n\nb: 2\n\n", Some(true)),
+    // serde-saphyr refuses more than 32 comments while it looks for a value (fuzz)
+    (
+        "a:\n# 1\n# 2\n# 3\n# 4\n# 5\n# 6\n# 7\n# 8\n# 9\n# 10\n# 11\n# 12\n# 13\n# 14\n# 15\n# 16\n# 17\n# 18\n# 19\n# 20\n# 21\n# 22\n# 23\n# 24\n# 25\n# 26\n# 27\n# 28\n# 29\n# 30\n# 31\n# 32\n# 33\n  b: 1\n",
+        Some(false),
+    ),
+    (
+        "-\n# 1\n# 2\n# 3\n# 4\n# 5\n# 6\n# 7\n# 8\n# 9\n# 10\n# 11\n# 12\n# 13\n# 14\n# 15\n# 16\n# 17\n# 18\n# 19\n# 20\n# 21\n# 22\n# 23\n# 24\n# 25\n# 26\n# 27\n# 28\n# 29\n# 30\n# 31\n# 32\n# 33\n",
+        Some(false),
+    ),
     // lists and their lines
     (
         "kind: List\nitems:\n- kind: A\n  x: 1\n-\n  kind: B\n- {kind: C}\n",

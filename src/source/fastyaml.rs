@@ -37,6 +37,9 @@ use serde_json::{Map, Value};
 /// Collections nested deeper than this are left to serde-saphyr (whose limit is
 /// [`MAX_DEPTH`]).
 const FAST_MAX_DEPTH: usize = MAX_DEPTH - 8;
+/// More comment lines than this between `key:` (or `-`) and its value are left to
+/// serde-saphyr, which refuses more than 32 (`Budget::max_buffered_comment_events`).
+const MAX_LOOKAHEAD_COMMENTS: usize = 24;
 /// Longer keys are left to serde-saphyr (YAML limits implicit keys to 1024 characters).
 const MAX_KEY_LEN: usize = 512;
 
@@ -91,6 +94,14 @@ pub(crate) fn parse_chunk(chunk: &str) -> Option<Parsed> {
 /// non-characters).
 fn clean(s: &str) -> bool {
     let b = s.as_bytes();
+    let odd = |c: u8| (c < 0x20 && c != b'\n') | (c >= 0x7f);
+    // Blocks without a branch per byte (vectorised): most texts are plain ASCII.
+    if !b
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |acc, &c| acc | odd(c)))
+    {
+        return true;
+    }
     let mut ascii = true;
     for (i, &c) in b.iter().enumerate() {
         match c {
@@ -128,15 +139,17 @@ struct P<'a> {
 }
 
 impl<'a> P<'a> {
-    /// Move to the next line that is not blank and not only a comment.
-    fn advance(&mut self) {
+    /// Move to the next line that is not blank and not only a comment; returns how many
+    /// comment lines were skipped.
+    fn advance(&mut self) -> usize {
+        let mut comments = 0;
         loop {
             if self.next >= self.b.len() {
                 self.eof = true;
                 self.start = self.b.len();
                 self.end = self.b.len();
                 self.indent = 0;
-                return;
+                return comments;
             }
             self.start = self.next;
             self.line += 1;
@@ -155,11 +168,24 @@ impl<'a> P<'a> {
             }
             if self.b[i] == b'#' {
                 self.events += 1;
+                comments += 1;
                 continue;
             }
             self.indent = i - self.start;
-            return;
+            return comments;
         }
+    }
+
+    /// After an empty value (`key:` or `-` with nothing after it on the line, maybe a
+    /// comment), move to the next content line. serde-saphyr buffers the comments it
+    /// meets while it looks for that value, and refuses more than 32 of them.
+    fn advance_after_empty(&mut self, c: usize) -> Option<()> {
+        let trailing = self.at(c) == Some(b'#');
+        if trailing {
+            self.events += 1;
+        }
+        let n = self.advance() + usize::from(trailing);
+        (n <= MAX_LOOKAHEAD_COMMENTS).then_some(())
     }
 
     fn at(&self, col: usize) -> Option<u8> {
@@ -302,10 +328,7 @@ impl<'a> P<'a> {
             let (c, empty) = self.skip_spaces(col + 1);
             let item_line = self.line;
             let v = if empty {
-                if empty_at_comment(self, c) {
-                    self.events += 1;
-                }
-                self.advance();
+                self.advance_after_empty(c)?;
                 if !self.eof && self.indent > indent {
                     let l = self.line;
                     if let Some(ls) = lines.as_deref_mut() {
@@ -368,10 +391,7 @@ impl<'a> P<'a> {
             }
             return Some(v);
         }
-        if empty_at_comment(self, c) {
-            self.events += 1;
-        }
-        self.advance();
+        self.advance_after_empty(c)?;
         if !self.eof && self.indent > indent {
             self.block_node(self.indent, depth + 1, lines)
         } else if !self.eof && seq_here && self.indent == indent && self.is_seq_entry(indent) {
@@ -382,10 +402,6 @@ impl<'a> P<'a> {
             Some(Value::Null)
         }
     }
-}
-
-fn empty_at_comment(p: &P, c: usize) -> bool {
-    p.at(c) == Some(b'#')
 }
 
 impl<'a> P<'a> {
@@ -935,6 +951,26 @@ mod tests {
         ] {
             bails(t);
         }
+    }
+
+    /// serde-saphyr refuses more than 32 comments while it looks for the value of `key:`
+    /// or `-` (found by the yaml_diff fuzz target).
+    #[test]
+    fn many_comments_before_a_value_are_left_to_serde_saphyr() {
+        let c = |n: usize| "# c\n".repeat(n);
+        for n in [0, 10, MAX_LOOKAHEAD_COMMENTS] {
+            read(&format!("a:\n{}  b: 1\n", c(n)));
+            read(&format!("a: # t\n{}  b: 1\n", c(n.saturating_sub(1))));
+            read(&format!("a:\n  -\n{}    b: 1\n", c(n)));
+        }
+        for n in [MAX_LOOKAHEAD_COMMENTS + 1, 33, 40] {
+            bails(&format!("a:\n{}  b: 1\n", c(n)));
+            bails(&format!("a:\n{}b: 1\n", c(n)));
+            bails(&format!("- x\n-\n{}- y\n", c(n)));
+        }
+        // Elsewhere comments are not buffered.
+        read(&format!("{}a: 1\n{}b: 2\n", c(40), c(40)));
+        read(&format!("a:\n  - x\n{}b: 2\n", c(40)));
     }
 
     #[test]
