@@ -2,12 +2,24 @@
 //! serde-saphyr into `IgnoredAny` (no value built, nothing resolved), on as many
 //! threads as the loader uses, and print the seconds it took. What `meshtcp` could
 //! reach with this parser if everything after parsing cost nothing.
-//! `cargo run --release --example parse_floor -- DIR`
+//! `cargo run --release --example parse_floor -- DIR [MODE]`
+//!
+//! MODE is `floor` (the default, as above), `saphyr` (meshtcp's loader without its fast
+//! path: every document through serde-saphyr into `serde_json::Value`s) or `fast`
+//! (meshtcp's loader: the fast path, serde-saphyr for what it leaves). `saphyr` and
+//! `fast` build the values the decoder reads (`yaml::parse_documents_with`) and stop
+//! there; `fast` also prints to stderr how many documents the fast path read.
 
+use meshtcp::source::yaml;
+use mimalloc::MiMalloc;
 use serde::de::IgnoredAny;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+/// meshtcp's allocator (src/main.rs), so that building values costs what it does there.
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir)
@@ -27,7 +39,14 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).expect("usage: parse_floor DIR");
+    let dir = std::env::args()
+        .nth(1)
+        .expect("usage: parse_floor DIR [MODE]");
+    let mode = std::env::args().nth(2).unwrap_or_else(|| "floor".into());
+    assert!(
+        matches!(mode.as_str(), "floor" | "saphyr" | "fast"),
+        "MODE is floor, saphyr or fast"
+    );
     let mut paths = Vec::new();
     files(Path::new(&dir), &mut paths);
     let texts: Vec<String> = paths
@@ -51,13 +70,26 @@ fn main() {
         for _ in 0..threads.min(texts.len()) {
             s.spawn(|| {
                 while let Some(text) = texts.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let docs: Vec<IgnoredAny> =
-                        serde_saphyr::from_multiple_with_options(text, opts())
-                            .expect("the generated files parse");
-                    std::hint::black_box(docs);
+                    if mode == "floor" {
+                        let docs: Vec<IgnoredAny> =
+                            serde_saphyr::from_multiple_with_options(text, opts())
+                                .expect("the generated files parse");
+                        std::hint::black_box(docs);
+                    } else {
+                        let docs = yaml::parse_documents_with(text, mode == "fast");
+                        std::hint::black_box(docs);
+                    }
                 }
             });
         }
     });
-    println!("{}", t.elapsed().as_secs_f64());
+    let elapsed = t.elapsed().as_secs_f64();
+    if mode == "fast" {
+        let mut s = yaml::FastPathStats::default();
+        for text in &texts {
+            s += yaml::fast_path_stats(text);
+        }
+        eprintln!("fast path read {} of {} documents", s.accepted, s.chunks);
+    }
+    println!("{elapsed}");
 }

@@ -3,7 +3,9 @@
 # against rapidyaml (PyPI `rapidyaml`, C++) parsing the same files and nothing else.
 # Runs alternate; prints the median of each and the ratio. Also times serde-saphyr (the
 # YAML parser meshtcp uses) parsing the same files into nothing, on the loader's
-# threads (examples/parse_floor.rs): the floor this parser sets.
+# threads (examples/parse_floor.rs): the floor this parser sets; and meshtcp's own
+# loading (its YAML fast path, serde-saphyr for what that leaves) up to the values the
+# decoder reads (`parse_floor DIR fast`).
 #
 #   scripts/compare-rapidyaml.sh [RUNS] [SHAPE]     (defaults: 7 universal)
 #   SHAPE=kubernetes times `meshtcp check` instead (the issue's target for that shape).
@@ -36,6 +38,7 @@ PY
 meshtcp_times=()
 ryml_times=()
 floor_times=()
+fast_times=()
 for _ in $(seq "$runs"); do
   t0=$(date +%s.%N)
   "$bin" "${cmd[@]}" "$dir/mesh" > /dev/null || true
@@ -43,16 +46,20 @@ for _ in $(seq "$runs"); do
   meshtcp_times+=("$(awk "BEGIN {print $t1 - $t0}")")
   ryml_times+=("$(python3 "$dir/ryml_parse.py" "$dir/mesh")")
   floor_times+=("$("$floor" "$dir/mesh")")
+  fast_times+=("$("$floor" "$dir/mesh" fast 2>/dev/null)")
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 m=$(median "${meshtcp_times[@]}")
 r=$(median "${ryml_times[@]}")
 f=$(median "${floor_times[@]}")
+y=$(median "${fast_times[@]}")
 size=$(du -sb "$dir/mesh" | cut -f1)
 printf 'input: %s shape, %s bytes\n' "$shape" "$size"
 printf 'meshtcp %s (end to end): median %.3f s over %s runs\n' "${cmd[*]}" "$m" "$runs"
 printf 'rapidyaml parse only:          median %.3f s\n' "$r"
 printf 'serde-saphyr parse only:       median %.3f s\n' "$f"
+printf 'meshtcp YAML loading (fast path, values built): median %.3f s (%.1fx rapidyaml); %s\n' \
+  "$y" "$(awk "BEGIN {print $y / $r}")" "$("$floor" "$dir/mesh" fast 2>&1 >/dev/null)"
 printf 'ratio: %.1fx (serde-saphyr alone: %.1fx; meshtcp over serde-saphyr: %.1fx)\n' \
   "$(awk "BEGIN {print $m / $r}")" "$(awk "BEGIN {print $f / $r}")" "$(awk "BEGIN {print $m / $f}")"

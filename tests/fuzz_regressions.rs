@@ -48,6 +48,11 @@ fn engine_regressions() {
 }
 
 #[test]
+fn yaml_diff_regressions() {
+    run_all("yaml_diff", harness::yaml_diff);
+}
+
+#[test]
 fn report_regressions() {
     run_all("report", harness::report);
 }

@@ -2,8 +2,10 @@
 //! root crate's `tests/fuzz_regressions.rs` (which includes this file with `#[path]`),
 //! so that a saved crashing input runs through exactly the code path that found it.
 //!
-//! Three harnesses:
+//! Four harnesses:
 //! - [`loader`]: arbitrary bytes as one file, loaded, resolved and written.
+//! - [`yaml_diff`]: arbitrary text through the YAML fast path and serde-saphyr, which
+//!   must agree wherever the fast path reads a document.
 //! - [`engine`]: structured resources (drawn with `arbitrary` from small alphabets so
 //!   that references match) as documents in either format (Universal or Kubernetes),
 //!   decoded, resolved for a Kuma version, and written in every report format.
@@ -83,6 +85,20 @@ pub fn loader(data: &[u8]) {
         assert!(f.location.is_some(), "load findings are located: {f:?}");
     }
     resolve_and_write(&l, version_of(v), false);
+}
+
+// ------------------------------------------------------------------------- yaml_diff
+
+/// Arbitrary text, document by document, through the YAML fast path
+/// (src/source/fastyaml.rs) and through serde-saphyr: wherever the fast path reads a
+/// document, its values and lines must be serde-saphyr's exactly.
+pub fn yaml_diff(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Err(e) = meshtcp::source::yaml::check_fast_path(text) {
+        panic!("{e}");
+    }
 }
 
 // ------------------------------------------------------------------------- engine

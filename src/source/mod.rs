@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod demo;
+mod fastyaml;
 pub mod kube;
 pub mod yaml;
 

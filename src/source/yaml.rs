@@ -193,71 +193,202 @@ fn options_for(len: usize) -> serde_saphyr::Options {
 
 /// Parse every document of a YAML (or JSON) text. Never panics; every failure is a
 /// [`Doc::Error`] naming its line, and the other documents still parse.
+///
+/// Each document is read by the fast path ([`super::fastyaml`]) when it is in the plain
+/// subset that path reads exactly, and by serde-saphyr otherwise.
 pub fn parse_documents(text: &str) -> Vec<Doc> {
+    parse_documents_with(text, true)
+}
+
+/// [`parse_documents`], with the fast path or without it (serde-saphyr only), for
+/// measurements and tests.
+#[doc(hidden)]
+pub fn parse_documents_with(text: &str, fast: bool) -> Vec<Doc> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut docs = Vec::new();
     for (first_line, chunk) in split_documents(text) {
         if !has_content(chunk) {
             continue;
         }
-        let offset = first_line - 1;
-        match serde_saphyr::from_str_with_options::<Option<Spanned<Top>>>(
-            chunk,
-            options_for(chunk.len()),
-        ) {
-            Ok(None) => {}
-            Ok(Some(sp)) => {
-                let line = offset + sp.referenced.line().max(1) as u32;
-                let top = sp.value;
-                if let Some(v) = top.other {
-                    docs.push(Doc::Value { line, value: v });
-                    continue;
-                }
-                let mut map = top.map.unwrap_or_default();
-                if let Some(items) = top.items {
-                    let is_list = map
-                        .get("kind")
-                        .and_then(Value::as_str)
-                        .is_some_and(|k| k.ends_with("List"));
-                    if is_list {
-                        docs.reserve(items.len());
-                        for (l, v) in items {
-                            docs.push(Doc::Value {
-                                line: offset + l.max(1),
-                                value: v,
-                            });
-                        }
-                        continue;
-                    }
-                    map.insert(
-                        "items".into(),
-                        Value::Array(items.into_iter().map(|(_, v)| v).collect()),
-                    );
-                }
-                docs.push(Doc::Value {
-                    line,
-                    value: Value::Object(map),
-                });
-            }
-            Err(e) => {
-                let (line, col) = e
-                    .location()
-                    .map(|l| (l.line() as u32, l.column() as u32))
-                    .unwrap_or((1, 0));
-                let msg = strip_position(&first_line_of(&e.to_string()));
-                let at = if col > 0 {
-                    format!("line {}, column {col}", offset + line.max(1))
-                } else {
-                    format!("line {}", offset + line.max(1))
-                };
-                docs.push(Doc::Error {
-                    line: first_line,
-                    message: format!("invalid YAML at {at}: {msg}"),
-                });
-            }
+        match fast.then(|| super::fastyaml::parse_chunk(chunk)).flatten() {
+            Some(parsed) => emit(first_line - 1, parsed, &mut docs),
+            None => saphyr_chunk(first_line, chunk, &mut docs),
         }
     }
     docs
+}
+
+/// One document's top level, with its 1-based line relative to its chunk: what both
+/// the fast path and serde-saphyr make of a chunk.
+pub(crate) enum Parsed {
+    /// Not a mapping (a sequence is kept as an empty array: nothing reads it).
+    Other { line: u32, value: Value },
+    /// A mapping; a list under `items` is kept aside with each item's line.
+    Map {
+        line: u32,
+        map: Map<String, Value>,
+        items: Option<Vec<(u32, Value)>>,
+    },
+}
+
+/// One chunk through serde-saphyr.
+fn saphyr_chunk(first_line: u32, chunk: &str, docs: &mut Vec<Doc>) {
+    let offset = first_line - 1;
+    match serde_saphyr::from_str_with_options::<Option<Spanned<Top>>>(
+        chunk,
+        options_for(chunk.len()),
+    ) {
+        Ok(None) => {}
+        Ok(Some(sp)) => {
+            let line = sp.referenced.line().max(1) as u32;
+            let top = sp.value;
+            let parsed = match top.other {
+                Some(value) => Parsed::Other { line, value },
+                None => Parsed::Map {
+                    line,
+                    map: top.map.unwrap_or_default(),
+                    items: top.items,
+                },
+            };
+            emit(offset, parsed, docs);
+        }
+        Err(e) => {
+            let (line, col) = e
+                .location()
+                .map(|l| (l.line() as u32, l.column() as u32))
+                .unwrap_or((1, 0));
+            let msg = strip_position(&first_line_of(&e.to_string()));
+            let at = if col > 0 {
+                format!("line {}, column {col}", offset + line.max(1))
+            } else {
+                format!("line {}", offset + line.max(1))
+            };
+            docs.push(Doc::Error {
+                line: first_line,
+                message: format!("invalid YAML at {at}: {msg}"),
+            });
+        }
+    }
+}
+
+/// A parsed chunk's documents: the document itself, or the items of a `*List`.
+fn emit(offset: u32, parsed: Parsed, docs: &mut Vec<Doc>) {
+    let (line, mut map, items) = match parsed {
+        Parsed::Other { line, value } => {
+            docs.push(Doc::Value {
+                line: offset + line,
+                value,
+            });
+            return;
+        }
+        Parsed::Map { line, map, items } => (offset + line, map, items),
+    };
+    if let Some(items) = items {
+        let is_list = map
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"));
+        if is_list {
+            docs.reserve(items.len());
+            for (l, v) in items {
+                docs.push(Doc::Value {
+                    line: offset + l.max(1),
+                    value: v,
+                });
+            }
+            return;
+        }
+        map.insert(
+            "items".into(),
+            Value::Array(items.into_iter().map(|(_, v)| v).collect()),
+        );
+    }
+    docs.push(Doc::Value {
+        line,
+        value: Value::Object(map),
+    });
+}
+
+/// How many documents the fast path read, of how many (see [`check_fast_path`]).
+#[doc(hidden)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FastPathStats {
+    pub chunks: usize,
+    pub accepted: usize,
+}
+
+impl std::ops::AddAssign for FastPathStats {
+    fn add_assign(&mut self, o: Self) {
+        self.chunks += o.chunks;
+        self.accepted += o.accepted;
+    }
+}
+
+/// The fast path's differential check: every chunk of `text` through serde-saphyr, and
+/// through the fast path; wherever the fast path reads a chunk, its documents must be
+/// serde-saphyr's exactly (values with their key order and number kinds, and lines).
+/// An `Err` describes the first difference. For tests and the `yaml_diff` fuzz target.
+#[doc(hidden)]
+pub fn check_fast_path(text: &str) -> Result<FastPathStats, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut stats = FastPathStats::default();
+    for (first_line, chunk) in split_documents(text) {
+        if !has_content(chunk) {
+            continue;
+        }
+        stats.chunks += 1;
+        let Some(parsed) = super::fastyaml::parse_chunk(chunk) else {
+            continue;
+        };
+        stats.accepted += 1;
+        let mut fast = Vec::new();
+        emit(first_line - 1, parsed, &mut fast);
+        let mut slow = Vec::new();
+        saphyr_chunk(first_line, chunk, &mut slow);
+        let same = fast.len() == slow.len()
+            && fast.iter().zip(&slow).all(|(f, s)| match (f, s) {
+                (Doc::Value { line: a, value: x }, Doc::Value { line: b, value: y }) => {
+                    // `==` ignores key order; the text does not, nor number kinds.
+                    a == b
+                        && x == y
+                        && serde_json::to_string(x).ok() == serde_json::to_string(y).ok()
+                }
+                _ => false,
+            });
+        if !same {
+            return Err(format!(
+                "the fast path differs from serde-saphyr on the document at line {first_line}:\n\
+                 --- input\n{chunk:?}\n--- fast path\n{}\n--- serde-saphyr\n{}",
+                show(&fast),
+                show(&slow)
+            ));
+        }
+    }
+    Ok(stats)
+}
+
+/// How many documents of `text` the fast path reads (without checking them).
+#[doc(hidden)]
+pub fn fast_path_stats(text: &str) -> FastPathStats {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut stats = FastPathStats::default();
+    for (_, chunk) in split_documents(text) {
+        if has_content(chunk) {
+            stats.chunks += 1;
+            stats.accepted += usize::from(super::fastyaml::parse_chunk(chunk).is_some());
+        }
+    }
+    stats
+}
+
+fn show(docs: &[Doc]) -> String {
+    docs.iter()
+        .map(|d| match d {
+            Doc::Value { line, value } => format!("line {line}: {value}"),
+            Doc::Error { line, message } => format!("line {line}: error: {message}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Drop serde-saphyr's chunk-relative `line N column M: ` prefix (we print absolute ones).
