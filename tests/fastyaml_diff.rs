@@ -260,6 +260,9 @@ const TABLE: &[(&str, Option<bool>)] = &[
     ("# only a comment\n", None),
     ("\n\n  \n", None),
     ("a: 1\r\nb:\r\n  - x\r\n", Some(true)),
+    // A BOM at the start of the text is the caller's (parse_documents strips it).
+    ("\u{feff}a: 1\n", Some(true)),
+    ("\u{feff}a: 1\n---\n\u{feff}b: 2\n", None),
     ("a: 1\rb: 2\n", Some(false)),
     ("%YAML 1.2\n---\na: 1\n", None),
     ("--- a: 1\n", None),
