@@ -73,6 +73,11 @@ impl Want {
         outbounds: false,
         selected_by: false,
     };
+    /// What the TUI's [`Skeleton`] shows before a proxy is opened.
+    pub const SKELETON: Want = Want {
+        outbounds: false,
+        selected_by: true,
+    };
 }
 
 /// Prepared input for one Kuma version: build once, then resolve any proxy.
@@ -538,13 +543,9 @@ impl<'a> Engine<'a> {
         let mut proxies = Vec::new();
         let mut ids = Vec::new();
         let mut outbounds = Vec::new();
-        let skeleton_want = Want {
-            outbounds: false,
-            selected_by: true,
-        };
         let findings = self.walk(
             filter,
-            skeleton_want,
+            Want::SKELETON,
             |id, p, n| (id, p, n),
             |(id, mut p, n)| {
                 p.outbounds = Vec::new();

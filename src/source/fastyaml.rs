@@ -83,7 +83,7 @@ pub(crate) fn parse_chunk(chunk: &str) -> Option<Parsed> {
     }
     // serde-saphyr's budgets for this chunk (see `yaml::options_for`), with a margin.
     let len = chunk.len();
-    if p.nodes + 16 > 5_000 + len / 2 || p.events + 32 > 10_000 + len {
+    if p.nodes + 16 > super::yaml::max_nodes(len) || p.events + 32 > super::yaml::max_events(len) {
         return None;
     }
     Some(parsed)

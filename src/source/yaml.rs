@@ -176,14 +176,24 @@ fn has_content(chunk: &str) -> bool {
     })
 }
 
+/// The most parser events serde-saphyr may produce for a chunk of `len` bytes.
+pub(crate) fn max_events(len: usize) -> usize {
+    10_000 + len
+}
+
+/// The most nodes serde-saphyr may build for a chunk of `len` bytes.
+pub(crate) fn max_nodes(len: usize) -> usize {
+    5_000 + len / 2
+}
+
 fn options_for(len: usize) -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: None,
             max_documents: 4,
             max_depth: MAX_DEPTH,
-            max_events: 10_000 + len,
-            max_nodes: 5_000 + len / 2,
+            max_events: max_events(len),
+            max_nodes: max_nodes(len),
             max_total_scalar_bytes: 1024 + len * 2,
             max_aliases: 1_000,
             max_anchors: 1_000,
