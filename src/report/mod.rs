@@ -1,11 +1,11 @@
 //! Writers of the engine's output: JSON and YAML (the contract), text (for people),
 //! `explain` (one outbound's precedence story), and `check`'s exit code.
 
+pub mod json;
 pub mod text;
 
 use crate::model::Severity;
 use crate::resolve::Report;
-use serde::Serialize;
 
 pub use text::{TextOptions, explain, marks, render_text, share_pct};
 
@@ -34,106 +34,6 @@ pub fn to_json(r: &Report) -> String {
     s
 }
 
-/// serde_json's pretty layout (two spaces a level) for a value that sits `base` levels
-/// deep in an enclosing document: every line but the first gets `base` more levels.
-/// Lets parts of one pretty document be serialized apart (on several threads) and
-/// joined byte for byte as if serialized whole.
-struct Nested {
-    /// Current depth, the enclosing levels included.
-    depth: usize,
-    /// Whether the innermost open array or object has a value yet.
-    has_value: bool,
-}
-
-impl Nested {
-    fn new(base: usize) -> Self {
-        Nested {
-            depth: base,
-            has_value: false,
-        }
-    }
-
-    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        const SPACES: &[u8] = &[b' '; 64];
-        w.write_all(b"\n")?;
-        let mut n = self.depth * 2;
-        while n > 0 {
-            let k = n.min(SPACES.len());
-            w.write_all(&SPACES[..k])?;
-            n -= k;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(c)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.newline(w)?;
-        }
-        w.write_all(c)
-    }
-
-    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        self.newline(w)
-    }
-}
-
-impl serde_json::ser::Formatter for Nested {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
-
-/// `v` pretty-printed as if `base` levels deep in a pretty document.
-fn pretty_at<T: Serialize>(out: &mut Vec<u8>, v: &T, base: usize) {
-    let mut ser = serde_json::Serializer::with_formatter(out, Nested::new(base));
-    v.serialize(&mut ser)
-        .expect("the report serializes into memory");
-}
-
 /// The JSON report written proxy by proxy as the engine resolves them: the same bytes
 /// as [`to_json`], but memory holds a few proxies at a time (plus the findings). The
 /// proxies are resolved and serialized on the engine's threads and written in order.
@@ -145,12 +45,15 @@ pub fn write_json_streaming(
     extra_findings: Vec<crate::model::Finding>,
 ) -> std::io::Result<()> {
     let mut head = Vec::new();
-    head.extend_from_slice(b"{\n  \"schema\": ");
-    pretty_at(&mut head, &crate::resolve::SCHEMA, 1);
-    head.extend_from_slice(b",\n  \"kumaVersion\": ");
-    pretty_at(&mut head, &engine.version.to_string(), 1);
-    head.extend_from_slice(b",\n  \"proxies\": [");
+    let mut j = json::Pretty::new(&mut head, 0);
+    j.begin_object();
+    j.key("schema");
+    j.str(crate::resolve::SCHEMA);
+    j.key("kumaVersion");
+    j.str(&engine.version.to_string());
+    j.key("proxies");
     w.write_all(&head)?;
+    w.write_all(b"[")?;
     let mut first = true;
     let mut err = None;
     let findings = engine.for_each_proxy(
@@ -158,7 +61,7 @@ pub fn write_json_streaming(
         crate::resolve::Want::WRITTEN,
         |p| {
             let mut text = Vec::with_capacity(32 * 1024);
-            pretty_at(&mut text, &p, 2);
+            json::Pretty::new(&mut text, 2).proxy(&p);
             text
         },
         |text| {
@@ -175,20 +78,29 @@ pub fn write_json_streaming(
     if let Some(e) = err {
         return Err(e);
     }
-    let mut all = extra_findings;
-    all.extend(findings);
-    let all = crate::resolve::dedup(all);
+    let all = if extra_findings.is_empty() {
+        // The engine's findings are already sorted and merged.
+        findings
+    } else {
+        let mut all = extra_findings;
+        all.extend(findings);
+        crate::resolve::dedup(all)
+    };
     w.write_all(if first { b"]" } else { b"\n  ]" })?;
-    w.write_all(b",\n  \"findings\": ")?;
-    // Straight to the writer: the findings of a large mesh are megabytes of JSON.
-    let mut ser = serde_json::Serializer::with_formatter(&mut *w, Nested::new(1));
-    all.serialize(&mut ser)
-        .map_err(|e| match e.io_error_kind() {
-            // Keep the kind: a closed pipe (`| head`) is not an error for the caller.
-            Some(kind) => std::io::Error::new(kind, e),
-            None => std::io::Error::other(e),
-        })?;
-    w.write_all(b"\n}\n")
+    w.write_all(b",\n  \"findings\": [")?;
+    // Written in pieces: the findings of a large mesh are megabytes of JSON.
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for (i, f) in all.iter().enumerate() {
+        buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        json::Pretty::new(&mut buf, 2).finding(f);
+        if buf.len() >= 60 * 1024 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(if all.is_empty() { b"]" } else { b"\n  ]" });
+    buf.extend_from_slice(b"\n}\n");
+    w.write_all(&buf)
 }
 
 pub fn to_yaml(r: &Report) -> String {

@@ -1,0 +1,379 @@
+//! The report's JSON written by hand: the same bytes serde_json's pretty printer writes
+//! for the derived `Serialize` impls (two spaces a level, `"key": value`, `{}`/`[]` when
+//! empty), without serde's call per token and per-byte escape table. Writing the large
+//! Universal report was a quarter of its time through serde; `tests/json_writer.rs`
+//! and the streaming tests compare this writer with serde's output byte for byte.
+//!
+//! The derived `Serialize` impls stay the reference (YAML and [`super::to_json`] use
+//! them): a field added there and not here fails those tests.
+
+use crate::model::{Finding, Location, ResourceRef, Tags};
+use crate::resolve::{
+    Backend, Destination, LegacyPolicyStatus, OutboundReport, PolicyStatus, ProxyReport,
+};
+
+/// A pretty JSON writer into a byte buffer, starting `depth` levels deep.
+pub struct Pretty<'o> {
+    out: &'o mut Vec<u8>,
+    depth: usize,
+    /// The innermost open object or array has no member yet.
+    fresh: bool,
+}
+
+/// Bytes that JSON strings cannot hold as they are.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// No byte of `b` needs escaping. Eight bytes at a time: a word has a byte below
+/// 0x20 iff `(x - 0x20..) & !x & 0x80..` is not zero, and a byte equal to `c` iff
+/// `x ^ c..` has a zero byte (exact as yes/no answers).
+fn is_clean(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_ne_bytes(w.try_into().expect("eight bytes"));
+        let hit = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
+            | zero_byte(x ^ (ONES * u64::from(b'"')))
+            | zero_byte(x ^ (ONES * u64::from(b'\\')));
+        if hit != 0 {
+            return false;
+        }
+    }
+    !words.remainder().iter().any(|&x| needs_escape(x))
+}
+
+impl<'o> Pretty<'o> {
+    pub fn new(out: &'o mut Vec<u8>, depth: usize) -> Self {
+        Pretty {
+            out,
+            depth,
+            fresh: false,
+        }
+    }
+
+    fn newline(&mut self) {
+        const SPACES: [u8; 64] = [b' '; 64];
+        self.out.push(b'\n');
+        let mut n = self.depth * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.extend_from_slice(&SPACES[..k]);
+            n -= k;
+        }
+    }
+
+    /// Before a member of the open object or array.
+    fn sep(&mut self) {
+        if !self.fresh {
+            self.out.push(b',');
+        }
+        self.newline();
+        self.fresh = false;
+    }
+
+    fn open(&mut self, c: u8) {
+        self.out.push(c);
+        self.depth += 1;
+        self.fresh = true;
+    }
+
+    fn close(&mut self, c: u8) {
+        self.depth -= 1;
+        if !self.fresh {
+            self.newline();
+        }
+        self.out.push(c);
+        self.fresh = false;
+    }
+
+    pub fn begin_object(&mut self) {
+        self.open(b'{');
+    }
+
+    pub fn end_object(&mut self) {
+        self.close(b'}');
+    }
+
+    pub fn begin_array(&mut self) {
+        self.open(b'[');
+    }
+
+    pub fn end_array(&mut self) {
+        self.close(b']');
+    }
+
+    /// Before each value of an array.
+    pub fn item(&mut self) {
+        self.sep();
+    }
+
+    /// A key of the open object: `k` is one of the report's own field names (ASCII,
+    /// nothing to escape).
+    pub fn key(&mut self, k: &str) {
+        debug_assert!(!k.bytes().any(needs_escape));
+        self.sep();
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+    }
+
+    /// A string value, escaped as serde_json escapes it.
+    pub fn str(&mut self, s: &str) {
+        let b = s.as_bytes();
+        self.out.push(b'"');
+        // Most strings have nothing to escape: look for it a word at a time, then copy
+        // the string whole.
+        if is_clean(b) {
+            self.out.extend_from_slice(b);
+        } else {
+            self.escaped(b);
+        }
+        self.out.push(b'"');
+    }
+
+    fn escaped(&mut self, b: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut start = 0;
+        for (i, &x) in b.iter().enumerate() {
+            if !needs_escape(x) {
+                continue;
+            }
+            self.out.extend_from_slice(&b[start..i]);
+            match x {
+                b'"' => self.out.extend_from_slice(b"\\\""),
+                b'\\' => self.out.extend_from_slice(b"\\\\"),
+                b'\n' => self.out.extend_from_slice(b"\\n"),
+                b'\r' => self.out.extend_from_slice(b"\\r"),
+                b'\t' => self.out.extend_from_slice(b"\\t"),
+                0x08 => self.out.extend_from_slice(b"\\b"),
+                0x0c => self.out.extend_from_slice(b"\\f"),
+                _ => self.out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(x >> 4) as usize],
+                    HEX[(x & 0xf) as usize],
+                ]),
+            }
+            start = i + 1;
+        }
+        self.out.extend_from_slice(&b[start..]);
+    }
+
+    pub fn u32(&mut self, n: u32) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// As serde_json writes an `f64`: shortest round-trip form, `null` if not finite.
+    pub fn f64(&mut self, x: f64) {
+        if x.is_finite() {
+            self.out
+                .extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
+    }
+
+    pub fn bool(&mut self, v: bool) {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    fn field_str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.str(v);
+    }
+
+    fn field_opt_str(&mut self, k: &str, v: Option<&str>) {
+        if let Some(v) = v {
+            self.field_str(k, v);
+        }
+    }
+
+    fn strings(&mut self, v: &[String]) {
+        self.begin_array();
+        for s in v {
+            self.item();
+            self.str(s);
+        }
+        self.end_array();
+    }
+
+    fn tags(&mut self, t: &Tags) {
+        self.begin_object();
+        for (k, v) in t.iter() {
+            self.sep();
+            self.str(k);
+            self.out.extend_from_slice(b": ");
+            self.str(v);
+        }
+        self.end_object();
+    }
+
+    fn location(&mut self, l: &Location) {
+        self.begin_object();
+        self.field_str("file", &l.file);
+        self.key("line");
+        self.u32(l.line);
+        self.end_object();
+    }
+
+    fn opt_location(&mut self, l: Option<&Location>) {
+        if let Some(l) = l {
+            self.key("location");
+            self.location(l);
+        }
+    }
+
+    pub fn proxy(&mut self, p: &ProxyReport) {
+        self.begin_object();
+        self.field_str("mesh", &p.mesh);
+        self.field_str("name", &p.name);
+        self.field_opt_str("namespace", p.namespace.as_deref());
+        self.field_str("type", p.proxy_type.as_str());
+        self.key("tags");
+        self.tags(&p.tags);
+        self.key("outbounds");
+        self.begin_array();
+        for o in &p.outbounds {
+            self.item();
+            self.outbound(o);
+        }
+        self.end_array();
+        self.opt_location(p.location.as_ref());
+        self.field_opt_str("context", p.context.as_deref());
+        if !p.notes.is_empty() {
+            self.key("notes");
+            self.strings(&p.notes);
+        }
+        self.end_object();
+    }
+
+    fn outbound(&mut self, o: &OutboundReport) {
+        self.begin_object();
+        self.key("destination");
+        self.destination(&o.destination);
+        self.field_str("protocol", &o.protocol);
+        self.field_str("route", o.route.as_str());
+        self.key("backends");
+        self.begin_array();
+        for b in &o.backends {
+            self.item();
+            self.backend(b);
+        }
+        self.end_array();
+        self.key("policies");
+        self.begin_array();
+        for p in &o.policies {
+            self.item();
+            self.policy(p);
+        }
+        self.end_array();
+        self.field_str("reason", &o.reason);
+        if !o.notes.is_empty() {
+            self.key("notes");
+            self.strings(&o.notes);
+        }
+        if !o.legacy_policies.is_empty() {
+            self.key("legacyPolicies");
+            self.begin_array();
+            for l in &o.legacy_policies {
+                self.item();
+                self.legacy(l);
+            }
+            self.end_array();
+        }
+        self.end_object();
+    }
+
+    fn destination(&mut self, d: &Destination) {
+        self.begin_object();
+        self.field_str("kind", &d.kind);
+        self.field_str("name", &d.name);
+        self.field_opt_str("namespace", d.namespace.as_deref());
+        self.key("port");
+        self.u32(d.port);
+        self.field_opt_str("sectionName", d.section_name.as_deref());
+        self.end_object();
+    }
+
+    fn backend(&mut self, b: &Backend) {
+        self.begin_object();
+        self.field_str("kind", &b.kind);
+        self.field_str("name", &b.name);
+        self.field_opt_str("namespace", b.namespace.as_deref());
+        if let Some(port) = b.port {
+            self.key("port");
+            self.u32(port);
+        }
+        self.key("tags");
+        self.tags(&b.tags);
+        self.key("weight");
+        self.u32(b.weight);
+        self.key("share");
+        self.f64(b.share);
+        self.key("resolved");
+        self.bool(b.resolved);
+        if !b.how.is_empty() {
+            self.field_str("how", &b.how);
+        }
+        self.end_object();
+    }
+
+    fn policy(&mut self, p: &PolicyStatus) {
+        self.begin_object();
+        self.field_str("kind", &p.kind);
+        self.field_str("name", &p.name);
+        self.field_opt_str("namespace", p.namespace.as_deref());
+        self.field_str("status", p.status.as_str());
+        self.field_str("reason", &p.reason);
+        self.opt_location(p.location.as_ref());
+        if !p.precedence.is_empty() {
+            self.key("precedence");
+            self.strings(&p.precedence);
+        }
+        self.end_object();
+    }
+
+    fn legacy(&mut self, l: &LegacyPolicyStatus) {
+        self.begin_object();
+        self.field_str("kind", &l.kind);
+        self.field_str("name", &l.name);
+        self.field_str("status", l.status);
+        self.opt_location(l.location.as_ref());
+        self.end_object();
+    }
+
+    fn resource(&mut self, r: &ResourceRef) {
+        self.begin_object();
+        self.field_str("kind", &r.kind);
+        self.field_str("name", &r.name);
+        self.field_opt_str("namespace", r.namespace.as_deref());
+        self.field_opt_str("mesh", r.mesh.as_deref());
+        self.field_opt_str("context", r.context.as_deref());
+        self.end_object();
+    }
+
+    pub fn finding(&mut self, f: &Finding) {
+        self.begin_object();
+        self.field_str("severity", f.severity.as_str());
+        self.field_str("code", f.code.as_str());
+        if let Some(r) = &f.resource {
+            self.key("resource");
+            self.resource(r);
+        }
+        self.field_opt_str("proxy", f.proxy.as_deref());
+        self.field_str("message", &f.message);
+        self.opt_location(f.location.as_ref());
+        if !f.outbounds.is_empty() {
+            self.key("outbounds");
+            self.strings(&f.outbounds);
+        }
+        self.end_object();
+    }
+}

@@ -1,0 +1,269 @@
+//! The streamed JSON report is written by hand (`src/report/json.rs`); serde's derived
+//! output is the reference. Both must give the same bytes: on every example fixture,
+//! with the loader's findings merged in, and on strings that need escaping at every
+//! position of a word.
+
+use meshtcp::model::{Code, Finding, Location, ProxyType, ResourceRef, Tags};
+use meshtcp::report::{self, json::Pretty};
+use meshtcp::resolve::{
+    Backend, Destination, Engine, Filter, KumaVersion, LegacyPolicyStatus, OutboundReport,
+    PolicyStatus, ProxyReport, RouteKind, Status, dedup,
+};
+use meshtcp::source::{Source, load};
+use std::path::Path;
+use std::sync::Arc;
+
+fn by_hand(f: impl FnOnce(&mut Pretty)) -> String {
+    let mut out = Vec::new();
+    f(&mut Pretty::new(&mut out, 0));
+    String::from_utf8(out).unwrap()
+}
+
+/// Strings with each escaped byte at each offset 0..=17 (across the 8-byte words the
+/// writer checks at once), and ones with nothing to escape.
+fn awkward() -> Vec<String> {
+    let mut v = vec![
+        String::new(),
+        "plain".into(),
+        "exactly8".into(),
+        "sixteen-bytes-ok".into(),
+        "ünïcödé ✓ 日本".into(),
+        "del \u{7f} is not escaped".into(),
+        " ~ space and tilde".into(),
+    ];
+    for c in ['"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1}', '\u{1f}'] {
+        for at in 0..=17 {
+            let mut s: String = "abcdefghijklmnopq".chars().take(at).collect();
+            s.push(c);
+            s.push_str("tail");
+            v.push(s);
+        }
+    }
+    v
+}
+
+fn proxy_with(s: &str) -> ProxyReport {
+    let mut tags = Tags::new();
+    tags.insert("kuma.io/service".into(), s.into());
+    tags.insert(s.into(), "v".into());
+    let loc = Some(Location {
+        file: Arc::from(format!("dir/{s}.yaml")),
+        line: 7,
+    });
+    ProxyReport {
+        mesh: s.into(),
+        name: format!("{s}-1"),
+        namespace: Some(s.into()),
+        proxy_type: ProxyType::Sidecar,
+        tags: tags.clone(),
+        outbounds: vec![OutboundReport {
+            destination: Destination {
+                kind: "MeshService".into(),
+                name: s.into(),
+                namespace: Some(s.into()),
+                port: 8080,
+                section_name: Some(s.into()),
+            },
+            protocol: "tcp".into(),
+            route: RouteKind::MeshTCPRoute,
+            backends: vec![
+                Backend {
+                    kind: "MeshService".into(),
+                    name: s.into(),
+                    namespace: Some(s.into()),
+                    port: Some(80),
+                    tags,
+                    weight: 3,
+                    share: 1.0 / 3.0,
+                    resolved: true,
+                    how: s.into(),
+                },
+                Backend {
+                    kind: "service".into(),
+                    name: s.into(),
+                    namespace: None,
+                    port: None,
+                    tags: Tags::new(),
+                    weight: 0,
+                    share: 0.0,
+                    resolved: false,
+                    how: String::new(),
+                },
+                Backend {
+                    kind: "service".into(),
+                    name: s.into(),
+                    namespace: None,
+                    port: None,
+                    tags: Tags::new(),
+                    weight: u32::MAX,
+                    share: f64::NAN,
+                    resolved: false,
+                    how: String::new(),
+                },
+            ],
+            policies: vec![
+                PolicyStatus {
+                    kind: "MeshTCPRoute".into(),
+                    name: s.into(),
+                    namespace: Some(s.into()),
+                    status: Status::Applied,
+                    reason: s.into(),
+                    location: loc.clone(),
+                    precedence: Arc::from(vec![s.to_string(), "kind Mesh(1)".into()]),
+                },
+                PolicyStatus {
+                    kind: "TrafficRoute".into(),
+                    name: s.into(),
+                    namespace: None,
+                    status: Status::Overridden,
+                    reason: String::new(),
+                    location: None,
+                    precedence: Arc::from(Vec::<String>::new()),
+                },
+            ],
+            reason: s.into(),
+            notes: vec![s.into(), "second".into()],
+            legacy_policies: vec![LegacyPolicyStatus {
+                kind: "Timeout".into(),
+                name: s.into(),
+                status: "detached",
+                location: loc.clone(),
+            }],
+        }],
+        location: loc,
+        context: Some(s.into()),
+        selected_by: vec![],
+        notes: vec![s.into()],
+    }
+}
+
+#[test]
+fn hand_written_json_matches_serde_on_awkward_strings() {
+    for s in awkward() {
+        let p = proxy_with(&s);
+        let serde = serde_json::to_string_pretty(&p).unwrap();
+        assert_eq!(by_hand(|j| j.proxy(&p)), serde, "string {s:?}");
+        let f = Finding::new(Code::BackendNotFound, format!("message {s}"))
+            .with_resource(ResourceRef {
+                kind: "MeshTCPRoute".into(),
+                name: s.clone(),
+                namespace: Some(s.clone()),
+                mesh: Some(s.clone()),
+                context: Some(s.clone()),
+            })
+            .with_proxy(s.clone())
+            .with_location(p.location.clone())
+            .on_outbound(s.clone());
+        let serde = serde_json::to_string_pretty(&f).unwrap();
+        assert_eq!(by_hand(|j| j.finding(&f)), serde, "string {s:?}");
+    }
+    // The sparse forms: no optional field, empty lists.
+    let mut p = proxy_with("x");
+    p.namespace = None;
+    p.location = None;
+    p.context = None;
+    p.notes.clear();
+    p.tags = Tags::new();
+    p.outbounds[0].notes.clear();
+    p.outbounds[0].legacy_policies.clear();
+    p.outbounds[0].backends.clear();
+    p.outbounds[0].policies.clear();
+    p.outbounds[0].destination.namespace = None;
+    p.outbounds[0].destination.section_name = None;
+    assert_eq!(
+        by_hand(|j| j.proxy(&p)),
+        serde_json::to_string_pretty(&p).unwrap()
+    );
+    p.outbounds.clear();
+    assert_eq!(
+        by_hand(|j| j.proxy(&p)),
+        serde_json::to_string_pretty(&p).unwrap()
+    );
+    let bare = Finding::new(Code::ParseError, "bad");
+    assert_eq!(
+        by_hand(|j| j.finding(&bare)),
+        serde_json::to_string_pretty(&bare).unwrap()
+    );
+}
+
+#[test]
+fn streamed_report_matches_serde_on_every_example_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/examples");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 20, "{} fixtures", dirs.len());
+    for dir in dirs {
+        let loaded = load(&[Source::Path(dir.clone())]);
+        for v in [KumaVersion::DEFAULT, KumaVersion::new(2, 5)] {
+            let engine = Engine::new(&loaded.snapshot, v);
+            let mut whole = engine.report(&Filter::default());
+            let mut streamed = Vec::new();
+            report::write_json_streaming(
+                &mut streamed,
+                &engine,
+                &Filter::default(),
+                loaded.findings.clone(),
+            )
+            .unwrap();
+            // What the non-streaming path writes: the loader's findings merged in.
+            let mut all = loaded.findings.clone();
+            all.append(&mut whole.findings);
+            whole.findings = dedup(all);
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                report::to_json(&whole),
+                "{}, {v}",
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn streamed_report_carries_the_loaders_findings() {
+    let dir = tempdir_with(&[
+        ("mesh.yaml", include_str!("../assets/demo/universal/mesh.yaml")),
+        (
+            "dataplanes.yaml",
+            include_str!("../assets/demo/universal/dataplanes.yaml"),
+        ),
+        ("routes.yaml", include_str!("../assets/demo/universal/routes.yaml")),
+        ("broken.yaml", "type: Dataplane\nname: [unclosed\n"),
+    ]);
+    let loaded = load(&[Source::Path(dir.clone())]);
+    assert!(
+        loaded.findings.iter().any(|f| f.code == Code::ParseError),
+        "the broken file gives a finding"
+    );
+    let engine = Engine::new(&loaded.snapshot, KumaVersion::DEFAULT);
+    let mut streamed = Vec::new();
+    report::write_json_streaming(
+        &mut streamed,
+        &engine,
+        &Filter::default(),
+        loaded.findings.clone(),
+    )
+    .unwrap();
+    let text = String::from_utf8(streamed).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"parse-error"), "{codes:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn tempdir_with(files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("meshtcp-json-writer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
