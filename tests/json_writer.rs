@@ -31,7 +31,9 @@ fn awkward() -> Vec<String> {
         "del \u{7f} is not escaped".into(),
         " ~ space and tilde".into(),
     ];
-    for c in ['"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1}', '\u{1f}'] {
+    for c in [
+        '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1}', '\u{1f}',
+    ] {
         for at in 0..=17 {
             let mut s: String = "abcdefghijklmnopq".chars().take(at).collect();
             s.push(c);
@@ -225,12 +227,18 @@ fn streamed_report_matches_serde_on_every_example_fixture() {
 #[test]
 fn streamed_report_carries_the_loaders_findings() {
     let dir = tempdir_with(&[
-        ("mesh.yaml", include_str!("../assets/demo/universal/mesh.yaml")),
+        (
+            "mesh.yaml",
+            include_str!("../assets/demo/universal/mesh.yaml"),
+        ),
         (
             "dataplanes.yaml",
             include_str!("../assets/demo/universal/dataplanes.yaml"),
         ),
-        ("routes.yaml", include_str!("../assets/demo/universal/routes.yaml")),
+        (
+            "routes.yaml",
+            include_str!("../assets/demo/universal/routes.yaml"),
+        ),
         ("broken.yaml", "type: Dataplane\nname: [unclosed\n"),
     ]);
     let loaded = load(&[Source::Path(dir.clone())]);

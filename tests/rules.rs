@@ -529,6 +529,44 @@ fn an_http2_destination_counts_as_http_for_the_priority_rule() {
     assert!(has(&r, Code::TcprouteIgnoredByHttproute, "mixed-tcp"));
 }
 
+#[test]
+fn an_http_route_whose_every_match_a_higher_one_sets_is_overridden() {
+    // Both routes select api from every proxy; `narrow` (Dataplane-level, higher
+    // precedence) sets the same match, its keys written in another order: matches
+    // are compared as values. `extra` adds a match of its own and stays applied.
+    let http = |name: &str, top: &str, matches: &str| {
+        format!(
+            "---\ntype: MeshHTTPRoute\nname: {name}\nmesh: default\nspec:\n  targetRef: {top}\n  to:\n    - targetRef: {{kind: MeshService, name: api}}\n      rules: [{{matches: {matches}, default: {{}}}}]\n"
+        )
+    };
+    let yaml = web(&format!(
+        "{}{}{}",
+        http(
+            "wide",
+            "{kind: Mesh}",
+            "[{path: {type: PathPrefix, value: /v1}, method: GET}]"
+        ),
+        http(
+            "extra",
+            "{kind: Mesh}",
+            "[{path: {type: PathPrefix, value: /v2}}]"
+        ),
+        http(
+            "narrow",
+            "{kind: Dataplane, name: web-1}",
+            "[{method: GET, path: {value: /v1, type: PathPrefix}}]"
+        ),
+    ));
+    let r = run(&yaml, "2.14");
+    let o = outbound(&r, "web-1", "api");
+    assert_eq!(o.route, RouteKind::MeshHTTPRoute);
+    let wide = o.policy("wide").unwrap();
+    assert_eq!(wide.status, Status::Overridden, "{}", wide.reason);
+    assert!(wide.reason.contains("narrow"), "{}", wide.reason);
+    assert_eq!(o.policy("extra").unwrap().status, Status::Applied);
+    assert_eq!(o.policy("narrow").unwrap().status, Status::Applied);
+}
+
 // §7.1 TrafficRoute ranking ----------------------------------------------------------------------
 
 #[test]

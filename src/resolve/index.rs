@@ -107,6 +107,13 @@ pub struct PolicySet<'a> {
     /// Policies that select every proxy of the mesh (`Mesh` without `proxyTypes`, no
     /// namespace or zone pre-filter), in precedence order: shared by all proxies.
     pub always: Vec<usize>,
+    /// Policy order → whether it is in `always`.
+    pub is_always: Vec<bool>,
+    /// Rank → policy order (the inverse of `rank`).
+    pub by_rank: Vec<u32>,
+    /// Some policy of `always` has a legacy-path entry / a Mesh-wide entry.
+    pub always_legacy: bool,
+    pub always_mesh_entries: bool,
 }
 
 impl<'a> PolicySet<'a> {
@@ -120,11 +127,18 @@ impl<'a> PolicySet<'a> {
         let always = |p: &Policy| {
             p.top.kind() == "Mesh" && p.top.proxy_types.is_none() && !has_prefilter(p, v)
         };
+        self.by_rank = order.iter().map(|&i| i as u32).collect();
         self.always = order
             .into_iter()
             .filter(|&i| always(&self.all[i]))
             .collect();
+        self.is_always = vec![false; self.all.len()];
+        for &i in &self.always {
+            self.is_always[i] = true;
+        }
         let all = &self.all;
+        self.always_legacy = self.always.iter().any(|&i| all[i].has_legacy_entries());
+        self.always_mesh_entries = self.always.iter().any(|&i| all[i].has_mesh_entries());
         self.mesh_wide.retain(|&i| !always(&all[i]));
     }
 
@@ -224,59 +238,72 @@ fn first_exact(t: Option<&Tags>) -> Option<(String, String)> {
         .map(|(k, v)| (k.clone(), v.clone()))
 }
 
-/// The policies of one set that select a proxy, in precedence order (lowest first).
+/// The policies of one set that select a proxy: those of `set.always` (the same for
+/// every proxy of the mesh) and the proxy's own `conditional` ones. Nothing per policy
+/// of the set is built for a proxy: membership and order come from the set's ranks.
 pub struct Matched<'p, 'a> {
     pub set: &'p PolicySet<'a>,
-    pub sorted: Vec<&'p Policy<'a>>,
     /// The orders of the matched policies outside `set.always`, in precedence order:
-    /// with `set.always` (the same for every proxy of the mesh) they decide `sorted`.
+    /// with `set.always` they decide the whole selection.
     pub conditional: Vec<u32>,
-    /// Policy order → position in `sorted` (`u32::MAX`: does not select the proxy).
-    position: Vec<u32>,
+    /// The ranks of `conditional`, ascending (a binary search says whether a policy
+    /// selects the proxy).
+    ranks: Vec<u32>,
 }
 
 impl<'p, 'a> Matched<'p, 'a> {
     /// `conditional`: the policies outside `set.always` that select the proxy.
-    pub fn new(set: &'p PolicySet<'a>, mut conditional: Vec<&'p Policy<'a>>) -> Self {
-        conditional.sort_unstable_by_key(|p| set.rank[p.order]);
-        let orders = conditional.iter().map(|p| p.order as u32).collect();
-        // Merge two lists already in precedence order.
-        let mut sorted = Vec::with_capacity(set.always.len() + conditional.len());
+    pub fn new(set: &'p PolicySet<'a>, conditional: Vec<&'p Policy<'a>>) -> Self {
+        let mut ranks: Vec<u32> = conditional.iter().map(|p| set.rank[p.order]).collect();
+        ranks.sort_unstable();
+        let orders = ranks.iter().map(|&r| set.by_rank[r as usize]).collect();
+        Matched {
+            set,
+            conditional: orders,
+            ranks,
+        }
+    }
+
+    /// Every matched policy in precedence order, lowest first: `set.always` and
+    /// `conditional` merged by rank.
+    pub fn sorted(&self) -> Vec<&'p Policy<'a>> {
+        let set = self.set;
+        let mut out = Vec::with_capacity(set.always.len() + self.conditional.len());
         let (mut a, mut c) = (
             set.always.iter().peekable(),
-            conditional.into_iter().peekable(),
+            self.conditional.iter().peekable(),
         );
         loop {
             let take_always = match (a.peek(), c.peek()) {
-                (Some(&&i), Some(p)) => set.rank[i] < set.rank[p.order],
+                (Some(&&i), Some(&&o)) => set.rank[i] < set.rank[o as usize],
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => break,
             };
-            if take_always {
-                sorted.push(&set.all[*a.next().unwrap()]);
+            let i = if take_always {
+                *a.next().unwrap()
             } else {
-                sorted.push(c.next().unwrap());
-            }
+                *c.next().unwrap() as usize
+            };
+            out.push(&set.all[i]);
         }
-        let mut position = vec![u32::MAX; set.all.len()];
-        for (i, p) in sorted.iter().enumerate() {
-            position[p.order] = i as u32;
-        }
-        Matched {
-            set,
-            sorted,
-            conditional: orders,
-            position,
-        }
+        out
     }
 
-    /// Where policy `order` stands among the matched ones, if it selects the proxy.
-    pub fn position(&self, order: usize) -> Option<usize> {
-        match self.position[order] {
-            u32::MAX => None,
-            p => Some(p as usize),
-        }
+    /// The matched policies that satisfy `f` exist.
+    pub fn any(&self, always: bool, f: impl Fn(&Policy<'a>) -> bool) -> bool {
+        always
+            || self
+                .conditional
+                .iter()
+                .any(|&o| f(&self.set.all[o as usize]))
+    }
+
+    /// Policy `order`'s rank (its place in the set's precedence order) if it selects
+    /// the proxy. Ranks order the matched policies as their positions would.
+    pub fn rank_if_selected(&self, order: usize) -> Option<u32> {
+        let r = self.set.rank[order];
+        (self.set.is_always[order] || self.ranks.binary_search(&r).is_ok()).then_some(r)
     }
 }
 

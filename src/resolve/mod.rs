@@ -180,10 +180,15 @@ impl<'a> Engine<'a> {
         let v = self.version;
         let view = &s.view;
         let has_tr = !mesh.traffic_routes.is_empty();
-        let tcp_legacy = s.tcp.sorted.iter().any(|p| p.has_legacy_entries());
-        let http_legacy = s.http.sorted.iter().any(|p| p.has_legacy_entries());
+        let tcp_legacy = s
+            .tcp
+            .any(mesh.tcp.always_legacy, Policy::has_legacy_entries);
+        let http_legacy = s
+            .http
+            .any(mesh.http.always_legacy, Policy::has_legacy_entries);
         let gw_rules = view.proxy_type == ProxyType::BuiltinGateway
-            && s.tcp.sorted.iter().any(|p| p.has_mesh_entries());
+            && s.tcp
+                .any(mesh.tcp.always_mesh_entries, Policy::has_mesh_entries);
         let ctx = Ctx {
             mesh,
             proxy: view,
@@ -203,7 +208,14 @@ impl<'a> Engine<'a> {
                         .as_ref()
                         .map(|g| g.tags.clone())
                         .unwrap_or_default();
-                    ctx.gateway_listeners(gm, g, &dp_tags, &s.tcp.sorted, &s.http.sorted, findings)
+                    ctx.gateway_listeners(
+                        gm,
+                        g,
+                        &dp_tags,
+                        &s.tcp.sorted(),
+                        &s.http.sorted(),
+                        findings,
+                    )
                 }
                 Some(_) => {
                     notes.push(format!(
@@ -307,9 +319,9 @@ impl<'a> Engine<'a> {
         }
         let selected_by = if want.selected_by {
             s.tcp
-                .sorted
-                .iter()
-                .chain(s.http.sorted.iter())
+                .sorted()
+                .into_iter()
+                .chain(s.http.sorted())
                 .map(|p| p.as_ref.clone())
                 .collect()
         } else {
@@ -446,11 +458,12 @@ impl<'a> Engine<'a> {
                     for &di in chunks[ci] {
                         let (meta, spec) = mesh.dataplanes[di];
                         let s = self.select(mesh, meta, spec);
-                        for p in &s.tcp.sorted {
-                            selected[0][p.order] = true;
+                        // `always` policies select every proxy: marked after the pass.
+                        for &o in &s.tcp.conditional {
+                            selected[0][o as usize] = true;
                         }
-                        for p in &s.http.sorted {
-                            selected[1][p.order] = true;
+                        for &o in &s.http.conditional {
+                            selected[1][o as usize] = true;
                         }
                         if filter.proxy_ok(meta) {
                             // Merged per proxy first: one finding per (code, policy)
@@ -482,6 +495,13 @@ impl<'a> Engine<'a> {
                 for (all, one) in selected.iter_mut().zip(sel) {
                     for (a, b) in all.iter_mut().zip(one) {
                         *a |= *b;
+                    }
+                }
+            }
+            if !mesh.dataplanes.is_empty() {
+                for (sel, set) in selected.iter_mut().zip([&mesh.tcp, &mesh.http]) {
+                    for &i in &set.always {
+                        sel[i] = true;
                     }
                 }
             }
@@ -604,6 +624,10 @@ pub struct ProxyCache {
     meshes: std::collections::HashMap<u32, Shared>,
 }
 
+/// A hash map with a fast, fixed hasher: keys here are the engine's own (findings,
+/// signatures, outbound targets), and the result never depends on iteration order.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::FixedState>;
+
 /// Signature id, which shared outbounds (see [`outbounds::outbounds_keyed`]), findings only.
 type ListKey = (u32, Vec<u64>, bool);
 
@@ -620,20 +644,17 @@ struct Shared {
     /// [`ListKey`] → the reports (none when findings only) and findings of every
     /// outbound of that set.
     #[allow(clippy::type_complexity)]
-    lists: std::collections::HashMap<ListKey, (Vec<OutboundReport>, Vec<Finding>)>,
+    lists: FastMap<ListKey, (Vec<OutboundReport>, Vec<Finding>)>,
     /// Outbound reports held in `lists`.
     list_reports: usize,
     /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
     /// selections cost 16 bytes here, not a copy of their policy lists.
-    signatures: std::collections::HashMap<(u64, u64), u32>,
+    signatures: FastMap<(u64, u64), u32>,
     /// Lookups in `outbounds`, and how many found a result.
     outbound_lookups: u64,
     outbound_hits: u64,
     #[allow(clippy::type_complexity)]
-    outbounds: std::collections::HashMap<
-        (u32, outbounds::Target, u32),
-        (Option<OutboundReport>, Vec<Finding>),
-    >,
+    outbounds: FastMap<(u32, outbounds::Target, u32), (Option<OutboundReport>, Vec<Finding>)>,
 }
 
 #[derive(PartialEq, Eq, Hash)]
@@ -674,14 +695,10 @@ impl Shared {
 
     /// The signature's id, and whether an earlier proxy had it already.
     fn signature(&mut self, s: Signature) -> (u32, bool) {
-        use std::hash::{Hash, Hasher};
-        let fp = |salt: u8| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            salt.hash(&mut h);
-            s.hash(&mut h);
-            h.finish()
-        };
-        let key = (fp(0), fp(1));
+        use std::hash::BuildHasher;
+        // Two hashes with independent seeds: 128 bits tell selections apart.
+        let fp = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(&s);
+        let key = (fp(0x6d65_7368_7463_7031), fp(0x6d65_7368_7463_7032));
         let n = self.signatures.len() as u32;
         match self.signatures.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => (*e.get(), true),
@@ -727,10 +744,8 @@ pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
     // one per (code, resource, message) for the others. Keys borrow from the sorted
     // list: nothing is copied to find the repeats.
     let first: Vec<usize> = {
-        let mut seen: std::collections::HashMap<
-            (Code, bool, Option<&crate::model::ResourceRef>, &str),
-            usize,
-        > = std::collections::HashMap::with_capacity(f.len());
+        let mut seen: FastMap<(Code, bool, Option<&crate::model::ResourceRef>, &str), usize> =
+            FastMap::with_capacity_and_hasher(f.len(), Default::default());
         f.iter()
             .enumerate()
             .map(|(i, x)| {

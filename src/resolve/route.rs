@@ -30,10 +30,11 @@ pub struct Cand<'p, 'a> {
 /// Uses the destination index: only entries naming this destination are looked at.
 pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 'a>> {
     let set = m.set;
-    let pick = |list: Option<&Vec<(usize, usize)>>| -> Vec<(usize, usize)> {
+    // (rank, policy, entry): ranks order the policies as the proxy's precedence does.
+    let pick = |list: Option<&Vec<(usize, usize)>>| -> Vec<(u32, usize, usize)> {
         list.map(|l| {
             l.iter()
-                .filter_map(|&(pi, ei)| m.position(pi).map(|pos| (pos, ei)))
+                .filter_map(|&(pi, ei)| m.rank_if_selected(pi).map(|r| (r, pi, ei)))
                 .collect()
         })
         .unwrap_or_default()
@@ -43,8 +44,8 @@ pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 
             let mut hits = pick(set.by_destination.get(s));
             hits.sort_unstable();
             hits.into_iter()
-                .map(|(pos, ei)| {
-                    let p = m.sorted[pos];
+                .map(|(_, pi, ei)| {
+                    let p = &set.all[pi];
                     Cand {
                         policy: p,
                         entry: &p.entries[ei],
@@ -55,10 +56,10 @@ pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 
                 .collect()
         }
         Target::Real { svc, section } => {
-            let mut hits: Vec<(usize, usize)> = pick(set.by_real.get(svc))
+            let mut hits: Vec<(u32, usize, usize)> = pick(set.by_real.get(svc))
                 .into_iter()
-                .filter(|&(pos, ei)| {
-                    m.sorted[pos].entries[ei]
+                .filter(|&(_, pi, ei)| {
+                    set.all[pi].entries[ei]
                         .real
                         .iter()
                         .any(|(i, sec)| i == svc && sec.as_ref().is_none_or(|s| s == section))
@@ -67,8 +68,8 @@ pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 
             hits.sort_unstable();
             let mut out: Vec<Cand> = hits
                 .into_iter()
-                .map(|(pos, ei)| {
-                    let p = m.sorted[pos];
+                .map(|(_, pi, ei)| {
+                    let p = &set.all[pi];
                     let e = &p.entries[ei];
                     Cand {
                         policy: p,
@@ -185,11 +186,10 @@ fn is_catch_all(r: &RouteRule) -> bool {
     }
 }
 
-fn matches_key(r: &RouteRule) -> String {
-    r.matches
-        .as_ref()
-        .map(|m| m.to_string())
-        .unwrap_or_default()
+/// A rule's `matches`, compared as values: key order inside a match does not matter
+/// (Kuma compares parsed matches, not their text).
+fn matches_key(r: &RouteRule) -> Option<&serde_json::Value> {
+    r.matches.as_ref()
 }
 
 pub struct Ctx<'m, 'a> {
@@ -682,11 +682,11 @@ impl Ctx<'_, '_> {
                             ),
                         ));
                     }
-                    let higher: Vec<String> = rows[i + 1..]
+                    let higher: Vec<Option<&serde_json::Value>> = rows[i + 1..]
                         .iter()
                         .flat_map(|h| h.entry.rules.unwrap_or_default().iter().map(matches_key))
                         .collect();
-                    let mine: Vec<String> = c
+                    let mine: Vec<Option<&serde_json::Value>> = c
                         .entry
                         .rules
                         .unwrap_or_default()
