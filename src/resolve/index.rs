@@ -314,6 +314,8 @@ pub struct ServiceInfo<'a> {
     /// the snapshot.
     pub endpoints: Vec<&'a Tags>,
     pub external: bool,
+    /// How the legacy policies' destinations match this service, once computed.
+    pub dest_ranks: std::sync::OnceLock<super::legacy::DestRanks>,
 }
 
 #[derive(Debug)]

@@ -67,6 +67,48 @@ impl SourceRanks {
     }
 }
 
+/// How well each TrafficRoute's and legacy policy's destinations match one service:
+/// the same for every proxy, so computed once per service (see [`dest_ranks`]). Only
+/// the policies that match are listed (index, rank), in policy order: a mesh's
+/// services times its legacy policies would otherwise be megabytes of `None`.
+#[derive(Debug, Default, Clone)]
+pub struct DestRanks {
+    traffic_routes: Vec<(u32, Rank)>,
+    legacy: Vec<(u32, Rank)>,
+}
+
+impl DestRanks {
+    fn new(mesh: &MeshIndex, service: &str) -> Self {
+        let dest = dest_tags(service);
+        let ranks = |all: &mut dyn Iterator<Item = &[Selector]>| -> Vec<(u32, Rank)> {
+            let mut v: Vec<(u32, Rank)> = all
+                .enumerate()
+                .filter_map(|(i, d)| Some((i as u32, best_rank(d, std::iter::once(&dest))?)))
+                .collect();
+            v.shrink_to_fit();
+            v
+        };
+        DestRanks {
+            traffic_routes: ranks(
+                &mut mesh.traffic_routes.iter().map(|(_, s)| &s.destinations[..]),
+            ),
+            legacy: ranks(&mut mesh.legacy.iter().map(|(_, s)| &s.destinations[..])),
+        }
+    }
+}
+
+/// [`DestRanks`] of `service`: kept on the service's index entry once computed (every
+/// thread shares it); computed afresh for a service the input does not hold.
+fn dest_ranks<'m>(mesh: &'m MeshIndex, service: &str) -> std::borrow::Cow<'m, DestRanks> {
+    match mesh.services.get(service) {
+        Some(info) => std::borrow::Cow::Borrowed(
+            info.dest_ranks
+                .get_or_init(|| DestRanks::new(mesh, service)),
+        ),
+        None => std::borrow::Cow::Owned(DestRanks::new(mesh, service)),
+    }
+}
+
 /// One TrafficRoute that selects (proxy, destination).
 #[derive(Debug, Clone)]
 pub struct TrCandidate<'a> {
@@ -91,14 +133,16 @@ pub fn traffic_routes<'a>(
     src: &SourceRanks,
     service: &str,
 ) -> (Vec<TrCandidate<'a>>, bool) {
-    let dest = dest_tags(service);
-    let mut c: Vec<TrCandidate> = mesh
+    if !src.traffic_routes.iter().any(Option::is_some) {
+        return (Vec::new(), false);
+    }
+    let dest = dest_ranks(mesh, service);
+    let mut c: Vec<TrCandidate> = dest
         .traffic_routes
         .iter()
-        .zip(&src.traffic_routes)
-        .filter_map(|((meta, spec), src)| {
-            let src = (*src)?;
-            let dst = best_rank(&spec.destinations, std::iter::once(&dest))?;
+        .filter_map(|&(i, dst)| {
+            let (meta, spec) = mesh.traffic_routes[i as usize];
+            let src = src.traffic_routes[i as usize]?;
             Some(TrCandidate {
                 meta,
                 spec,
@@ -119,17 +163,25 @@ pub fn legacy_policies<'a>(
     service: &str,
     is_http: bool,
 ) -> Vec<&'a Meta> {
-    let dest = dest_tags(service);
+    if !src.legacy.iter().any(Option::is_some) {
+        return Vec::new();
+    }
+    let dest = dest_ranks(mesh, service);
     let external = mesh.services.get(service).is_some_and(|s| s.external);
     let mut best: Vec<(ResourceKind, Rank, &'a Meta)> = Vec::new();
-    for ((meta, spec), src) in mesh.legacy.iter().zip(&src.legacy) {
+    // Policies in input order, each with its destination rank if it has one.
+    let mut dst_ranks = dest.legacy.iter().peekable();
+    for (i, ((meta, _), src)) in mesh.legacy.iter().zip(&src.legacy).enumerate() {
+        let dst = dst_ranks
+            .next_if(|(j, _)| *j as usize == i)
+            .map(|&(_, r)| r);
         let Some(src) = *src else { continue };
         let kind = meta.kind;
         let rank = match kind {
             ResourceKind::FaultInjection => None,
             ResourceKind::TrafficTrace => is_http.then_some(src),
             ResourceKind::RateLimit if !external => None,
-            _ => best_rank(&spec.destinations, std::iter::once(&dest)).map(|d| combined(src, d)),
+            _ => dst.map(|d| combined(src, d)),
         };
         let Some(rank) = rank else { continue };
         match best.iter_mut().find(|(k, _, _)| *k == kind) {
