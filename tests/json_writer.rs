@@ -19,8 +19,8 @@ fn by_hand(f: impl FnOnce(&mut Pretty)) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// Strings with each escaped byte at each offset 0..=17 (across the 8-byte words the
-/// writer checks at once), and ones with nothing to escape.
+/// Strings with each escaped byte at each offset 0..=40 (in the 16-byte blocks, the
+/// 8-byte word and the single bytes the writer checks), and ones with nothing to escape.
 fn awkward() -> Vec<String> {
     let mut v = vec![
         String::new(),
@@ -34,10 +34,15 @@ fn awkward() -> Vec<String> {
     for c in [
         '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1}', '\u{1f}',
     ] {
-        for at in 0..=17 {
-            let mut s: String = "abcdefghijklmnopq".chars().take(at).collect();
+        for at in 0..=40 {
+            let mut s: String = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+                .chars()
+                .take(at)
+                .collect();
             s.push(c);
             s.push_str("tail");
+            v.push(s.clone());
+            s.push_str("-and-more");
             v.push(s);
         }
     }

@@ -25,14 +25,22 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// No byte of `b` needs escaping. Eight bytes at a time: a word has a byte below
-/// 0x20 iff `(x - 0x20..) & !x & 0x80..` is not zero, and a byte equal to `c` iff
-/// `x ^ c..` has a zero byte (exact as yes/no answers).
+/// No byte of `b` needs escaping. Sixteen bytes at a time with a branch-free test the
+/// compiler turns into vector compares, then eight (a word has a byte below 0x20 iff
+/// `(x - 0x20..) & !x & 0x80..` is not zero, and a byte equal to `c` iff `x ^ c..` has a
+/// zero byte: exact as yes/no answers), then byte by byte.
 fn is_clean(b: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut blocks = b.chunks_exact(16);
+    for c in &mut blocks {
+        let c: &[u8; 16] = c.try_into().expect("sixteen bytes");
+        if c.iter().fold(false, |acc, &x| acc | needs_escape(x)) {
+            return false;
+        }
+    }
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut words = b.chunks_exact(8);
+    let mut words = blocks.remainder().chunks_exact(8);
     for w in &mut words {
         let x = u64::from_ne_bytes(w.try_into().expect("eight bytes"));
         let hit = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
