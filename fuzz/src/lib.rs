@@ -704,7 +704,7 @@ fn finding(u: &mut Unstructured) -> Result<Finding> {
     let mut f = Finding::new(code, string(u)?);
     f.severity = *u.choose(&[Severity::Info, Severity::Warning, Severity::Error])?;
     f.resource = maybe(u, |u| {
-        Ok(Box::new(ResourceRef {
+        Ok(std::sync::Arc::new(ResourceRef {
             kind: string(u)?,
             name: string(u)?,
             namespace: opt_string(u)?,

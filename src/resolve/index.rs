@@ -334,6 +334,9 @@ pub struct MeshIndex<'a> {
     vips: std::sync::OnceLock<super::outbounds::VipOutbounds>,
     /// Real resources by `kind/namespace/display-name`.
     reals_by_name: HashMap<String, Vec<usize>>,
+    /// The report's reference to each route and legacy policy (by the address of its
+    /// `Meta`), made once: findings about a policy share it.
+    refs: HashMap<usize, Arc<crate::model::ResourceRef>>,
 }
 
 impl<'a> MeshIndex<'a> {
@@ -352,6 +355,15 @@ impl<'a> MeshIndex<'a> {
             legacy: vec![],
             vips: std::sync::OnceLock::new(),
             reals_by_name: HashMap::new(),
+            refs: HashMap::new(),
+        }
+    }
+
+    /// The shared reference to `meta`'s resource (made afresh for one not indexed).
+    pub fn resource_ref(&self, meta: &Meta) -> Arc<crate::model::ResourceRef> {
+        match self.refs.get(&(meta as *const Meta as usize)) {
+            Some(r) => r.clone(),
+            None => Arc::new(meta.resource_ref()),
         }
     }
 
@@ -646,6 +658,15 @@ pub fn build<'a>(
     for m in meshes.values_mut() {
         m.tcp.finish(v);
         m.http.finish(v);
+        let metas: Vec<&Meta> = (m.tcp.all.iter().chain(&m.http.all))
+            .map(|p| p.meta)
+            .chain(m.traffic_routes.iter().map(|t| t.0))
+            .chain(m.legacy.iter().map(|l| l.0))
+            .collect();
+        for meta in metas {
+            m.refs
+                .insert(meta as *const Meta as usize, Arc::new(meta.resource_ref()));
+        }
     }
     (meshes, findings)
 }

@@ -240,7 +240,9 @@ impl Ctx<'_, '_> {
     ) -> Finding {
         // The proxy is stamped by the caller (`THIS_PROXY`), so that the findings of an
         // outbound can be shared by every proxy with the same selection.
-        Finding::about(code, meta, msg)
+        Finding::new(code, msg)
+            .with_shared_resource(self.mesh.resource_ref(meta))
+            .with_location(meta.origin.location())
             .with_proxy(THIS_PROXY)
             .on_outbound(ob.destination.label())
     }
