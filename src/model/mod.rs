@@ -97,6 +97,19 @@ impl fmt::Display for Origin {
     }
 }
 
+/// `name` or `namespace/name` of a resource, written when displayed.
+pub struct Qualified<'m>(&'m Meta);
+
+impl std::fmt::Display for Qualified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(ns) = &self.0.namespace {
+            f.write_str(ns)?;
+            f.write_str("/")?;
+        }
+        f.write_str(&self.0.name)
+    }
+}
+
 /// What every resource has: identity, mesh, labels, format and origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
@@ -148,6 +161,11 @@ impl Meta {
             mesh: Some(self.mesh.clone()),
             context: self.origin.context().map(String::from),
         }
+    }
+
+    /// [`Meta::qualified_name`] without building a string: for `format!` arguments.
+    pub fn qualified(&self) -> Qualified<'_> {
+        Qualified(self)
     }
 
     /// `name` or `namespace/name`, for messages.

@@ -200,6 +200,33 @@ pub struct Ctx<'m, 'a> {
     pub sources: SourceRanks,
 }
 
+/// A policy's qualified name, or nothing.
+struct OptName<'m>(Option<&'m crate::model::Meta>);
+
+impl std::fmt::Display for OptName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(m) => m.qualified().fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A TrafficRoute row's precedence in words, `match rank: N tags, M exact`: one list
+/// per rank and thread, shared by every row with that rank.
+fn rank_shown(rank: super::legacy::Rank) -> Arc<[String]> {
+    thread_local! {
+        static SHOWN: std::cell::RefCell<std::collections::HashMap<super::legacy::Rank, Arc<[String]>>> =
+            Default::default();
+    }
+    SHOWN.with(|m| {
+        m.borrow_mut()
+            .entry(rank)
+            .or_insert_with(|| Arc::from(vec![format!("match rank: {} tags, {} exact", rank.0, rank.1)]))
+            .clone()
+    })
+}
+
 /// A policy row before it is written out.
 pub(super) fn row(
     p: &Policy,
@@ -369,7 +396,7 @@ impl Ctx<'_, '_> {
                 let r = self.tcp_backends(w, ob, findings);
                 let mut reason = format!(
                     "MeshTCPRoute {} applies: highest precedence of {} MeshTCPRoute{} on this outbound",
-                    w.policy.meta.qualified_name(),
+                    w.policy.meta.qualified(),
                     t_rows.len(),
                     if t_rows.len() == 1 { "" } else { "s" }
                 );
@@ -385,19 +412,19 @@ impl Ctx<'_, '_> {
                     format!(
                         "MeshHTTPRoute {} routes this {} destination as HTTP: the MeshTCPRoute plugin is skipped for this \
                          proxy (the mesh has TrafficRoutes and no MeshTCPRoute selects a MeshService destination here)",
-                        w.policy.meta.qualified_name(),
+                        w.policy.meta.qualified(),
                         ob.protocol.shown()
                     )
                 } else if t.is_empty() {
                     format!(
                         "MeshHTTPRoute {} routes this {} destination",
-                        w.policy.meta.qualified_name(),
+                        w.policy.meta.qualified(),
                         ob.protocol.shown()
                     )
                 } else {
                     format!(
                         "MeshHTTPRoute {} routes this {} destination; MeshHTTPRoute takes priority over MeshTCPRoute",
-                        w.policy.meta.qualified_name(),
+                        w.policy.meta.qualified(),
                         ob.protocol.shown()
                     )
                 };
@@ -529,10 +556,13 @@ impl Ctx<'_, '_> {
                 let r = w
                     .entry
                     .tcp_resolved
-                    .get_or_init(|| resolve_refs(refs, w.policy.meta, self.mesh, self.version))
-                    .clone();
+                    .get_or_init(|| resolve_refs(refs, w.policy.meta, self.mesh, self.version));
                 findings.extend(r.findings.iter().cloned());
-                r
+                Resolved {
+                    backends: r.backends.clone(),
+                    findings: Vec::new(),
+                    unusable: r.unusable.clone(),
+                }
             }
             TcpConf::Empty => Resolved {
                 backends: vec![],
@@ -611,7 +641,7 @@ impl Ctx<'_, '_> {
         };
         rows.iter()
             .map(|c| {
-                let name = c.policy.meta.qualified_name();
+                let name = c.policy.meta.qualified();
                 let (status, reason) = match d {
                     Decision::Tcp if std::ptr::eq(c.policy, winner.policy) => {
                         let beats = rows.len().saturating_sub(1);
@@ -628,7 +658,7 @@ impl Ctx<'_, '_> {
                         Status::Overridden,
                         format!(
                             "replaced by higher-precedence {} ({}); lists are replaced, not merged",
-                            winner.policy.meta.qualified_name(),
+                            winner.policy.meta.qualified(),
                             c.key.decided_by(winner.key).unwrap_or_else(|| "later in the input".into())
                         ),
                     ),
@@ -669,7 +699,7 @@ impl Ctx<'_, '_> {
     ) -> Vec<PolicyStatus> {
         let mut out = Vec::with_capacity(rows.len());
         for (i, c) in rows.iter().enumerate() {
-            let name = c.policy.meta.qualified_name();
+            let name = c.policy.meta.qualified();
             let (status, reason) = match d {
                 Decision::Http { on_tcp_destination } => {
                     if on_tcp_destination {
@@ -703,7 +733,7 @@ impl Ctx<'_, '_> {
                             Status::Overridden,
                             format!(
                                 "every rule's matches is also set by higher-precedence {}",
-                                rows.last().unwrap().policy.meta.qualified_name()
+                                rows.last().unwrap().policy.meta.qualified()
                             ),
                         )
                     } else {
@@ -790,11 +820,11 @@ impl Ctx<'_, '_> {
                 let reason = match d {
                     Decision::Tcp => format!(
                         "MeshTCPRoute {} takes priority over TrafficRoute",
-                        t.last().map(|c| c.policy.meta.qualified_name()).unwrap_or_default()
+                        OptName(t.last().map(|c| c.policy.meta))
                     ),
                     Decision::Http { .. } => format!(
                         "MeshHTTPRoute {} takes priority over TrafficRoute",
-                        h.last().map(|c| c.policy.meta.qualified_name()).unwrap_or_default()
+                        OptName(h.last().map(|c| c.policy.meta))
                     ),
                     Decision::PluginDefault(Plugin::Tcp) => {
                         "proxy is configured by MeshTCPRoute; legacy TrafficRoute no longer used on this outbound".into()
@@ -820,7 +850,7 @@ impl Ctx<'_, '_> {
                 status,
                 reason,
                 location: c.meta.origin.location(),
-                precedence: Arc::from(vec![shown(c)]),
+                precedence: rank_shown(c.rank),
             });
         }
     }
