@@ -10,8 +10,7 @@ use crate::model::{Meta, ResourceKind, Selector, Tags, TrafficRouteSpec, keys};
 /// `api/mesh/v1alpha1/dataplane_helpers.go@v2.14.3`).
 pub type Rank = (usize, usize);
 
-fn best_rank<'t>(selectors: &[Selector], tag_sets: impl Iterator<Item = &'t Tags>) -> Option<Rank> {
-    let sets: Vec<&Tags> = tag_sets.collect();
+fn best_rank(selectors: &[Selector], sets: &[&Tags]) -> Option<Rank> {
     selectors
         .iter()
         .flat_map(|s| sets.iter().filter_map(|t| match_rank(&s.match_, t)))
@@ -45,7 +44,7 @@ impl SourceRanks {
     }
 
     pub fn new(mesh: &MeshIndex, proxy: &ProxyView) -> Self {
-        let sets = || proxy.tag_sets.iter().copied();
+        let sets = || &proxy.tag_sets[..];
         SourceRanks {
             traffic_routes: mesh
                 .traffic_routes
@@ -83,7 +82,7 @@ impl DestRanks {
         let ranks = |all: &mut dyn Iterator<Item = &[Selector]>| -> Vec<(u32, Rank)> {
             let mut v: Vec<(u32, Rank)> = all
                 .enumerate()
-                .filter_map(|(i, d)| Some((i as u32, best_rank(d, std::iter::once(&dest))?)))
+                .filter_map(|(i, d)| Some((i as u32, best_rank(d, &[&dest])?)))
                 .collect();
             v.shrink_to_fit();
             v
