@@ -25,32 +25,49 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// No byte of `b` needs escaping. Sixteen bytes at a time with a branch-free test the
-/// compiler turns into vector compares, then eight (a word has a byte below 0x20 iff
+/// A 16-byte block has a byte to escape: a branch-free test the compiler turns into
+/// vector compares.
+fn block_dirty(c: &[u8; 16]) -> bool {
+    c.iter().fold(false, |acc, &x| acc | needs_escape(x))
+}
+
+/// An 8-byte word has no byte to escape: a word has a byte below 0x20 iff
 /// `(x - 0x20..) & !x & 0x80..` is not zero, and a byte equal to `c` iff `x ^ c..` has a
-/// zero byte: exact as yes/no answers), then byte by byte.
-fn is_clean(b: &[u8]) -> bool {
+/// zero byte (both exact as yes/no answers).
+fn word_clean(w: [u8; 8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut blocks = b.chunks_exact(16);
-    for c in &mut blocks {
-        let c: &[u8; 16] = c.try_into().expect("sixteen bytes");
-        if c.iter().fold(false, |acc, &x| acc | needs_escape(x)) {
-            return false;
-        }
-    }
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut words = blocks.remainder().chunks_exact(8);
-    for w in &mut words {
-        let x = u64::from_ne_bytes(w.try_into().expect("eight bytes"));
-        let hit = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
-            | zero_byte(x ^ (ONES * u64::from(b'"')))
-            | zero_byte(x ^ (ONES * u64::from(b'\\')));
-        if hit != 0 {
-            return false;
+    let x = u64::from_ne_bytes(w);
+    (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
+        | zero_byte(x ^ (ONES * u64::from(b'"')))
+        | zero_byte(x ^ (ONES * u64::from(b'\\')))
+        == 0
+}
+
+/// No byte of `b` needs escaping. Whole 16-byte blocks, the last one overlapping the
+/// one before; shorter strings as two overlapping words, or one word padded with a
+/// harmless byte: no loop over single bytes.
+fn is_clean(b: &[u8]) -> bool {
+    let n = b.len();
+    let block = |i: usize| -> &[u8; 16] { b[i..i + 16].try_into().expect("sixteen bytes") };
+    let word = |i: usize| -> [u8; 8] { b[i..i + 8].try_into().expect("eight bytes") };
+    if n >= 16 {
+        let mut i = 0;
+        while i + 16 <= n {
+            if block_dirty(block(i)) {
+                return false;
+            }
+            i += 16;
         }
+        i == n || !block_dirty(block(n - 16))
+    } else if n >= 8 {
+        word_clean(word(0)) && word_clean(word(n - 8))
+    } else {
+        let mut w = [b'a'; 8];
+        w[..n].copy_from_slice(b);
+        word_clean(w)
     }
-    !words.remainder().iter().any(|&x| needs_escape(x))
 }
 
 impl<'o> Pretty<'o> {

@@ -222,7 +222,12 @@ fn rank_shown(rank: super::legacy::Rank) -> Arc<[String]> {
     SHOWN.with(|m| {
         m.borrow_mut()
             .entry(rank)
-            .or_insert_with(|| Arc::from(vec![format!("match rank: {} tags, {} exact", rank.0, rank.1)]))
+            .or_insert_with(|| {
+                Arc::from(vec![format!(
+                    "match rank: {} tags, {} exact",
+                    rank.0, rank.1
+                )])
+            })
             .clone()
     })
 }
