@@ -731,11 +731,17 @@ fn stamp(mut f: Finding, proxy: &Meta) -> Finding {
 
 /// Sort findings (errors first, then by code, resource, proxy) and drop repeats.
 pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
+    // Findings about one policy mostly share its reference: equal without comparing
+    // the strings in it.
+    let same_resource = |a: &Finding, b: &Finding| match (&a.resource, &b.resource) {
+        (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => std::cmp::Ordering::Equal,
+        (x, y) => x.cmp(y),
+    };
     f.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.code.cmp(&b.code))
-            .then_with(|| a.resource.cmp(&b.resource))
+            .then_with(|| same_resource(a, b))
             .then_with(|| a.proxy.cmp(&b.proxy))
             .then_with(|| a.location.cmp(&b.location))
             .then_with(|| a.message.cmp(&b.message))
@@ -744,14 +750,17 @@ pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
     // one per (code, resource, message) for the others. Keys borrow from the sorted
     // list: nothing is copied to find the repeats.
     let first: Vec<usize> = {
-        let mut seen: FastMap<(Code, bool, Option<&crate::model::ResourceRef>, &str), usize> =
+        // `Arc` keys: equal references compare by pointer first (std's `Arc` equality
+        // for `Eq` types), hashed by value.
+        type Key<'f> = (Code, bool, Option<&'f std::sync::Arc<crate::model::ResourceRef>>, &'f str);
+        let mut seen: FastMap<Key, usize> =
             FastMap::with_capacity_and_hasher(f.len(), Default::default());
         f.iter()
             .enumerate()
             .map(|(i, x)| {
                 let key = match &x.proxy {
-                    Some(p) => (x.code, true, x.resource.as_deref(), p.as_str()),
-                    None => (x.code, false, x.resource.as_deref(), x.message.as_str()),
+                    Some(p) => (x.code, true, x.resource.as_ref(), p.as_str()),
+                    None => (x.code, false, x.resource.as_ref(), x.message.as_str()),
                 };
                 *seen.entry(key).or_insert(i)
             })
