@@ -27,41 +27,50 @@ fn combined(a: Rank, b: Rank) -> Rank {
 }
 
 /// How well each TrafficRoute's and legacy policy's sources (TrafficTrace: selectors)
-/// match one proxy: computed once per proxy, reused for every outbound.
+/// match one proxy: computed once per proxy (and shared by proxies with the same tag
+/// sets), reused for every outbound. Only the matching policies are listed (index,
+/// rank), ascending.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct SourceRanks {
-    traffic_routes: Vec<Option<Rank>>,
-    legacy: Vec<Option<Rank>>,
+    traffic_routes: Vec<(u32, Rank)>,
+    legacy: Vec<(u32, Rank)>,
+}
+
+/// The rank listed for policy `i`, if it matches.
+fn rank_of(v: &[(u32, Rank)], i: usize) -> Option<Rank> {
+    v.binary_search_by_key(&(i as u32), |e| e.0)
+        .ok()
+        .map(|k| v[k].1)
 }
 
 impl SourceRanks {
     /// Does any TrafficRoute or legacy policy match this proxy's sources?
     pub fn any(&self) -> bool {
-        self.traffic_routes
-            .iter()
-            .chain(&self.legacy)
-            .any(Option::is_some)
+        !self.traffic_routes.is_empty() || !self.legacy.is_empty()
     }
 
     pub fn new(mesh: &MeshIndex, proxy: &ProxyView) -> Self {
-        let sets = || &proxy.tag_sets[..];
+        let sets = &proxy.tag_sets[..];
+        let listed = |ranks: &mut dyn Iterator<Item = Option<Rank>>| -> Vec<(u32, Rank)> {
+            ranks
+                .enumerate()
+                .filter_map(|(i, r)| Some((i as u32, r?)))
+                .collect()
+        };
         SourceRanks {
-            traffic_routes: mesh
-                .traffic_routes
-                .iter()
-                .map(|(_, s)| best_rank(&s.sources, sets()))
-                .collect(),
-            legacy: mesh
-                .legacy
-                .iter()
-                .map(|(m, s)| {
-                    if m.kind == ResourceKind::TrafficTrace {
-                        best_rank(&s.selectors, sets())
-                    } else {
-                        best_rank(&s.sources, sets())
-                    }
-                })
-                .collect(),
+            traffic_routes: listed(
+                &mut mesh
+                    .traffic_routes
+                    .iter()
+                    .map(|(_, s)| best_rank(&s.sources, sets)),
+            ),
+            legacy: listed(&mut mesh.legacy.iter().map(|(m, s)| {
+                if m.kind == ResourceKind::TrafficTrace {
+                    best_rank(&s.selectors, sets)
+                } else {
+                    best_rank(&s.sources, sets)
+                }
+            })),
         }
     }
 }
@@ -132,7 +141,7 @@ pub fn traffic_routes<'a>(
     src: &SourceRanks,
     service: &str,
 ) -> (Vec<TrCandidate<'a>>, bool) {
-    if !src.traffic_routes.iter().any(Option::is_some) {
+    if src.traffic_routes.is_empty() {
         return (Vec::new(), false);
     }
     let dest = dest_ranks(mesh, service);
@@ -141,7 +150,7 @@ pub fn traffic_routes<'a>(
         .iter()
         .filter_map(|&(i, dst)| {
             let (meta, spec) = mesh.traffic_routes[i as usize];
-            let src = src.traffic_routes[i as usize]?;
+            let src = rank_of(&src.traffic_routes, i as usize)?;
             Some(TrCandidate {
                 meta,
                 spec,
@@ -162,7 +171,7 @@ pub fn legacy_policies<'a>(
     service: &str,
     is_http: bool,
 ) -> Vec<&'a Meta> {
-    if !src.legacy.iter().any(Option::is_some) {
+    if src.legacy.is_empty() {
         return Vec::new();
     }
     let dest = dest_ranks(mesh, service);
@@ -170,11 +179,13 @@ pub fn legacy_policies<'a>(
     let mut best: Vec<(ResourceKind, Rank, &'a Meta)> = Vec::new();
     // Policies in input order, each with its destination rank if it has one.
     let mut dst_ranks = dest.legacy.iter().peekable();
-    for (i, ((meta, _), src)) in mesh.legacy.iter().zip(&src.legacy).enumerate() {
+    for (i, (meta, _)) in mesh.legacy.iter().enumerate() {
         let dst = dst_ranks
             .next_if(|(j, _)| *j as usize == i)
             .map(|&(_, r)| r);
-        let Some(src) = *src else { continue };
+        let Some(src) = rank_of(&src.legacy, i) else {
+            continue;
+        };
         let kind = meta.kind;
         let rank = match kind {
             ResourceKind::FaultInjection => None,

@@ -194,7 +194,7 @@ impl<'a> Engine<'a> {
             proxy: view,
             version: v,
             gates: Gates::new(has_tr, tcp_legacy, http_legacy, gw_rules, v),
-            sources: legacy::SourceRanks::new(mesh, view),
+            sources: shared.source_ranks(mesh, view),
         };
         let mut notes = Vec::new();
         let mut count = 0;
@@ -650,6 +650,9 @@ struct Shared {
     /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
     /// selections cost 16 bytes here, not a copy of their policy lists.
     signatures: FastMap<(u64, u64), u32>,
+    /// Tag-set fingerprint → how the legacy policies' sources match a proxy with those
+    /// tag sets (proxies of one service mostly have the same ones).
+    source_ranks: FastMap<(u64, u64), legacy::SourceRanks>,
     /// Lookups in `outbounds`, and how many found a result.
     outbound_lookups: u64,
     outbound_hits: u64,
@@ -693,6 +696,26 @@ impl Shared {
         }
     }
 
+    /// [`legacy::SourceRanks`] of a proxy: computed once per distinct tag sets.
+    fn source_ranks(&mut self, mesh: &MeshIndex, view: &ProxyView) -> legacy::SourceRanks {
+        use std::hash::BuildHasher;
+        if mesh.traffic_routes.is_empty() && mesh.legacy.is_empty() {
+            return legacy::SourceRanks::default();
+        }
+        let fp =
+            |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(&view.tag_sets);
+        let key = (fp(0x6d65_7368_7463_7033), fp(0x6d65_7368_7463_7034));
+        if self.source_ranks.len() >= SHARED_SOURCE_RANKS_MAX
+            && !self.source_ranks.contains_key(&key)
+        {
+            self.source_ranks.clear();
+        }
+        self.source_ranks
+            .entry(key)
+            .or_insert_with(|| legacy::SourceRanks::new(mesh, view))
+            .clone()
+    }
+
     /// The signature's id, and whether an earlier proxy had it already.
     fn signature(&mut self, s: Signature) -> (u32, bool) {
         use std::hash::BuildHasher;
@@ -715,6 +738,8 @@ const SHARED_MIN_HIT_RATIO: u64 = 8;
 const CHUNK: usize = 16;
 /// How many shared outbound results are kept at most (about 2 KB each).
 const SHARED_OUTBOUNDS_MAX: usize = 1024;
+/// At most this many proxies' legacy source ranks are kept.
+const SHARED_SOURCE_RANKS_MAX: usize = 4096;
 /// At most this many outbound reports are held for whole shared lists.
 const SHARED_LIST_REPORTS_MAX: usize = 16_384;
 
@@ -752,7 +777,12 @@ pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
     let first: Vec<usize> = {
         // `Arc` keys: equal references compare by pointer first (std's `Arc` equality
         // for `Eq` types), hashed by value.
-        type Key<'f> = (Code, bool, Option<&'f std::sync::Arc<crate::model::ResourceRef>>, &'f str);
+        type Key<'f> = (
+            Code,
+            bool,
+            Option<&'f std::sync::Arc<crate::model::ResourceRef>>,
+            &'f str,
+        );
         let mut seen: FastMap<Key, usize> =
             FastMap::with_capacity_and_hasher(f.len(), Default::default());
         f.iter()
