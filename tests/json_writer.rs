@@ -207,24 +207,12 @@ fn streamed_report_matches_serde_on_every_example_fixture() {
         for v in [KumaVersion::DEFAULT, KumaVersion::new(2, 5)] {
             let engine = Engine::new(&loaded.snapshot, v);
             let mut whole = engine.report(&Filter::default());
-            let mut streamed = Vec::new();
-            report::write_json_streaming(
-                &mut streamed,
-                &engine,
-                &Filter::default(),
-                loaded.findings.clone(),
-            )
-            .unwrap();
+            let streamed = streamed(&engine, &loaded.findings);
             // What the non-streaming path writes: the loader's findings merged in.
             let mut all = loaded.findings.clone();
             all.append(&mut whole.findings);
             whole.findings = dedup(all);
-            assert_eq!(
-                String::from_utf8(streamed).unwrap(),
-                report::to_json(&whole),
-                "{}, {v}",
-                dir.display()
-            );
+            assert_eq!(streamed, report::to_json(&whole), "{}, {v}", dir.display());
         }
     }
 }
@@ -252,15 +240,7 @@ fn streamed_report_carries_the_loaders_findings() {
         "the broken file gives a finding"
     );
     let engine = Engine::new(&loaded.snapshot, KumaVersion::DEFAULT);
-    let mut streamed = Vec::new();
-    report::write_json_streaming(
-        &mut streamed,
-        &engine,
-        &Filter::default(),
-        loaded.findings.clone(),
-    )
-    .unwrap();
-    let text = String::from_utf8(streamed).unwrap();
+    let text = streamed(&engine, &loaded.findings);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let codes: Vec<&str> = v["findings"]
         .as_array()
@@ -270,6 +250,13 @@ fn streamed_report_carries_the_loaders_findings() {
         .collect();
     assert!(codes.contains(&"parse-error"), "{codes:?}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The streamed JSON report of every proxy, with `extra` (the loader's findings).
+fn streamed(engine: &Engine, extra: &[Finding]) -> String {
+    let mut out = Vec::new();
+    report::write_json_streaming(&mut out, engine, &Filter::default(), extra.to_vec()).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 fn tempdir_with(files: &[(&str, &str)]) -> std::path::PathBuf {
