@@ -290,7 +290,8 @@ impl<'p, 'a> Matched<'p, 'a> {
         out
     }
 
-    /// The matched policies that satisfy `f` exist.
+    /// Whether some matched policy satisfies `f`; `always` says whether one of
+    /// `set.always` does (the same for every proxy, so the set computes it once).
     pub fn any(&self, always: bool, f: impl Fn(&Policy<'a>) -> bool) -> bool {
         always
             || self

@@ -36,6 +36,17 @@ pub struct SourceRanks {
     legacy: Vec<(u32, Rank)>,
 }
 
+/// The policies (by index) whose rank is `Some`, with it, ascending: sparse, as most
+/// legacy policies match few proxies and services.
+fn listed(ranks: impl Iterator<Item = Option<Rank>>) -> Vec<(u32, Rank)> {
+    let mut v: Vec<(u32, Rank)> = ranks
+        .enumerate()
+        .filter_map(|(i, r)| Some((i as u32, r?)))
+        .collect();
+    v.shrink_to_fit();
+    v
+}
+
 /// The rank listed for policy `i`, if it matches.
 fn rank_of(v: &[(u32, Rank)], i: usize) -> Option<Rank> {
     v.binary_search_by_key(&(i as u32), |e| e.0)
@@ -51,20 +62,13 @@ impl SourceRanks {
 
     pub fn new(mesh: &MeshIndex, proxy: &ProxyView) -> Self {
         let sets = &proxy.tag_sets[..];
-        let listed = |ranks: &mut dyn Iterator<Item = Option<Rank>>| -> Vec<(u32, Rank)> {
-            ranks
-                .enumerate()
-                .filter_map(|(i, r)| Some((i as u32, r?)))
-                .collect()
-        };
         SourceRanks {
             traffic_routes: listed(
-                &mut mesh
-                    .traffic_routes
+                mesh.traffic_routes
                     .iter()
                     .map(|(_, s)| best_rank(&s.sources, sets)),
             ),
-            legacy: listed(&mut mesh.legacy.iter().map(|(m, s)| {
+            legacy: listed(mesh.legacy.iter().map(|(m, s)| {
                 if m.kind == ResourceKind::TrafficTrace {
                     best_rank(&s.selectors, sets)
                 } else {
@@ -87,20 +91,15 @@ pub struct DestRanks {
 
 impl DestRanks {
     fn new(mesh: &MeshIndex, service: &str) -> Self {
-        let dest = dest_tags(service);
-        let ranks = |all: &mut dyn Iterator<Item = &[Selector]>| -> Vec<(u32, Rank)> {
-            let mut v: Vec<(u32, Rank)> = all
-                .enumerate()
-                .filter_map(|(i, d)| Some((i as u32, best_rank(d, &[&dest])?)))
-                .collect();
-            v.shrink_to_fit();
-            v
-        };
+        let dest = [&dest_tags(service)];
+        let rank = |d: &[Selector]| best_rank(d, &dest);
         DestRanks {
-            traffic_routes: ranks(
-                &mut mesh.traffic_routes.iter().map(|(_, s)| &s.destinations[..]),
+            traffic_routes: listed(
+                mesh.traffic_routes
+                    .iter()
+                    .map(|(_, s)| rank(&s.destinations)),
             ),
-            legacy: ranks(&mut mesh.legacy.iter().map(|(_, s)| &s.destinations[..])),
+            legacy: listed(mesh.legacy.iter().map(|(_, s)| rank(&s.destinations))),
         }
     }
 }
