@@ -79,23 +79,32 @@ impl<'o> Pretty<'o> {
         }
     }
 
-    fn newline(&mut self) {
-        const SPACES: [u8; 64] = [b' '; 64];
-        self.out.push(b'\n');
-        let mut n = self.depth * 2;
-        while n > 0 {
-            let k = n.min(SPACES.len());
-            self.out.extend_from_slice(&SPACES[..k]);
-            n -= k;
+    /// `,` when `comma`, a newline and the indent of the current depth: one copy out of
+    /// a prepared line for the depths a report reaches.
+    fn line(&mut self, comma: bool) {
+        const LINE: [u8; 66] = {
+            let mut l = [b' '; 66];
+            l[0] = b',';
+            l[1] = b'\n';
+            l
+        };
+        let from = usize::from(!comma);
+        let n = self.depth * 2;
+        if 2 + n <= LINE.len() {
+            self.out.extend_from_slice(&LINE[from..2 + n]);
+        } else {
+            self.out.extend_from_slice(&LINE[from..2]);
+            self.out.resize(self.out.len() + n, b' ');
         }
+    }
+
+    fn newline(&mut self) {
+        self.line(false);
     }
 
     /// Before a member of the open object or array.
     fn sep(&mut self) {
-        if !self.fresh {
-            self.out.push(b',');
-        }
-        self.newline();
+        self.line(!self.fresh);
         self.fresh = false;
     }
 
@@ -400,5 +409,31 @@ impl<'o> Pretty<'o> {
             self.strings(&f.outbounds);
         }
         self.end_object();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pretty;
+
+    #[test]
+    fn indents_past_the_prepared_line() {
+        for depth in [0, 1, 31, 32, 40] {
+            let mut out = Vec::new();
+            let mut j = Pretty::new(&mut out, depth);
+            j.begin_array();
+            j.item();
+            j.u32(1);
+            j.item();
+            j.u32(2);
+            j.end_array();
+            let inner = " ".repeat((depth + 1) * 2);
+            let outer = " ".repeat(depth * 2);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("[\n{inner}1,\n{inner}2\n{outer}]"),
+                "depth {depth}"
+            );
+        }
     }
 }
