@@ -337,7 +337,7 @@ pub struct MeshIndex<'a> {
     reals_by_name: HashMap<String, Vec<usize>>,
     /// The report's reference to each route and legacy policy (by the address of its
     /// `Meta`), made once: findings about a policy share it.
-    refs: HashMap<usize, Arc<crate::model::ResourceRef>>,
+    refs: super::FastMap<usize, Arc<crate::model::ResourceRef>>,
 }
 
 impl<'a> MeshIndex<'a> {
@@ -356,7 +356,7 @@ impl<'a> MeshIndex<'a> {
             legacy: vec![],
             vips: std::sync::OnceLock::new(),
             reals_by_name: HashMap::new(),
-            refs: HashMap::new(),
+            refs: Default::default(),
         }
     }
 
