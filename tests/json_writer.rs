@@ -57,6 +57,18 @@ fn proxy_with(s: &str) -> ProxyReport {
         file: Arc::from(format!("dir/{s}.yaml")),
         line: 7,
     });
+    // A legacy backend of weight 0 that names nothing in the input.
+    let unresolved = Backend {
+        kind: "service".into(),
+        name: s.into(),
+        namespace: None,
+        port: None,
+        tags: Tags::new(),
+        weight: 0,
+        share: 0.0,
+        resolved: false,
+        how: String::new(),
+    };
     ProxyReport {
         mesh: s.into(),
         name: format!("{s}-1"),
@@ -85,27 +97,11 @@ fn proxy_with(s: &str) -> ProxyReport {
                     resolved: true,
                     how: s.into(),
                 },
+                unresolved.clone(),
                 Backend {
-                    kind: "service".into(),
-                    name: s.into(),
-                    namespace: None,
-                    port: None,
-                    tags: Tags::new(),
-                    weight: 0,
-                    share: 0.0,
-                    resolved: false,
-                    how: String::new(),
-                },
-                Backend {
-                    kind: "service".into(),
-                    name: s.into(),
-                    namespace: None,
-                    port: None,
-                    tags: Tags::new(),
                     weight: u32::MAX,
                     share: f64::NAN,
-                    resolved: false,
-                    how: String::new(),
+                    ..unresolved
                 },
             ],
             policies: vec![

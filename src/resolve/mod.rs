@@ -698,13 +698,10 @@ impl Shared {
 
     /// [`legacy::SourceRanks`] of a proxy: computed once per distinct tag sets.
     fn source_ranks(&mut self, mesh: &MeshIndex, view: &ProxyView) -> legacy::SourceRanks {
-        use std::hash::BuildHasher;
         if mesh.traffic_routes.is_empty() && mesh.legacy.is_empty() {
             return legacy::SourceRanks::default();
         }
-        let fp =
-            |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(&view.tag_sets);
-        let key = (fp(0x6d65_7368_7463_7033), fp(0x6d65_7368_7463_7034));
+        let key = fingerprint(&view.tag_sets);
         if self.source_ranks.len() >= SHARED_SOURCE_RANKS_MAX
             && !self.source_ranks.contains_key(&key)
         {
@@ -718,16 +715,21 @@ impl Shared {
 
     /// The signature's id, and whether an earlier proxy had it already.
     fn signature(&mut self, s: Signature) -> (u32, bool) {
-        use std::hash::BuildHasher;
-        // Two hashes with independent seeds: 128 bits tell selections apart.
-        let fp = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(&s);
-        let key = (fp(0x6d65_7368_7463_7031), fp(0x6d65_7368_7463_7032));
+        let key = fingerprint(&s);
         let n = self.signatures.len() as u32;
         match self.signatures.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => (*e.get(), true),
             std::collections::hash_map::Entry::Vacant(e) => (*e.insert(n), false),
         }
     }
+}
+
+/// Two hashes of `v` with independent fixed seeds: 128 bits that tell apart the
+/// selections (or tag sets) of one mesh without keeping a copy of them.
+fn fingerprint(v: &impl std::hash::Hash) -> (u64, u64) {
+    use std::hash::BuildHasher;
+    let h = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(v);
+    (h(0x6d65_7368_7463_7031), h(0x6d65_7368_7463_7032))
 }
 
 /// Outbound lookups before [`Shared::outbounds_pay`] judges the hit rate.
