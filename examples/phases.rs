@@ -56,8 +56,9 @@ fn main() {
         .unwrap_or("2.14".into())
         .parse()
         .unwrap();
-    // SAFETY: as in src/main.rs: sets an allocator option before any allocation matters.
-    unsafe { libmimalloc_sys::mi_option_set(15, 0) };
+    // SAFETY: as in src/main.rs (purge delay 2 ms): sets an allocator option before any
+    // allocation matters.
+    unsafe { libmimalloc_sys::mi_option_set(15, 2) };
     let t = Instant::now();
     let loaded = load(&[Source::Path(dir.into())]);
     eprintln!("load {:?} · {}", t.elapsed(), heap());

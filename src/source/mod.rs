@@ -427,6 +427,15 @@ fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>, progress: &LoadPr
         }
         return;
     }
+    // Largest files first: the last file a thread takes is a small one, so the threads
+    // finish together (a large file taken last was parsed by one thread while the
+    // other waited).
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|(_, p)| fs::metadata(p).map_or(0, |m| m.len()))
+        .collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
     let next = AtomicUsize::new(0);
     let mut parts: Vec<Option<Loaded>> = (0..files.len()).map(|_| None).collect();
     std::thread::scope(|s| {
@@ -435,10 +444,10 @@ fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>, progress: &LoadPr
                 s.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((label, p)) = files.get(i) else {
+                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
+                        let (label, p) = &files[i];
                         let mut l = Loaded::default();
                         read_one(&mut l, label, p);
                         progress.add(l.stats.files, l.stats.resources);
