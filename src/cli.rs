@@ -214,17 +214,16 @@ impl Common {
     }
 }
 
-/// The engine for `loaded`. `MESHTCP_THREADS=N` sets how many threads resolve the
-/// proxies (default: one per core); the output is the same for any N, which is what it
-/// is for: measuring, and comparing.
+/// The engine for `loaded`. `MESHTCP_THREADS=N` sets how many threads build the index
+/// and resolve the proxies (default: one per core); the output is the same for any N,
+/// which is what it is for: measuring, and comparing.
 fn engine(snapshot: &crate::model::Snapshot, version: KumaVersion) -> Engine<'_> {
-    let e = Engine::new(snapshot, version);
     match std::env::var("MESHTCP_THREADS")
         .ok()
         .and_then(|n| n.parse().ok())
     {
-        Some(n) => e.with_threads(n),
-        None => e,
+        Some(n) => Engine::with_threads(snapshot, version, n),
+        None => Engine::new(snapshot, version),
     }
 }
 

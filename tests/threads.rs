@@ -42,12 +42,12 @@ fn every_pass_gives_the_same_answer_on_one_thread_and_on_several() {
     let mut findings = 0;
     for (shape, l) in meshes() {
         for v in [KumaVersion::DEFAULT, KumaVersion::new(2, 5)] {
-            let one = Engine::new(&l.snapshot, v).with_threads(1);
+            let one = Engine::with_threads(&l.snapshot, v, 1);
             let full = one.report(&Filter::default());
             assert!(full.proxies.len() > 100, "{shape}: {}", full.proxies.len());
             findings += full.findings.len();
             for threads in [2, 3, 7] {
-                let many = Engine::new(&l.snapshot, v).with_threads(threads);
+                let many = Engine::with_threads(&l.snapshot, v, threads);
                 let what = format!("{shape}, {v}, {threads} threads");
                 assert_eq!(many.report(&Filter::default()), full, "report: {what}");
                 assert_eq!(
@@ -64,7 +64,7 @@ fn every_pass_gives_the_same_answer_on_one_thread_and_on_several() {
             }
             // Streaming on several threads is still byte for byte the whole report.
             assert_eq!(
-                streamed(&Engine::new(&l.snapshot, v).with_threads(3)),
+                streamed(&Engine::with_threads(&l.snapshot, v, 3)),
                 report::to_json(&full),
                 "{shape}, {v}"
             );
@@ -76,7 +76,7 @@ fn every_pass_gives_the_same_answer_on_one_thread_and_on_several() {
 #[test]
 fn a_proxy_filter_and_a_mesh_filter_work_on_several_threads() {
     let (_, l) = meshes().remove(0);
-    let engine = Engine::new(&l.snapshot, KumaVersion::DEFAULT).with_threads(3);
+    let engine = Engine::with_threads(&l.snapshot, KumaVersion::DEFAULT, 3);
     let all = engine.report(&Filter::default());
     let name = all.proxies[all.proxies.len() / 2].name.clone();
     let one = engine.report(&Filter {

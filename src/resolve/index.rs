@@ -566,9 +566,15 @@ fn prepare_policy<'a>(
 }
 
 /// Everything indexed, per mesh, plus the validation findings.
+/// Route policies validated and prepared per unit of work in [`build`].
+const ROUTES_PER_TASK: usize = 64;
+
+/// Index `snapshot` for `v`, preparing the route policies on up to `threads` threads
+/// (the index is the same for any number).
 pub fn build<'a>(
     snapshot: &'a Snapshot,
     v: KumaVersion,
+    threads: usize,
 ) -> (BTreeMap<String, MeshIndex<'a>>, Vec<Finding>) {
     let mut meshes: BTreeMap<String, MeshIndex<'a>> = BTreeMap::new();
     let mut findings = Vec::new();
@@ -628,33 +634,43 @@ pub fn build<'a>(
             m.reals_by_name.entry(k).or_default().push(i);
         }
     }
-    for r in routes {
-        let Body::Route(spec) = &r.body else { continue };
-        let val = validate_route(&r.meta, spec, v);
-        findings.extend(val.findings);
-        if !val.accepted {
-            continue;
-        }
-        let m = meshes.get_mut(&r.meta.mesh).expect("mesh indexed above");
-        let set_len = if r.meta.kind == ResourceKind::MeshTCPRoute {
-            m.tcp.all.len()
+    // Validated and prepared on every thread (their sort keys and backend lookups are
+    // most of the index's time), then indexed in input order.
+    let chunks: Vec<&[&Resource]> = routes.chunks(ROUTES_PER_TASK).collect();
+    let mut prepared = Vec::with_capacity(routes.len());
+    super::par::ordered(
+        chunks.len(),
+        threads,
+        || (),
+        |_, ci| {
+            chunks[ci]
+                .iter()
+                .filter_map(|r| {
+                    let Body::Route(spec) = &r.body else {
+                        return None;
+                    };
+                    let val = validate_route(&r.meta, spec, v);
+                    let m = &meshes[&r.meta.mesh];
+                    let p = val.accepted.then(|| {
+                        prepare_policy(0, &r.meta, spec, val.role, &m.reals, &m.reals_by_name, v)
+                    });
+                    Some((val.findings, p))
+                })
+                .collect::<Vec<_>>()
+        },
+        |part| prepared.extend(part),
+    );
+    for (found, p) in prepared {
+        findings.extend(found);
+        let Some(mut p) = p else { continue };
+        let m = meshes.get_mut(&p.meta.mesh).expect("mesh indexed above");
+        let set = if p.meta.kind == ResourceKind::MeshTCPRoute {
+            &mut m.tcp
         } else {
-            m.http.all.len()
+            &mut m.http
         };
-        let p = prepare_policy(
-            set_len,
-            &r.meta,
-            spec,
-            val.role,
-            &m.reals,
-            &m.reals_by_name,
-            v,
-        );
-        if r.meta.kind == ResourceKind::MeshTCPRoute {
-            m.tcp.push(p);
-        } else {
-            m.http.push(p);
-        }
+        p.order = set.all.len();
+        set.push(p);
     }
     for m in meshes.values_mut() {
         m.tcp.finish(v);

@@ -99,20 +99,22 @@ struct Selected<'m, 'a> {
 
 impl<'a> Engine<'a> {
     pub fn new(snapshot: &'a Snapshot, version: KumaVersion) -> Self {
-        let (meshes, validation) = index::build(snapshot, version);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        Self::with_threads(snapshot, version, threads)
+    }
+
+    /// [`Engine::new`] on `n` threads (at least one) for building the index and for
+    /// passes over the proxies; the default is one per core, at most 8. Reports are
+    /// identical for every `n`.
+    pub fn with_threads(snapshot: &'a Snapshot, version: KumaVersion, n: usize) -> Self {
+        let threads = n.max(1);
+        let (meshes, validation) = index::build(snapshot, version, threads);
         Engine {
             version,
             meshes,
             validation,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            threads,
         }
-    }
-
-    /// Use `n` threads (at least one) for passes over the proxies; the default is one
-    /// per core, at most 8. Reports are identical for every `n`.
-    pub fn with_threads(mut self, n: usize) -> Self {
-        self.threads = n.max(1);
-        self
     }
 
     pub fn mesh_names(&self) -> impl Iterator<Item = &str> {
