@@ -443,10 +443,7 @@ fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>, progress: &LoadPr
             .map(|_| {
                 s.spawn(|| {
                     let mut mine = Vec::new();
-                    loop {
-                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                            break;
-                        };
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let (label, p) = &files[i];
                         let mut l = Loaded::default();
                         read_one(&mut l, label, p);
