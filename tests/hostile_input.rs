@@ -485,7 +485,7 @@ fn unreadable_files_and_directories_are_findings() {
         check(
             l.findings
                 .iter()
-                .map(|f| (f.code.as_str().to_string(), f.message.clone()))
+                .map(|f| (f.code.as_str().to_string(), f.message.to_string()))
                 .collect(),
             r.proxies.len(),
         );
@@ -615,7 +615,7 @@ fn findings_per_file_are_capped_and_the_rest_is_counted() {
     let last = list.last().unwrap();
     assert_eq!(last.code, Code::ParseError);
     assert_eq!(
-        last.message,
+        &*last.message,
         "900 more findings in this file are not listed (at most 100 per file)"
     );
     let unknown = in_file("unknown.yaml");

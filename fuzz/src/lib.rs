@@ -712,9 +712,9 @@ fn finding(u: &mut Unstructured) -> Result<Finding> {
             context: opt_string(u)?,
         }))
     })?;
-    f.proxy = opt_string(u)?;
+    f.proxy = opt_string(u)?.map(Into::into);
     f.location = location(u)?;
-    f.outbounds = strings(u)?;
+    f.outbounds = strings(u)?.into_iter().map(Into::into).collect();
     Ok(f)
 }
 

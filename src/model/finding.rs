@@ -1,5 +1,6 @@
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -157,19 +158,22 @@ pub struct Finding {
     /// benchmark's 20,000 findings held 3 MB of copies).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<std::sync::Arc<ResourceRef>>,
+    /// Shared: the engine interns proxy names and messages, which repeat across the
+    /// findings of a large mesh (tens of thousands kept until the report is written).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy: Option<String>,
-    pub message: String,
+    pub proxy: Option<Arc<str>>,
+    pub message: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    /// The proxy's outbounds (destination labels) this finding concerns.
+    /// The proxy's outbounds (destination labels) this finding concerns; interned
+    /// like the message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub outbounds: Vec<String>,
+    pub outbounds: Vec<Arc<str>>,
 }
 
 impl Finding {
     /// A finding with the contract's severity for `code`.
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<Arc<str>>) -> Self {
         Finding {
             severity: code.severity(),
             code,
@@ -197,12 +201,12 @@ impl Finding {
         self
     }
 
-    pub fn with_proxy(mut self, p: impl Into<String>) -> Self {
+    pub fn with_proxy(mut self, p: impl Into<Arc<str>>) -> Self {
         self.proxy = Some(p.into());
         self
     }
 
-    pub fn on_outbound(mut self, label: impl Into<String>) -> Self {
+    pub fn on_outbound(mut self, label: impl Into<Arc<str>>) -> Self {
         self.outbounds.push(label.into());
         self
     }
@@ -213,7 +217,7 @@ impl Finding {
     }
 
     /// Findings about `meta`'s resource, located at its origin.
-    pub fn about(code: Code, meta: &super::Meta, message: impl Into<String>) -> Self {
+    pub fn about(code: Code, meta: &super::Meta, message: impl Into<Arc<str>>) -> Self {
         Finding::new(code, message)
             .with_resource(meta.resource_ref())
             .with_location(meta.origin.location())

@@ -229,11 +229,11 @@ impl<'o> Pretty<'o> {
         }
     }
 
-    fn strings(&mut self, v: &[String]) {
+    fn strings<S: AsRef<str>>(&mut self, v: &[S]) {
         self.begin_array();
         for s in v {
             self.item();
-            self.str(s);
+            self.str(s.as_ref());
         }
         self.end_array();
     }

@@ -21,7 +21,7 @@ pub enum Decoded {
 }
 
 fn parse_error(origin: &Origin, msg: impl Into<String>) -> Decoded {
-    Decoded::Finding(Finding::new(Code::ParseError, msg).with_location(origin.location()))
+    Decoded::Finding(Finding::new(Code::ParseError, msg.into()).with_location(origin.location()))
 }
 
 /// Decode one document. `file` is the path as reached from the SOURCE argument.

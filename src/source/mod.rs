@@ -172,7 +172,7 @@ impl Loaded {
 
     fn unreadable(&mut self, label: &str, code: Code, msg: impl Into<String>) {
         self.findings
-            .push(Finding::new(code, msg).with_location(Some(Location {
+            .push(Finding::new(code, msg.into()).with_location(Some(Location {
                 file: label.into(),
                 line: 1,
             })));

@@ -875,18 +875,18 @@ impl App {
                     // Lazy mode: open the proxy (which resolves it); the outbound is
                     // selected when it arrives.
                     let name = m.proxy(p).name.clone();
-                    self.jump_to = Some((p, f.outbounds.clone()));
+                    let labels = f.outbounds.iter().map(|o| o.to_string()).collect();
+                    self.jump_to = Some((p, labels));
                     self.opened.insert(Node::Proxy(p));
                     self.reveal(Node::Proxy(p));
                     self.say(format!("resolving {name}…"), false);
                     return;
                 }
                 if let Some(p) = proxy {
-                    let o = m
-                        .proxy(p)
-                        .outbounds
-                        .iter()
-                        .position(|o| f.outbounds.contains(&o.destination.label()));
+                    let o = m.proxy(p).outbounds.iter().position(|o| {
+                        let label = o.destination.label();
+                        f.outbounds.iter().any(|x| **x == *label)
+                    });
                     self.reveal(match o {
                         Some(o) => Node::Outbound(p, o as u32),
                         None => Node::Proxy(p),

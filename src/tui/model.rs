@@ -262,7 +262,7 @@ impl Model {
         let mut outbound_errors = std::collections::HashSet::new();
         for f in &report.findings {
             let Some(name) = &f.proxy else { continue };
-            let Some(ps) = by_name.get(name.as_str()) else {
+            let Some(ps) = by_name.get(&**name) else {
                 continue;
             };
             for &p in ps {
@@ -274,7 +274,8 @@ impl Model {
                 }
                 if f.severity == Severity::Error {
                     for (o, ob) in report.proxies[p as usize].outbounds.iter().enumerate() {
-                        if f.outbounds.contains(&ob.destination.label()) {
+                        let label = ob.destination.label();
+                        if f.outbounds.iter().any(|x| **x == *label) {
                             outbound_errors.insert((p, o as u32));
                         }
                     }
@@ -435,7 +436,8 @@ impl Model {
                 continue;
             }
             for (o, ob) in pr.outbounds.iter().enumerate() {
-                if f.outbounds.contains(&ob.destination.label()) {
+                let label = ob.destination.label();
+                if f.outbounds.iter().any(|x| **x == *label) {
                     self.outbound_errors.insert((p, o as u32));
                 }
             }
