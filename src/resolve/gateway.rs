@@ -25,7 +25,7 @@ pub fn all_listener_tags(dp_tags: &Tags, gw: &MeshGatewaySpec) -> Vec<Tags> {
 }
 
 fn status_row(p: &Policy, status: Status, reason: String) -> PolicyStatus {
-    super::route::row(p, status, reason, &p.gateway_key_shown)
+    super::route::row(p, status, reason, &p.gateway_key().1)
 }
 
 impl Ctx<'_, '_> {
@@ -51,7 +51,7 @@ impl Ctx<'_, '_> {
                     .collect()
             };
             let mut t: Vec<&Policy> = covering(tcp).into_iter().map(|i| tcp[i]).collect();
-            t.sort_by(|a, b| a.gateway_key.cmp(&b.gateway_key));
+            t.sort_by(|a, b| a.gateway_key().0.cmp(&b.gateway_key().0));
             let h: Vec<&Policy> = covering(http).into_iter().map(|i| http[i]).collect();
             let destination = Destination {
                 kind: "MeshGateway".into(),
@@ -98,8 +98,9 @@ impl Ctx<'_, '_> {
                                 ));
                             } else {
                                 let why = p
-                                    .gateway_key
-                                    .decided_by(&w.gateway_key)
+                                    .gateway_key()
+                                    .0
+                                    .decided_by(&w.gateway_key().0)
                                     .unwrap_or_else(|| "later in the input".into());
                                 policies.push(status_row(
                                     p,

@@ -43,9 +43,9 @@ pub struct Entry<'a> {
     pub real: Vec<(usize, Option<String>)>,
     /// `kind: Mesh` (builtin gateway listeners).
     pub mesh_wide: bool,
-    /// Precedence on the real-resource path.
-    pub real_key: SortKey,
-    pub real_key_shown: Arc<[String]>,
+    /// Precedence on the real-resource path, and in words: built on first use (see
+    /// [`Policy::real_key`]).
+    real_key: std::sync::OnceLock<(SortKey, Arc<[String]>)>,
     /// The MeshTCPRoute rule's backends, resolved on first use.
     pub tcp_resolved: std::sync::OnceLock<super::backends::Resolved>,
 }
@@ -64,13 +64,42 @@ pub struct Policy<'a> {
     /// Precedence on the legacy (per-proxy) path.
     pub key: SortKey,
     pub key_shown: Arc<[String]>,
-    pub gateway_key: SortKey,
-    pub gateway_key_shown: Arc<[String]>,
+    /// Precedence on builtin-gateway listeners, and in words: built on first use (see
+    /// [`Policy::gateway_key`]).
+    gateway_key: std::sync::OnceLock<(SortKey, Arc<[String]>)>,
+    /// The version the keys are built for.
+    version: KumaVersion,
     /// What `selectedBy` lists, built once.
     pub as_ref: Arc<PolicyRef>,
 }
 
 impl Policy<'_> {
+    /// `e`'s (one of this policy's entries) precedence on the real-resource path. Built
+    /// when first needed: a sort key and its words are about a kilobyte, and meshes
+    /// without real resources never need them (nor builtin-gateway keys, below).
+    pub fn real_key<'e>(&self, e: &'e Entry) -> &'e (SortKey, Arc<[String]>) {
+        e.real_key.get_or_init(|| {
+            let key = sort_key(
+                self.meta,
+                &self.top,
+                self.role,
+                Path::Real(e.target),
+                self.version,
+            );
+            let shown = Arc::from(key.describe());
+            (key, shown)
+        })
+    }
+
+    /// Precedence on builtin-gateway listeners.
+    pub fn gateway_key(&self) -> &(SortKey, Arc<[String]>) {
+        self.gateway_key.get_or_init(|| {
+            let key = sort_key(self.meta, &self.top, self.role, Path::Gateway, self.version);
+            let shown = Arc::from(key.describe());
+            (key, shown)
+        })
+    }
+
     pub fn has_legacy_entries(&self) -> bool {
         self.entries.iter().any(|e| e.legacy_service.is_some())
     }
@@ -528,7 +557,6 @@ fn prepare_policy<'a>(
         .enumerate()
         .filter_map(|(index, to)| {
             let target = to.target_ref.as_ref()?;
-            let real_key = sort_key(meta, &top, role, Path::Real(target), v);
             Some(Entry {
                 index,
                 target,
@@ -537,22 +565,20 @@ fn prepare_policy<'a>(
                     .then(|| target.name.as_deref().unwrap_or("")),
                 real: resolve_real_to(target, meta, reals, by_name, v),
                 mesh_wide: target.kind() == "Mesh",
-                real_key_shown: Arc::from(real_key.describe()),
+                real_key: std::sync::OnceLock::new(),
                 tcp_resolved: std::sync::OnceLock::new(),
-                real_key,
             })
         })
         .collect();
     let key = sort_key(meta, &top, role, Path::Legacy, v);
-    let gateway_key = sort_key(meta, &top, role, Path::Gateway, v);
     Policy {
         order,
         meta,
         spec,
         key_shown: Arc::from(key.describe()),
         key,
-        gateway_key_shown: Arc::from(gateway_key.describe()),
-        gateway_key,
+        gateway_key: std::sync::OnceLock::new(),
+        version: v,
         as_ref: Arc::new(PolicyRef {
             kind: meta.kind.as_str().into(),
             name: meta.name.clone(),
@@ -565,12 +591,11 @@ fn prepare_policy<'a>(
     }
 }
 
-/// Everything indexed, per mesh, plus the validation findings.
 /// Route policies validated and prepared per unit of work in [`build`].
 const ROUTES_PER_TASK: usize = 64;
 
-/// Index `snapshot` for `v`, preparing the route policies on up to `threads` threads
-/// (the index is the same for any number).
+/// Everything indexed, per mesh, plus the validation findings. The route policies are
+/// prepared on up to `threads` threads (the index is the same for any number).
 pub fn build<'a>(
     snapshot: &'a Snapshot,
     v: KumaVersion,

@@ -253,6 +253,8 @@ pub fn sort_key(
         rank: Rank::Desc(name.clone()),
         shown: name,
     });
+    // Kept for the whole run, one or more per policy: no spare room.
+    parts.shrink_to_fit();
     SortKey(parts)
 }
 

@@ -71,11 +71,12 @@ pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 
                 .map(|(_, pi, ei)| {
                     let p = &set.all[pi];
                     let e = &p.entries[ei];
+                    let (key, shown) = p.real_key(e);
                     Cand {
                         policy: p,
                         entry: e,
-                        key: &e.real_key,
-                        shown: &e.real_key_shown,
+                        key,
+                        shown,
                     }
                 })
                 .collect();
