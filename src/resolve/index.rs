@@ -536,8 +536,8 @@ pub fn parse_legacy_k8s_name(name: &str) -> Option<(&str, &str, u32)> {
     Some((svc, ns, port))
 }
 
+/// A policy ready for the index; its `order` is set when it is indexed.
 fn prepare_policy<'a>(
-    order: usize,
     meta: &'a Meta,
     spec: &'a RouteSpec,
     role: Option<Role>,
@@ -572,7 +572,7 @@ fn prepare_policy<'a>(
         .collect();
     let key = sort_key(meta, &top, role, Path::Legacy, v);
     Policy {
-        order,
+        order: 0,
         meta,
         spec,
         key_shown: Arc::from(key.describe()),
@@ -677,7 +677,7 @@ pub fn build<'a>(
                     let val = validate_route(&r.meta, spec, v);
                     let m = &meshes[&r.meta.mesh];
                     let p = val.accepted.then(|| {
-                        prepare_policy(0, &r.meta, spec, val.role, &m.reals, &m.reals_by_name, v)
+                        prepare_policy(&r.meta, spec, val.role, &m.reals, &m.reals_by_name, v)
                     });
                     Some((val.findings, p))
                 })
