@@ -175,12 +175,13 @@ fn decode_kubernetes(origin: Origin, obj: Map<String, Value>) -> Decoded {
             .and_then(|m| str_field(m, "creationTimestamp"))
             .map(String::from),
     };
+    // Taken out of the document, not copied.
+    let mut obj = obj;
     let spec = obj
-        .get("spec")
-        .cloned()
+        .shift_remove("spec")
         .unwrap_or(Value::Object(Map::new()));
-    let status = obj.get("status");
-    finish(meta, spec, status)
+    let status = obj.shift_remove("status");
+    finish(meta, spec, status.as_ref())
 }
 
 fn decode_universal(origin: Origin, kind: ResourceKind, obj: Map<String, Value>) -> Decoded {
@@ -228,19 +229,24 @@ fn decode_universal(origin: Origin, kind: ResourceKind, obj: Map<String, Value>)
         origin,
         created: str_field(&obj, "creationTime").map(String::from),
     };
-    let status = obj.get("status").cloned();
-    let body = if kind.universal_body_in_spec() {
-        obj.get("spec")
-            .cloned()
-            .unwrap_or(Value::Object(Map::new()))
+    // The body is taken out of the document, not copied.
+    let mut obj = obj;
+    let (body, status) = if kind.universal_body_in_spec() {
+        let status = obj.shift_remove("status");
+        let spec = obj.shift_remove("spec");
+        (spec.unwrap_or(Value::Object(Map::new())), status)
     } else {
-        Value::Object(obj)
+        // The document is the body (its `status`, if any, included).
+        let status = obj.get("status").cloned();
+        (Value::Object(obj), status)
     };
     finish(meta, body, status.as_ref())
 }
 
 /// `v` as a `T`. Read from a borrowed value first (no path kept: most documents are
 /// valid); only a failure is read again with the path of the bad field for the message.
+/// (Reading every document by value with the path kept was 5.6% more instructions on
+/// the Universal benchmark than copying its strings out of the borrowed value.)
 fn typed<T: DeserializeOwned>(v: Value) -> Result<T, String> {
     if let Ok(t) = T::deserialize(&v) {
         return Ok(t);
