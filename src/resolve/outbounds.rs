@@ -52,6 +52,17 @@ pub struct Outbound {
     pub protocol: Protocol,
     pub target: Target,
     pub notes: Vec<String>,
+    /// [`Destination::label`], made once for the findings about this outbound.
+    label: std::sync::OnceLock<std::sync::Arc<str>>,
+}
+
+impl Outbound {
+    /// The destination's label (`backend:8080`), shared by the findings that name it.
+    pub fn label(&self) -> std::sync::Arc<str> {
+        self.label
+            .get_or_init(|| self.destination.label().into())
+            .clone()
+    }
 }
 
 /// An outbound's protocol (§2.2). `Unknown` is routed as TCP.
@@ -137,6 +148,7 @@ fn legacy_outbound(mesh: &MeshIndex, service: &str, port: u32) -> Outbound {
         protocol,
         target: Target::Legacy(service.into()),
         notes,
+        label: Default::default(),
     }
 }
 
@@ -171,6 +183,7 @@ fn real_outbound(
             section,
         },
         notes: vec![],
+        label: Default::default(),
     }
 }
 

@@ -81,10 +81,20 @@ pub struct Destination {
 impl Destination {
     /// `backend:8080`, or `kuma-demo/backend:8080`.
     pub fn label(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}:{}", self.name, self.port),
-            None => format!("{}:{}", self.name, self.port),
+        // Built by hand: one per finding on a large mesh, where `format!` was ten times
+        // the cost.
+        let mut port = itoa::Buffer::new();
+        let port = port.format(self.port);
+        let ns_len = self.namespace.as_ref().map_or(0, |ns| ns.len() + 1);
+        let mut s = String::with_capacity(ns_len + self.name.len() + 1 + port.len());
+        if let Some(ns) = &self.namespace {
+            s.push_str(ns);
+            s.push('/');
         }
+        s.push_str(&self.name);
+        s.push(':');
+        s.push_str(port);
+        s
     }
 }
 
@@ -197,5 +207,27 @@ impl ProxyReport {
 impl OutboundReport {
     pub fn policy(&self, name: &str) -> Option<&PolicyStatus> {
         self.policies.iter().find(|p| p.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_destination_label_is_namespace_slash_name_colon_port() {
+        let mut d = Destination {
+            kind: "MeshService".into(),
+            name: "backend".into(),
+            namespace: Some("kuma-demo".into()),
+            port: 8080,
+            section_name: None,
+        };
+        assert_eq!(d.label(), "kuma-demo/backend:8080");
+        d.namespace = None;
+        d.port = 0;
+        assert_eq!(d.label(), "backend:0");
+        d.port = u32::MAX;
+        assert_eq!(d.label(), "backend:4294967295");
     }
 }

@@ -16,6 +16,14 @@ use std::sync::Arc;
 /// Placeholder proxy name on findings about "this proxy", replaced by the caller.
 pub const THIS_PROXY: &str = "";
 
+/// [`THIS_PROXY`] as a finding's proxy: one per thread, shared.
+fn this_proxy() -> Arc<str> {
+    thread_local! {
+        static THIS: Arc<str> = Arc::from(THIS_PROXY);
+    }
+    THIS.with(Arc::clone)
+}
+
 /// A `to[]` entry that applies to the outbound, with the key that orders it.
 #[derive(Clone, Copy)]
 pub struct Cand<'p, 'a> {
@@ -276,8 +284,8 @@ impl Ctx<'_, '_> {
         Finding::new(code, msg)
             .with_shared_resource(self.mesh.resource_ref(meta))
             .with_location(meta.origin.location())
-            .with_proxy(THIS_PROXY)
-            .on_outbound(ob.destination.label())
+            .with_proxy(this_proxy())
+            .on_outbound(ob.label())
     }
 
     fn http_backend_is_http(&self, cands: &[Cand]) -> bool {
@@ -503,8 +511,8 @@ impl Ctx<'_, '_> {
                          them, and neither MeshTCPRoute nor MeshHTTPRoute rules select a MeshService destination on \
                          this proxy",
                     )
-                    .with_proxy(THIS_PROXY)
-                    .on_outbound(ob.destination.label()),
+                    .with_proxy(this_proxy())
+                    .on_outbound(ob.label()),
                 );
                 (
                     vec![],
