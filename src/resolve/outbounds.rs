@@ -94,9 +94,14 @@ impl Protocol {
 
     /// What the report prints: unknown is printed as `tcp`.
     pub fn shown(&self) -> String {
+        self.as_str().to_string()
+    }
+
+    /// What [`Protocol::shown`] shows, borrowed.
+    pub fn as_str(&self) -> &str {
         match self {
-            Protocol::Known(p) => p.clone(),
-            Protocol::Unknown => "tcp".into(),
+            Protocol::Known(p) => p,
+            Protocol::Unknown => "tcp",
         }
     }
 

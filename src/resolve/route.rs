@@ -209,15 +209,24 @@ pub struct Ctx<'m, 'a> {
     pub sources: SourceRanks,
 }
 
-/// A policy's qualified name, or nothing.
-struct OptName<'m>(Option<&'m crate::model::Meta>);
+/// `parts` joined, in one allocation of the right size.
+fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
 
-impl std::fmt::Display for OptName<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(m) => m.qualified().fmt(f),
-            None => Ok(()),
-        }
+/// A policy's qualified name (`namespace`, `/`, `name`; or `name` alone), or nothing,
+/// as pieces for [`cat`].
+fn qualified(m: Option<&crate::model::Meta>) -> [&str; 3] {
+    match m {
+        Some(m) => match &m.namespace {
+            Some(ns) => [ns, "/", &m.name],
+            None => ["", "", &m.name],
+        },
+        None => ["", "", ""],
     }
 }
 
@@ -655,7 +664,6 @@ impl Ctx<'_, '_> {
         };
         rows.iter()
             .map(|c| {
-                let name = c.policy.meta.qualified();
                 let (status, reason) = match d {
                     Decision::Tcp if std::ptr::eq(c.policy, winner.policy) => {
                         let beats = rows.len().saturating_sub(1);
@@ -668,28 +676,39 @@ impl Ctx<'_, '_> {
                             },
                         )
                     }
-                    Decision::Tcp => (
-                        Status::Overridden,
-                        format!(
-                            "replaced by higher-precedence {} ({}); lists are replaced, not merged",
-                            winner.policy.meta.qualified(),
-                            c.key.decided_by(winner.key).unwrap_or_else(|| "later in the input".into())
-                        ),
-                    ),
+                    // Joined by hand (rows and findings of every outbound): `format!`
+                    // cost several times more.
+                    Decision::Tcp => {
+                        let why = c.key.decided_by(winner.key);
+                        let [ns, slash, name] = qualified(Some(winner.policy.meta));
+                        let why = why.as_deref().unwrap_or("later in the input");
+                        (
+                            Status::Overridden,
+                            cat(&[
+                                "replaced by higher-precedence ", ns, slash, name, " (", why,
+                                "); lists are replaced, not merged",
+                            ]),
+                        )
+                    }
                     Decision::Http { .. } => {
-                        let hw = http_winner.map(|w| w.policy.meta.qualified_name()).unwrap_or_default();
+                        let [hns, hslash, hname] = qualified(http_winner.map(|w| w.policy.meta));
+                        let [ns, slash, name] = qualified(Some(c.policy.meta));
+                        let proto = ob.protocol.as_str();
                         findings.push(self.finding(
                             Code::TcprouteIgnoredByHttproute,
                             c.policy.meta,
                             ob,
-                            format!(
-                                "MeshTCPRoute {name} is ignored: MeshHTTPRoute {hw} routes the {} destination and takes priority",
-                                ob.protocol.shown()
-                            ),
+                            cat(&[
+                                "MeshTCPRoute ", ns, slash, name, " is ignored: MeshHTTPRoute ", hns, hslash,
+                                hname, " routes the ", proto, " destination and takes priority",
+                            ]),
                         ));
                         (
                             Status::Ignored,
-                            format!("MeshHTTPRoute {hw} takes priority over MeshTCPRoute on this {} destination", ob.protocol.shown()),
+                            cat(&[
+                                "MeshHTTPRoute ", hns, hslash, hname, " takes priority over MeshTCPRoute on this ",
+                                proto, " destination",
+                            ]),
                         )
                     }
                     _ => (
@@ -831,15 +850,17 @@ impl Ctx<'_, '_> {
             } else if !is_winner {
                 less_specific()
             } else {
+                // Joined by hand: once per outbound, where `format!` cost several times
+                // more.
                 let reason = match d {
-                    Decision::Tcp => format!(
-                        "MeshTCPRoute {} takes priority over TrafficRoute",
-                        OptName(t.last().map(|c| c.policy.meta))
-                    ),
-                    Decision::Http { .. } => format!(
-                        "MeshHTTPRoute {} takes priority over TrafficRoute",
-                        OptName(h.last().map(|c| c.policy.meta))
-                    ),
+                    Decision::Tcp => {
+                        let [ns, slash, name] = qualified(t.last().map(|c| c.policy.meta));
+                        cat(&["MeshTCPRoute ", ns, slash, name, " takes priority over TrafficRoute"])
+                    }
+                    Decision::Http { .. } => {
+                        let [ns, slash, name] = qualified(h.last().map(|c| c.policy.meta));
+                        cat(&["MeshHTTPRoute ", ns, slash, name, " takes priority over TrafficRoute"])
+                    }
                     Decision::PluginDefault(Plugin::Tcp) => {
                         "proxy is configured by MeshTCPRoute; legacy TrafficRoute no longer used on this outbound".into()
                     }
@@ -849,11 +870,14 @@ impl Ctx<'_, '_> {
                     Code::TrafficrouteOverridden,
                     c.meta,
                     ob,
-                    format!(
-                        "TrafficRoute {} is overridden: MeshTCPRoute/MeshHTTPRoute configure this proxy, so TrafficRoute \
-                         no longer routes these outbounds ({reason})",
-                        c.meta.name
-                    ),
+                    cat(&[
+                        "TrafficRoute ",
+                        &c.meta.name,
+                        " is overridden: MeshTCPRoute/MeshHTTPRoute configure this proxy, so TrafficRoute \
+                         no longer routes these outbounds (",
+                        &reason,
+                        ")",
+                    ]),
                 ));
                 (Status::Overridden, reason)
             };
