@@ -102,11 +102,10 @@ pub struct Qualified<'m>(&'m Meta);
 
 impl std::fmt::Display for Qualified<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(ns) = &self.0.namespace {
-            f.write_str(ns)?;
-            f.write_str("/")?;
-        }
-        f.write_str(&self.0.name)
+        self.0
+            .qualified_parts()
+            .iter()
+            .try_for_each(|p| f.write_str(p))
     }
 }
 
@@ -166,6 +165,15 @@ impl Meta {
     /// [`Meta::qualified_name`] without building a string: for `format!` arguments.
     pub fn qualified(&self) -> Qualified<'_> {
         Qualified(self)
+    }
+
+    /// [`Meta::qualified`] as pieces to join: (`namespace`, `/`, `name`), or
+    /// (``, ``, `name`).
+    pub fn qualified_parts(&self) -> [&str; 3] {
+        match &self.namespace {
+            Some(ns) => [ns, "/", &self.name],
+            None => ["", "", &self.name],
+        }
     }
 
     /// `name` or `namespace/name`, for messages.

@@ -78,26 +78,19 @@ impl Policy<'_> {
     /// when first needed: a sort key and its words are about a kilobyte, and meshes
     /// without real resources never need them (nor builtin-gateway keys, below).
     pub fn real_key<'e>(&self, e: &'e Entry) -> &'e (SortKey, Arc<[String]>) {
-        e.real_key.get_or_init(|| {
-            let key = sort_key(
-                self.meta,
-                &self.top,
-                self.role,
-                Path::Real(e.target),
-                self.version,
-            );
-            let shown = Arc::from(key.describe());
-            (key, shown)
-        })
+        e.real_key.get_or_init(|| self.key_on(Path::Real(e.target)))
     }
 
     /// Precedence on builtin-gateway listeners.
     pub fn gateway_key(&self) -> &(SortKey, Arc<[String]>) {
-        self.gateway_key.get_or_init(|| {
-            let key = sort_key(self.meta, &self.top, self.role, Path::Gateway, self.version);
-            let shown = Arc::from(key.describe());
-            (key, shown)
-        })
+        self.gateway_key.get_or_init(|| self.key_on(Path::Gateway))
+    }
+
+    /// This policy's sort key on `path`, and the key in words.
+    fn key_on(&self, path: Path) -> (SortKey, Arc<[String]>) {
+        let key = sort_key(self.meta, &self.top, self.role, path, self.version);
+        let shown = Arc::from(key.describe());
+        (key, shown)
     }
 
     pub fn has_legacy_entries(&self) -> bool {

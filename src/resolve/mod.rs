@@ -284,12 +284,7 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 let key = (sig, o.target.clone(), o.destination.port);
-                if shared.outbounds.len() >= SHARED_OUTBOUNDS_MAX
-                    && !shared.outbounds.contains_key(&key)
-                {
-                    // Bounded memory: start over rather than grow without limit.
-                    shared.outbounds.clear();
-                }
+                make_room(&mut shared.outbounds, &key, SHARED_OUTBOUNDS_MAX);
                 shared.outbound_lookups += 1;
                 if shared.outbounds.contains_key(&key) {
                     shared.outbound_hits += 1;
@@ -665,16 +660,14 @@ struct Shared {
     #[allow(clippy::type_complexity)]
     outbounds: FastMap<(u32, outbounds::Target, u32), (Option<OutboundReport>, Vec<Finding>)>,
     /// The messages and outbound labels of the findings kept so far.
-    pub(crate) interned: Interner,
+    interned: Interner,
 }
 
 /// One copy of each string that repeats across the findings a pass keeps until the
 /// end: a proxy finding's message and outbound labels recur on many proxies (the
 /// Universal benchmark keeps 20,000 findings; their strings were 6 MB of the peak).
 #[derive(Default)]
-pub(crate) struct Interner(
-    std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>,
-);
+struct Interner(std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>);
 
 impl Interner {
     fn get(&mut self, s: &std::sync::Arc<str>) -> std::sync::Arc<str> {
@@ -690,7 +683,7 @@ impl Interner {
     }
 
     /// Share `f`'s strings with the findings interned before it.
-    pub(crate) fn finding(&mut self, f: &mut Finding) {
+    fn finding(&mut self, f: &mut Finding) {
         f.message = self.get(&f.message);
         for o in &mut f.outbounds {
             *o = self.get(o);
@@ -741,11 +734,7 @@ impl Shared {
             return legacy::SourceRanks::default();
         }
         let key = fingerprint(&view.tag_sets);
-        if self.source_ranks.len() >= SHARED_SOURCE_RANKS_MAX
-            && !self.source_ranks.contains_key(&key)
-        {
-            self.source_ranks.clear();
-        }
+        make_room(&mut self.source_ranks, &key, SHARED_SOURCE_RANKS_MAX);
         self.source_ranks
             .entry(key)
             .or_insert_with(|| legacy::SourceRanks::new(mesh, view))
@@ -760,6 +749,14 @@ impl Shared {
             std::collections::hash_map::Entry::Occupied(e) => (*e.get(), true),
             std::collections::hash_map::Entry::Vacant(e) => (*e.insert(n), false),
         }
+    }
+}
+
+/// Room for `key` in a cache of at most `max` entries. Bounded memory: a full cache
+/// starts over rather than grow without limit.
+fn make_room<K: Eq + std::hash::Hash, V>(cache: &mut FastMap<K, V>, key: &K, max: usize) {
+    if cache.len() >= max && !cache.contains_key(key) {
+        cache.clear();
     }
 }
 

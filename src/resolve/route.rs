@@ -218,16 +218,9 @@ fn cat(parts: &[&str]) -> String {
     s
 }
 
-/// A policy's qualified name (`namespace`, `/`, `name`; or `name` alone), or nothing,
-/// as pieces for [`cat`].
+/// A policy's qualified name as pieces for [`cat`], or nothing.
 fn qualified(m: Option<&crate::model::Meta>) -> [&str; 3] {
-    match m {
-        Some(m) => match &m.namespace {
-            Some(ns) => [ns, "/", &m.name],
-            None => ["", "", &m.name],
-        },
-        None => ["", "", ""],
-    }
+    m.map_or(["", "", ""], crate::model::Meta::qualified_parts)
 }
 
 /// A TrafficRoute row's precedence in words, `match rank: N tags, M exact`: one list
