@@ -59,7 +59,7 @@ printf 'input: %s shape, %s bytes\n' "$shape" "$size"
 printf 'meshtcp %s (end to end): median %.3f s over %s runs\n' "${cmd[*]}" "$m" "$runs"
 printf 'rapidyaml parse only:          median %.3f s\n' "$r"
 printf 'serde-saphyr parse only:       median %.3f s\n' "$f"
-printf 'meshtcp YAML loading (fast path, values built): median %.3f s (%.1fx rapidyaml); %s\n' \
+printf 'meshtcp YAML loading (fast path, trees built): median %.3f s (%.1fx rapidyaml); %s\n' \
   "$y" "$(awk "BEGIN {print $y / $r}")" "$("$floor" "$dir/mesh" fast 2>&1 >/dev/null)"
 printf 'ratio: %.1fx (serde-saphyr alone: %.1fx; meshtcp over serde-saphyr: %.1fx)\n' \
   "$(awk "BEGIN {print $m / $r}")" "$(awk "BEGIN {print $f / $r}")" "$(awk "BEGIN {print $m / $f}")"

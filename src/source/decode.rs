@@ -1,13 +1,14 @@
-//! One parsed document (a JSON value and the line it starts at) → a model resource,
-//! a finding, or nothing (a non-Kuma object, counted). Pure: no IO.
+//! One parsed document (a [`Node`] or a JSON value, and where it starts) → a model
+//! resource, a finding, or nothing (a non-Kuma object, counted). Pure: no IO.
 
+use super::node::Node;
 use crate::model::{
     Body, Code, DataplaneSpec, ExternalServiceSpec, Finding, Format, LegacyPolicySpec,
     MeshExternalServiceSpec, MeshGatewaySpec, MeshMultiZoneServiceSpec, MeshServiceSpec, MeshSpec,
     Meta, Origin, Resource, ResourceKind, ResourceRef, RouteSpec, Tags, TrafficRouteSpec, keys,
 };
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// What one document turned out to be. Short-lived (consumed right after decoding), so
 /// the size difference between variants does not matter.
@@ -31,7 +32,12 @@ pub fn decode(file: impl Into<std::sync::Arc<str>>, line: u32, doc: Value) -> De
 
 /// Decode one object whose origin is known (a file position or a cluster object).
 pub fn decode_at(origin: Origin, doc: Value) -> Decoded {
-    let Value::Object(obj) = doc else {
+    decode_node(origin, Node::of_value(&doc))
+}
+
+/// Decode one parsed document whose origin is known.
+pub fn decode_node(origin: Origin, doc: Node<'_>) -> Decoded {
+    let Node::Map(_) = doc else {
         return parse_error(
             &origin,
             format!(
@@ -40,8 +46,9 @@ pub fn decode_at(origin: Origin, doc: Value) -> Decoded {
             ),
         );
     };
-    if obj.contains_key("apiVersion") || (obj.contains_key("kind") && obj.contains_key("metadata"))
-    {
+    let obj = doc;
+    let has = |k: &str| obj.get(k).is_some();
+    if has("apiVersion") || (has("kind") && has("metadata")) {
         decode_kubernetes(origin, obj)
     } else if let Some(t) = obj.get("type") {
         let Some(t) = t.as_str() else {
@@ -65,30 +72,33 @@ pub fn decode_at(origin: Origin, doc: Value) -> Decoded {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+fn type_name(v: &Node) -> &'static str {
     match v {
-        Value::Null => "empty",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a sequence",
-        Value::Object(_) => "a mapping",
+        Node::Null => "empty",
+        Node::Bool(_) => "a boolean",
+        Node::U64(_) | Node::I64(_) | Node::F64(_) => "a number",
+        Node::Str(_) => "a string",
+        Node::Seq(_) => "a sequence",
+        Node::Map(_) => "a mapping",
     }
 }
 
-fn str_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    obj.get(key).and_then(Value::as_str)
+fn str_field<'a>(obj: &'a Node, key: &str) -> Option<&'a str> {
+    obj.get(key).and_then(Node::as_str)
 }
 
-fn labels_of(v: Option<&Value>) -> Result<Tags, String> {
+fn labels_of(v: Option<&Node>) -> Result<Tags, String> {
     match v {
-        None | Some(Value::Null) => Ok(Tags::new()),
-        Some(Value::Object(m)) => m
+        None | Some(Node::Null) => Ok(Tags::new()),
+        Some(Node::Map(m)) => m
             .iter()
             .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                Value::Number(n) => Ok((k.clone(), n.to_string())),
-                Value::Bool(b) => Ok((k.clone(), b.to_string())),
+                Node::Str(s) => Ok((k.to_string(), s.to_string())),
+                // Written as JSON writes the number (`1.0` stays `1.0`).
+                Node::U64(_) | Node::I64(_) | Node::F64(_) => {
+                    Ok((k.to_string(), v.to_value().to_string()))
+                }
+                Node::Bool(b) => Ok((k.to_string(), b.to_string())),
                 _ => Err(format!("label `{k}` must be a string")),
             })
             .collect(),
@@ -96,7 +106,7 @@ fn labels_of(v: Option<&Value>) -> Result<Tags, String> {
     }
 }
 
-fn decode_kubernetes(origin: Origin, obj: Map<String, Value>) -> Decoded {
+fn decode_kubernetes(origin: Origin, obj: Node<'_>) -> Decoded {
     let api = str_field(&obj, "apiVersion").unwrap_or("");
     let Some(kind_s) = str_field(&obj, "kind") else {
         return parse_error(&origin, "Kubernetes object without `kind`");
@@ -113,7 +123,7 @@ fn decode_kubernetes(origin: Origin, obj: Map<String, Value>) -> Decoded {
             .with_location(origin.location()),
         );
     };
-    let metadata = obj.get("metadata").and_then(Value::as_object);
+    let metadata = obj.get("metadata").filter(|m| matches!(m, Node::Map(_)));
     let name = metadata.and_then(|m| str_field(m, "name")).unwrap_or("");
     let bad = |msg: String| {
         Decoded::Finding(
@@ -177,14 +187,12 @@ fn decode_kubernetes(origin: Origin, obj: Map<String, Value>) -> Decoded {
     };
     // Taken out of the document, not copied.
     let mut obj = obj;
-    let spec = obj
-        .shift_remove("spec")
-        .unwrap_or(Value::Object(Map::new()));
-    let status = obj.shift_remove("status");
-    finish(meta, spec, status.as_ref())
+    let spec = obj.take("spec").unwrap_or(Node::Map(Vec::new()));
+    let status = obj.take("status");
+    finish(meta, &spec, status.as_ref())
 }
 
-fn decode_universal(origin: Origin, kind: ResourceKind, obj: Map<String, Value>) -> Decoded {
+fn decode_universal(origin: Origin, kind: ResourceKind, obj: Node<'_>) -> Decoded {
     let name = str_field(&obj, "name").unwrap_or("").to_string();
     let mesh_field = str_field(&obj, "mesh").map(String::from);
     let bad = |msg: String| {
@@ -231,24 +239,22 @@ fn decode_universal(origin: Origin, kind: ResourceKind, obj: Map<String, Value>)
     };
     // The body is taken out of the document, not copied.
     let mut obj = obj;
-    let (body, status) = if kind.universal_body_in_spec() {
-        let status = obj.shift_remove("status");
-        let spec = obj.shift_remove("spec");
-        (spec.unwrap_or(Value::Object(Map::new())), status)
+    if kind.universal_body_in_spec() {
+        let status = obj.take("status");
+        let spec = obj.take("spec").unwrap_or(Node::Map(Vec::new()));
+        finish(meta, &spec, status.as_ref())
     } else {
         // The document is the body (its `status`, if any, included).
-        let status = obj.get("status").cloned();
-        (Value::Object(obj), status)
-    };
-    finish(meta, body, status.as_ref())
+        finish(meta, &obj, obj.get("status"))
+    }
 }
 
 /// `v` as a `T`. Read from a borrowed value first (no path kept: most documents are
 /// valid); only a failure is read again with the path of the bad field for the message.
 /// (Reading every document by value with the path kept was 5.6% more instructions on
 /// the Universal benchmark than copying its strings out of the borrowed value.)
-fn typed<T: DeserializeOwned>(v: Value) -> Result<T, String> {
-    if let Ok(t) = T::deserialize(&v) {
+fn typed<T: DeserializeOwned>(v: &Node) -> Result<T, String> {
+    if let Ok(t) = T::deserialize(v) {
         return Ok(t);
     }
     serde_path_to_error::deserialize(v).map_err(|e| {
@@ -261,19 +267,17 @@ fn typed<T: DeserializeOwned>(v: Value) -> Result<T, String> {
     })
 }
 
-fn vips(status: Option<&Value>) -> Vec<String> {
-    status
-        .and_then(|s| s.get("vips"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.get("ip").and_then(Value::as_str).map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
+fn vips(status: Option<&Node>) -> Vec<String> {
+    match status.and_then(|s| s.get("vips")) {
+        Some(Node::Seq(a)) => a
+            .iter()
+            .filter_map(|v| v.get("ip").and_then(Node::as_str).map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
-fn finish(meta: Meta, body: Value, status: Option<&Value>) -> Decoded {
+fn finish(meta: Meta, body: &Node, status: Option<&Node>) -> Decoded {
     let prefix = if meta.format == Format::Kubernetes || meta.kind.universal_body_in_spec() {
         "spec"
     } else {
@@ -299,7 +303,7 @@ fn finish(meta: Meta, body: Value, status: Option<&Value>) -> Decoded {
     Decoded::Resource(Box::new(Resource { meta, body }))
 }
 
-fn decode_body(kind: ResourceKind, body: Value, status: Option<&Value>) -> Result<Body, String> {
+fn decode_body(kind: ResourceKind, body: &Node, status: Option<&Node>) -> Result<Body, String> {
     Ok(match kind {
         ResourceKind::Mesh => Body::Mesh(typed::<MeshSpec>(body)?),
         ResourceKind::Dataplane => Body::Dataplane(typed::<DataplaneSpec>(body)?),
@@ -313,7 +317,7 @@ fn decode_body(kind: ResourceKind, body: Value, status: Option<&Value>) -> Resul
             s.vip = status
                 .and_then(|s| s.get("vip"))
                 .and_then(|v| v.get("ip"))
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .map(String::from);
             Body::MeshExternalService(s)
         }

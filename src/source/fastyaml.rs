@@ -2,7 +2,7 @@
 //!
 //! serde-saphyr (kept for everything else) spends most of a load building events and
 //! resolving them; Kuma manifests use a small, regular subset of YAML. This module reads
-//! that subset straight into `serde_json::Value`s and gives up (returns `None`) on the
+//! that subset straight into [`Node`] trees that borrow the text, and gives up (returns `None`) on the
 //! first thing it does not fully understand, so that [`super::yaml`] parses that document
 //! with serde-saphyr instead: errors, and their messages, always come from serde-saphyr.
 //!
@@ -31,8 +31,11 @@
 //! and holds a character no number can hold (or two dots) is a string; what remains
 //! (`1.5`, `0x1F`, `017`, `-3`, `.inf`, `2001-12-14`, …) is handed to serde-saphyr alone.
 
+use super::node::Node;
 use super::yaml::{MAX_DEPTH, Parsed};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 /// Collections nested deeper than this are left to serde-saphyr (whose limit is
 /// [`MAX_DEPTH`]).
@@ -45,7 +48,7 @@ const MAX_KEY_LEN: usize = 512;
 
 /// Parse one document chunk (as cut by `split_documents`), or `None` when it is not in
 /// the subset this module reads exactly. Lines are 1-based, relative to the chunk.
-pub(crate) fn parse_chunk(chunk: &str) -> Option<Parsed> {
+pub(crate) fn parse_chunk(chunk: &str) -> Option<Parsed<'_>> {
     if !clean(chunk) {
         return None;
     }
@@ -70,7 +73,7 @@ pub(crate) fn parse_chunk(chunk: &str) -> Option<Parsed> {
         p.block_seq(0, 0, 1, None)?;
         Parsed::Other {
             line,
-            value: Value::Array(vec![]),
+            value: Node::Seq(vec![]),
         }
     } else if p.key_at(0).is_some() {
         let (map, items) = p.block_map(0, 0, 1, true)?;
@@ -247,12 +250,12 @@ impl<'a> P<'a> {
         col: usize,
         depth: usize,
         lines: Option<&mut Vec<u32>>,
-    ) -> Option<Value> {
+    ) -> Option<Node<'a>> {
         if self.is_seq_entry(col) {
-            self.block_seq(col, col, depth, lines).map(Value::Array)
+            self.block_seq(col, col, depth, lines).map(Node::Seq)
         } else if self.key_at(col).is_some() {
             self.block_map(col, col, depth, false)
-                .map(|(m, _)| Value::Object(m))
+                .map(|(m, _)| Node::Map(m))
         } else {
             None
         }
@@ -268,9 +271,9 @@ impl<'a> P<'a> {
         col: usize,
         depth: usize,
         root: bool,
-    ) -> Option<(Map<String, Value>, Option<Vec<(u32, Value)>>)> {
+    ) -> Option<(Vec<(&'a str, Node<'a>)>, Option<Vec<(u32, Node<'a>)>>)> {
         self.enter(depth)?;
-        let mut map = Map::new();
+        let mut map = Entries::default();
         let mut items = None;
         let mut seen_items = false;
         let mut col = col;
@@ -284,10 +287,10 @@ impl<'a> P<'a> {
                 seen_items = true;
                 let mut lines = Vec::new();
                 match self.value_after(after, indent, true, depth, Some(&mut lines))? {
-                    Value::Null => {
-                        map.insert(key.into(), Value::Null);
+                    Node::Null => {
+                        map.insert(key, Node::Null)?;
                     }
-                    Value::Array(a) => {
+                    Node::Seq(a) => {
                         if lines.len() != a.len() {
                             return None;
                         }
@@ -297,9 +300,7 @@ impl<'a> P<'a> {
                 }
             } else {
                 let v = self.value_after(after, indent, true, depth, None)?;
-                if map.insert(key.into(), v).is_some() {
-                    return None;
-                }
+                map.insert(key, v)?;
             }
             if self.eof || self.indent < indent {
                 break;
@@ -309,7 +310,7 @@ impl<'a> P<'a> {
             }
             col = indent;
         }
-        Some((map, items))
+        Some((map.done(), items))
     }
 
     /// A block sequence whose entries are at column `indent`; the first `-` is on the
@@ -320,7 +321,7 @@ impl<'a> P<'a> {
         col: usize,
         depth: usize,
         mut lines: Option<&mut Vec<u32>>,
-    ) -> Option<Vec<Value>> {
+    ) -> Option<Vec<Node<'a>>> {
         self.enter(depth)?;
         let mut out = Vec::new();
         let mut col = col;
@@ -341,16 +342,16 @@ impl<'a> P<'a> {
                         return None;
                     }
                     self.scalar();
-                    Value::Null
+                    Node::Null
                 }
             } else {
                 if let Some(ls) = lines.as_deref_mut() {
                     ls.push(item_line);
                 }
                 if self.is_seq_entry(c) {
-                    Value::Array(self.block_seq(c, c, depth + 1, None)?)
+                    Node::Seq(self.block_seq(c, c, depth + 1, None)?)
                 } else if self.key_at(c).is_some() {
-                    Value::Object(self.block_map(c, c, depth + 1, false)?.0)
+                    Node::Map(self.block_map(c, c, depth + 1, false)?.0)
                 } else {
                     self.inline_value(c, indent, depth + 1)?
                 }
@@ -380,12 +381,12 @@ impl<'a> P<'a> {
         seq_here: bool,
         depth: usize,
         mut lines: Option<&mut Vec<u32>>,
-    ) -> Option<Value> {
+    ) -> Option<Node<'a>> {
         let (c, empty) = self.skip_spaces(col);
         if !empty {
             let line = self.line;
             let v = self.inline_value(c, indent, depth + 1)?;
-            if let (Some(ls), Value::Array(a)) = (lines.as_deref_mut(), &v) {
+            if let (Some(ls), Node::Seq(a)) = (lines.as_deref_mut(), &v) {
                 // A flow sequence on one line: every item is on it.
                 ls.extend(std::iter::repeat_n(line, a.len()));
             }
@@ -396,10 +397,10 @@ impl<'a> P<'a> {
             self.block_node(self.indent, depth + 1, lines)
         } else if !self.eof && seq_here && self.indent == indent && self.is_seq_entry(indent) {
             self.block_seq(indent, indent, depth + 1, lines)
-                .map(Value::Array)
+                .map(Node::Seq)
         } else {
             self.scalar();
-            Some(Value::Null)
+            Some(Node::Null)
         }
     }
 }
@@ -408,7 +409,7 @@ impl<'a> P<'a> {
     /// A value on the current line at column `c` (flow collection, quoted or plain
     /// scalar) in a block node at `indent`. Then the line must end (or a comment start),
     /// and the next content line must not be indented deeper (a continuation).
-    fn inline_value(&mut self, c: usize, indent: usize, depth: usize) -> Option<Value> {
+    fn inline_value(&mut self, c: usize, indent: usize, depth: usize) -> Option<Node<'a>> {
         let i = self.start + c;
         let (v, after) = match self.b[i] {
             b'{' | b'[' => self.flow(i, depth)?,
@@ -443,18 +444,18 @@ impl<'a> P<'a> {
 
     /// A flow mapping or sequence that opens at byte `i` and closes on the same line;
     /// entries are scalars or flow collections. Returns the value and the byte after it.
-    fn flow(&mut self, i: usize, depth: usize) -> Option<(Value, usize)> {
+    fn flow(&mut self, i: usize, depth: usize) -> Option<(Node<'a>, usize)> {
         self.enter(depth)?;
         let is_map = self.b[i] == b'{';
         let close = if is_map { b'}' } else { b']' };
-        let mut map = Map::new();
+        let mut map = Entries::default();
         let mut seq = Vec::new();
         let mut j = self.skip(i + 1);
         if j < self.end && self.b[j] == close {
             let v = if is_map {
-                Value::Object(map)
+                Node::Map(map.done())
             } else {
-                Value::Array(seq)
+                Node::Seq(seq)
             };
             return Some((v, j + 1));
         }
@@ -463,9 +464,7 @@ impl<'a> P<'a> {
                 let (key, after) = self.flow_key(j)?;
                 self.scalar();
                 let (v, a) = self.flow_value(self.skip(after), depth + 1)?;
-                if map.insert(key.into(), v).is_some() {
-                    return None;
-                }
+                map.insert(key, v)?;
                 j = a;
             } else {
                 let (v, a) = self.flow_value(j, depth + 1)?;
@@ -487,9 +486,9 @@ impl<'a> P<'a> {
                 return None;
             }
             let v = if is_map {
-                Value::Object(map)
+                Node::Map(map.done())
             } else {
-                Value::Array(seq)
+                Node::Seq(seq)
             };
             return Some((v, j + 1));
         }
@@ -516,7 +515,7 @@ impl<'a> P<'a> {
         Some((key, i + 1))
     }
 
-    fn flow_value(&mut self, j: usize, depth: usize) -> Option<(Value, usize)> {
+    fn flow_value(&mut self, j: usize, depth: usize) -> Option<(Node<'a>, usize)> {
         match *self.b.get(j).filter(|_| j < self.end)? {
             b'{' | b'[' => self.flow(j, depth),
             b'"' => self.double(j),
@@ -526,36 +525,43 @@ impl<'a> P<'a> {
     }
 
     /// A double-quoted scalar without escapes that closes on this line.
-    fn double(&mut self, i: usize) -> Option<(Value, usize)> {
+    fn double(&mut self, i: usize) -> Option<(Node<'a>, usize)> {
         let rel = memchr::memchr2(b'"', b'\\', &self.b[i + 1..self.end])?;
         let j = i + 1 + rel;
         if self.b[j] != b'"' {
             return None;
         }
         self.scalar();
-        Some((Value::String(self.s[i + 1..j].to_owned()), j + 1))
+        Some((Node::Str(Cow::Borrowed(&self.s[i + 1..j])), j + 1))
     }
 
     /// A single-quoted scalar (`''` is a quote) that closes on this line.
-    fn single(&mut self, i: usize) -> Option<(Value, usize)> {
-        let mut out = String::new();
+    fn single(&mut self, i: usize) -> Option<(Node<'a>, usize)> {
+        let mut out: Option<String> = None;
         let mut from = i + 1;
         loop {
             let q = from + memchr::memchr(b'\'', &self.b[from..self.end])?;
             if q + 1 < self.end && self.b[q + 1] == b'\'' {
-                out.push_str(&self.s[from..=q]);
+                out.get_or_insert_default().push_str(&self.s[from..=q]);
                 from = q + 2;
                 continue;
             }
-            out.push_str(&self.s[from..q]);
             self.scalar();
-            return Some((Value::String(out), q + 1));
+            // Borrowed from the text unless a `''` had to be unfolded.
+            let s = match out {
+                Some(mut o) => {
+                    o.push_str(&self.s[from..q]);
+                    Cow::Owned(o)
+                }
+                None => Cow::Borrowed(&self.s[from..q]),
+            };
+            return Some((Node::Str(s), q + 1));
         }
     }
 
     /// A plain scalar at byte `i` on one line (in a flow collection when `in_flow`);
     /// returns its value and the byte after its last non-space.
-    fn plain(&mut self, i: usize, in_flow: bool) -> Option<(Value, usize)> {
+    fn plain(&mut self, i: usize, in_flow: bool) -> Option<(Node<'a>, usize)> {
         let b = self.b;
         let first = b[i];
         let ok_start = first.is_ascii_alphanumeric()
@@ -585,46 +591,47 @@ impl<'a> P<'a> {
             j += 1;
         }
         self.scalar();
-        Some((typed(&self.s[i..last])?, last))
+        let s: &'a str = self.s;
+        Some((typed(&s[i..last])?, last))
     }
 }
 
 /// What serde-saphyr's `deserialize_any` makes of a plain scalar (see the module doc),
 /// or `None` when unsure.
-fn typed(t: &str) -> Option<Value> {
+fn typed(t: &str) -> Option<Node<'_>> {
     let b = t.as_bytes();
     match b[0] {
         b'a'..=b'z' | b'A'..=b'Z' => Some(word(t)),
         b'0'..=b'9' => number(t),
-        b'/' | b'_' | b'$' => Some(Value::String(t.to_owned())),
-        b'~' if t.len() == 1 => Some(Value::Null),
-        b'~' => Some(Value::String(t.to_owned())),
+        b'/' | b'_' | b'$' => Some(Node::Str(Cow::Borrowed(t))),
+        b'~' if t.len() == 1 => Some(Node::Null),
+        b'~' => Some(Node::Str(Cow::Borrowed(t))),
         _ => ask_saphyr(t),
     }
 }
 
-fn word(t: &str) -> Value {
+fn word(t: &str) -> Node<'_> {
     if t.len() <= 5 {
         let is = |w: &str| t.eq_ignore_ascii_case(w);
         if is("true") || is("yes") || is("y") || is("on") {
-            return Value::Bool(true);
+            return Node::Bool(true);
         }
         if is("false") || is("no") || is("n") || is("off") {
-            return Value::Bool(false);
+            return Node::Bool(false);
         }
         if matches!(t, "null" | "Null" | "NULL") {
-            return Value::Null;
+            return Node::Null;
         }
     }
-    Value::String(t.to_owned())
+    Node::Str(Cow::Borrowed(t))
 }
 
 /// A plain scalar that starts with a digit.
-fn number(t: &str) -> Option<Value> {
+fn number(t: &str) -> Option<Node<'_>> {
     let b = t.as_bytes();
     if b.iter().all(u8::is_ascii_digit) {
         if (b[0] != b'0' || b.len() == 1) && b.len() <= 19 {
-            return t.parse::<u64>().ok().map(Value::from);
+            return t.parse::<u64>().ok().map(Node::U64);
         }
         return ask_saphyr(t);
     }
@@ -633,7 +640,7 @@ fn number(t: &str) -> Option<Value> {
         c.is_ascii_hexdigit() || matches!(c, b'x' | b'X' | b'o' | b'O' | b'+' | b'-' | b'.' | b'_')
     };
     if !b.iter().all(numeric) || b.iter().filter(|c| **c == b'.').count() > 1 {
-        return Some(Value::String(t.to_owned()));
+        return Some(Node::Str(Cow::Borrowed(t)));
     }
     ask_saphyr(t)
 }
@@ -641,7 +648,7 @@ fn number(t: &str) -> Option<Value> {
 /// serde-saphyr's reading of one plain scalar, alone. Only for short scalars of
 /// characters that cannot change the structure (no space, colon or comment; not a
 /// document marker).
-fn ask_saphyr(t: &str) -> Option<Value> {
+fn ask_saphyr(t: &str) -> Option<Node<'static>> {
     let ok = t.len() <= 64
         && t.bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.' | b'_'))
@@ -651,8 +658,50 @@ fn ask_saphyr(t: &str) -> Option<Value> {
         return None;
     }
     match serde_saphyr::from_str::<Value>(t) {
-        Ok(v) if !v.is_array() && !v.is_object() => Some(v),
+        Ok(v) if !v.is_array() && !v.is_object() => Some(Node::from(&v)),
         _ => None,
+    }
+}
+
+/// A mapping's entries as they are read, refusing a duplicate key: by a scan while the
+/// mapping is small (Kuma's are), with a set of its keys beyond that.
+#[derive(Default)]
+struct Entries<'a> {
+    list: Vec<(&'a str, Node<'a>)>,
+    keys: Option<HashSet<&'a str>>,
+}
+
+/// Keys a mapping may have before its duplicates are looked up in a set.
+const SCAN_KEYS: usize = 16;
+
+impl<'a> Entries<'a> {
+    /// Add an entry; `None` when the key is there already.
+    fn insert(&mut self, key: &'a str, v: Node<'a>) -> Option<()> {
+        match &mut self.keys {
+            Some(keys) => {
+                if !keys.insert(key) {
+                    return None;
+                }
+            }
+            None if self.list.len() < SCAN_KEYS => {
+                if self.list.iter().any(|(k, _)| *k == key) {
+                    return None;
+                }
+            }
+            None => {
+                let mut keys: HashSet<&'a str> = self.list.iter().map(|(k, _)| *k).collect();
+                if !keys.insert(key) {
+                    return None;
+                }
+                self.keys = Some(keys);
+            }
+        }
+        self.list.push((key, v));
+        Some(())
+    }
+
+    fn done(self) -> Vec<(&'a str, Node<'a>)> {
+        self.list
     }
 }
 
@@ -681,15 +730,15 @@ mod tests {
         let s = check_fast_path(t).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.accepted, s.chunks, "the fast path reads {t:?}");
         match parse_chunk(t).expect("read") {
-            Parsed::Other { value, .. } => value,
+            Parsed::Other { value, .. } => value.to_value(),
             Parsed::Map { mut map, items, .. } => {
                 if let Some(items) = items {
-                    map.insert(
-                        "items".into(),
-                        Value::Array(items.into_iter().map(|(_, v)| v).collect()),
-                    );
+                    map.push((
+                        "items",
+                        Node::Seq(items.into_iter().map(|(_, v)| v).collect()),
+                    ));
                 }
-                Value::Object(map)
+                Node::Map(map).to_value()
             }
         }
     }
@@ -836,7 +885,7 @@ mod tests {
         let Some(Parsed::Map { map, items, .. }) = parse_chunk("items:\nkind: List\n") else {
             panic!()
         };
-        assert!(items.is_none() && map["items"].is_null());
+        assert!(items.is_none() && Node::Map(map).get("items") == Some(&Node::Null));
         read("kind: List\nitems:\n- a\n");
     }
 

@@ -5,6 +5,7 @@ pub mod decode;
 pub mod demo;
 mod fastyaml;
 pub mod kube;
+pub mod node;
 pub mod yaml;
 
 use crate::model::{Code, Finding, Location, Resource, Snapshot};
@@ -89,23 +90,25 @@ impl Loaded {
                 }
             }
         };
-        for doc in yaml::parse_documents(text) {
+        yaml::for_each_document(text, true, &mut |line, doc| {
             self.stats.documents += 1;
             match doc {
-                yaml::Doc::Error { line, message } => keep(
+                Err(message) => keep(
                     &mut self.findings,
                     Finding::new(Code::ParseError, message).with_location(Some(Location {
                         file: file.clone(),
                         line,
                     })),
                 ),
-                yaml::Doc::Value { line, value } => match decode::decode(file.clone(), line, value)
-                {
-                    Decoded::Finding(f) => keep(&mut self.findings, f),
-                    d => self.add_decoded(d),
-                },
+                Ok(node) => {
+                    match decode::decode_node(crate::model::Origin::file(file.clone(), line), node)
+                    {
+                        Decoded::Finding(f) => keep(&mut self.findings, f),
+                        d => self.add_decoded(d),
+                    }
+                }
             }
-        }
+        });
         if let Some((n, worst)) = left_out {
             self.findings.push(
                 Finding::new(

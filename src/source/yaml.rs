@@ -6,6 +6,7 @@
 //! document so that a large file of many small documents loads, while alias bombs and
 //! runaway nesting are still refused.
 
+use super::node::Node;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
@@ -214,35 +215,56 @@ pub fn parse_documents(text: &str) -> Vec<Doc> {
 /// measurements and tests.
 #[doc(hidden)]
 pub fn parse_documents_with(text: &str, fast: bool) -> Vec<Doc> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut docs = Vec::new();
+    for_each_document(text, fast, &mut |line, doc| docs.push(to_doc(line, doc)));
+    docs
+}
+
+fn to_doc(line: u32, doc: Result<Node<'_>, String>) -> Doc {
+    match doc {
+        Ok(n) => Doc::Value {
+            line,
+            value: n.to_value(),
+        },
+        Err(message) => Doc::Error { line, message },
+    }
+}
+
+/// What [`for_each_document`] hands on: a document's line and its tree (borrowing the
+/// text), or the message of the error that made it unreadable.
+pub type Sink<'s> = dyn for<'n> FnMut(u32, Result<Node<'n>, String>) + 's;
+
+/// Every document of `text` in order, each handed to `f` as soon as it is parsed (the
+/// loader decodes it at once: a file's trees are never all in memory together). With
+/// `fast`, documents in the fast path's subset are read by it.
+pub fn for_each_document(text: &str, fast: bool, f: &mut Sink<'_>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (first_line, chunk) in split_documents(text) {
         if !has_content(chunk) {
             continue;
         }
         match fast.then(|| super::fastyaml::parse_chunk(chunk)).flatten() {
-            Some(parsed) => emit(first_line - 1, parsed, &mut docs),
-            None => saphyr_chunk(first_line, chunk, &mut docs),
+            Some(parsed) => emit(first_line - 1, parsed, f),
+            None => saphyr_chunk(first_line, chunk, f),
         }
     }
-    docs
 }
 
 /// One document's top level, with its 1-based line relative to its chunk: what both
 /// the fast path and serde-saphyr make of a chunk.
-pub(crate) enum Parsed {
+pub(crate) enum Parsed<'a> {
     /// Not a mapping (a sequence is kept as an empty array: nothing reads it).
-    Other { line: u32, value: Value },
+    Other { line: u32, value: Node<'a> },
     /// A mapping; a list under `items` is kept aside with each item's line.
     Map {
         line: u32,
-        map: Map<String, Value>,
-        items: Option<Vec<(u32, Value)>>,
+        map: Vec<(&'a str, Node<'a>)>,
+        items: Option<Vec<(u32, Node<'a>)>>,
     },
 }
 
 /// One chunk through serde-saphyr.
-fn saphyr_chunk(first_line: u32, chunk: &str, docs: &mut Vec<Doc>) {
+fn saphyr_chunk(first_line: u32, chunk: &str, f: &mut Sink<'_>) {
     let offset = first_line - 1;
     match serde_saphyr::from_str_with_options::<Option<Spanned<Top>>>(
         chunk,
@@ -252,15 +274,26 @@ fn saphyr_chunk(first_line: u32, chunk: &str, docs: &mut Vec<Doc>) {
         Ok(Some(sp)) => {
             let line = sp.referenced.line().max(1) as u32;
             let top = sp.value;
-            let parsed = match top.other {
-                Some(value) => Parsed::Other { line, value },
+            let parsed = match &top.other {
+                Some(value) => Parsed::Other {
+                    line,
+                    value: Node::of_value(value),
+                },
                 None => Parsed::Map {
                     line,
-                    map: top.map.unwrap_or_default(),
-                    items: top.items,
+                    map: top
+                        .map
+                        .iter()
+                        .flatten()
+                        .map(|(k, v)| (k.as_str(), Node::of_value(v)))
+                        .collect(),
+                    items: top
+                        .items
+                        .as_ref()
+                        .map(|items| items.iter().map(|(l, v)| (*l, Node::of_value(v))).collect()),
                 },
             };
-            emit(offset, parsed, docs);
+            emit(offset, parsed, f);
         }
         Err(e) => {
             let (line, col) = e
@@ -273,50 +306,38 @@ fn saphyr_chunk(first_line: u32, chunk: &str, docs: &mut Vec<Doc>) {
             } else {
                 format!("line {}", offset + line.max(1))
             };
-            docs.push(Doc::Error {
-                line: first_line,
-                message: format!("invalid YAML at {at}: {msg}"),
-            });
+            f(first_line, Err(format!("invalid YAML at {at}: {msg}")));
         }
     }
 }
 
 /// A parsed chunk's documents: the document itself, or the items of a `*List`.
-fn emit(offset: u32, parsed: Parsed, docs: &mut Vec<Doc>) {
+fn emit(offset: u32, parsed: Parsed<'_>, f: &mut Sink<'_>) {
     let (line, mut map, items) = match parsed {
         Parsed::Other { line, value } => {
-            docs.push(Doc::Value {
-                line: offset + line,
-                value,
-            });
+            f(offset + line, Ok(value));
             return;
         }
         Parsed::Map { line, map, items } => (offset + line, map, items),
     };
     if let Some(items) = items {
         let is_list = map
-            .get("kind")
-            .and_then(Value::as_str)
+            .iter()
+            .find(|(k, _)| *k == "kind")
+            .and_then(|(_, v)| v.as_str())
             .is_some_and(|k| k.ends_with("List"));
         if is_list {
-            docs.reserve(items.len());
             for (l, v) in items {
-                docs.push(Doc::Value {
-                    line: offset + l.max(1),
-                    value: v,
-                });
+                f(offset + l.max(1), Ok(v));
             }
             return;
         }
-        map.insert(
-            "items".into(),
-            Value::Array(items.into_iter().map(|(_, v)| v).collect()),
-        );
+        map.push((
+            "items",
+            Node::Seq(items.into_iter().map(|(_, v)| v).collect()),
+        ));
     }
-    docs.push(Doc::Value {
-        line,
-        value: Value::Object(map),
-    });
+    f(line, Ok(Node::Map(map)));
 }
 
 /// How many documents the fast path read, of how many (see [`check_fast_path`]).
@@ -352,9 +373,9 @@ pub fn check_fast_path(text: &str) -> Result<FastPathStats, String> {
         };
         stats.accepted += 1;
         let mut fast = Vec::new();
-        emit(first_line - 1, parsed, &mut fast);
+        emit(first_line - 1, parsed, &mut |l, d| fast.push(to_doc(l, d)));
         let mut slow = Vec::new();
-        saphyr_chunk(first_line, chunk, &mut slow);
+        saphyr_chunk(first_line, chunk, &mut |l, d| slow.push(to_doc(l, d)));
         let same = fast.len() == slow.len()
             && fast.iter().zip(&slow).all(|(f, s)| match (f, s) {
                 (Doc::Value { line: a, value: x }, Doc::Value { line: b, value: y }) => {
