@@ -292,7 +292,9 @@ pub fn run(cli: Cli) -> Result<i32> {
                     bail!("no proxy named `{p}` in the input");
                 }
                 let engine = engine(&loaded.snapshot, version);
-                let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                // Not buffered again: the writer hands over whole proxies, each ending
+                // in a newline, which stdout passes on without a copy.
+                let mut w = std::io::stdout().lock();
                 return match report::write_json_streaming(&mut w, &engine, &filter, loaded.findings)
                     .and_then(|_| w.flush())
                 {

@@ -214,6 +214,25 @@ fn streamed_report_matches_serde_on_every_example_fixture() {
 }
 
 #[test]
+fn streamed_report_with_one_proxy_or_none_matches_serde() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/universal");
+    let loaded = load(&[Source::Path(dir)]);
+    let engine = Engine::new(&loaded.snapshot, KumaVersion::DEFAULT);
+    let one = engine.report(&Filter::default()).proxies[0].name.clone();
+    for (proxy, proxies) in [(one, 1), ("no-such-proxy".to_string(), 0)] {
+        let filter = Filter {
+            mesh: None,
+            proxy: Some(proxy),
+        };
+        let whole = engine.report(&filter);
+        assert_eq!(whole.proxies.len(), proxies);
+        let mut out = Vec::new();
+        report::write_json_streaming(&mut out, &engine, &filter, vec![]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), report::to_json(&whole));
+    }
+}
+
+#[test]
 fn streamed_report_carries_the_loaders_findings() {
     let dir = tempdir_with(&[
         (

@@ -38,45 +38,62 @@ pub fn to_json(r: &Report) -> String {
 /// as [`to_json`], but memory holds a few proxies at a time (plus the findings). The
 /// proxies are resolved and serialized on the engine's threads and written in order.
 /// `extra_findings` (the loader's) are merged into the engine's.
+///
+/// Each proxy's text goes to `w` in one write that ends with a newline: given stdout
+/// (line-buffered), it reaches the system without being copied into a buffer first
+/// (147 MB for the large benchmark mesh).
 pub fn write_json_streaming(
     w: &mut dyn std::io::Write,
     engine: &crate::resolve::Engine,
     filter: &crate::resolve::Filter,
     extra_findings: Vec<crate::model::Finding>,
 ) -> std::io::Result<()> {
-    let mut head = Vec::new();
-    let mut j = json::Pretty::new(&mut head, 0);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut j = json::Pretty::new(&mut buf, 0);
     j.begin_object();
     j.key("schema");
     j.str(crate::resolve::SCHEMA);
     j.key("kumaVersion");
     j.str(&engine.version.to_string());
     j.key("proxies");
-    w.write_all(&head)?;
-    w.write_all(b"[")?;
-    let mut first = true;
+    buf.push(b'[');
+    // Each text is `    {…},\n` and is written once the next one arrives: the last one
+    // loses its `,\n` when the pass is over.
+    let mut held: Option<Vec<u8>> = None;
     let mut err = None;
     let findings = engine.for_each_proxy(
         filter,
         crate::resolve::Want::WRITTEN,
         |p| {
             let mut text = Vec::with_capacity(32 * 1024);
+            text.extend_from_slice(b"    ");
             json::Pretty::new(&mut text, 2).proxy(&p);
+            text.extend_from_slice(b",\n");
             text
         },
         |text| {
-            if err.is_some() {
-                return;
-            }
-            let sep: &[u8] = if first { b"\n    " } else { b",\n    " };
-            first = false;
-            if let Err(e) = w.write_all(sep).and_then(|_| w.write_all(&text)) {
-                err = Some(e);
+            let r = match held.replace(text) {
+                None => {
+                    buf.push(b'\n');
+                    w.write_all(&buf).map(|_| buf.clear())
+                }
+                Some(prev) if err.is_none() => w.write_all(&prev),
+                Some(_) => Ok(()),
+            };
+            if let Err(e) = r {
+                err.get_or_insert(e);
             }
         },
     );
     if let Some(e) = err {
         return Err(e);
+    }
+    match held {
+        Some(last) => {
+            w.write_all(&last[..last.len() - 2])?;
+            buf.extend_from_slice(b"\n  ]");
+        }
+        None => buf.push(b']'),
     }
     let all = if extra_findings.is_empty() {
         // The engine's findings are already sorted and merged.
@@ -86,10 +103,8 @@ pub fn write_json_streaming(
         all.extend(findings);
         crate::resolve::dedup(all)
     };
-    w.write_all(if first { b"]" } else { b"\n  ]" })?;
-    w.write_all(b",\n  \"findings\": [")?;
+    buf.extend_from_slice(b",\n  \"findings\": [");
     // Written in pieces: the findings of a large mesh are megabytes of JSON.
-    let mut buf = Vec::with_capacity(64 * 1024);
     for (i, f) in all.iter().enumerate() {
         buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
         json::Pretty::new(&mut buf, 2).finding(f);
