@@ -347,7 +347,9 @@ pub struct MeshIndex<'a> {
     pub mode: MeshServicesMode,
     pub declared: bool,
     pub dataplanes: Vec<(&'a Meta, &'a DataplaneSpec)>,
-    pub services: BTreeMap<String, ServiceInfo<'a>>,
+    /// Legacy services by name (looked up several times per outbound: hashed, not
+    /// ordered; [`super::outbounds::vip_outbounds`] sorts the names it lists).
+    pub services: super::FastMap<String, ServiceInfo<'a>>,
     pub reals: Vec<RealSvc<'a>>,
     pub gateways: Vec<(&'a Meta, &'a MeshGatewaySpec)>,
     pub tcp: PolicySet<'a>,
@@ -369,7 +371,7 @@ impl<'a> MeshIndex<'a> {
             mode: MeshServicesMode::Disabled,
             declared: false,
             dataplanes: vec![],
-            services: BTreeMap::new(),
+            services: Default::default(),
             reals: vec![],
             gateways: vec![],
             tcp: PolicySet::default(),
@@ -426,7 +428,7 @@ impl<'a> MeshIndex<'a> {
 }
 
 fn add_endpoint<'a>(
-    services: &mut BTreeMap<String, ServiceInfo<'a>>,
+    services: &mut super::FastMap<String, ServiceInfo<'a>>,
     tags: &'a Tags,
     external: bool,
 ) {

@@ -803,14 +803,31 @@ pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
         (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => std::cmp::Ordering::Equal,
         (x, y) => x.cmp(y),
     };
+    // The strings are mostly shared too (one proxy name per proxy, one file name per
+    // file, interned messages): the same `Arc` is equal without reading it.
+    let same_str = |a: &std::sync::Arc<str>, b: &std::sync::Arc<str>| {
+        if std::sync::Arc::ptr_eq(a, b) {
+            std::cmp::Ordering::Equal
+        } else {
+            a.cmp(b)
+        }
+    };
+    let same_proxy = |a: &Finding, b: &Finding| match (&a.proxy, &b.proxy) {
+        (Some(x), Some(y)) => same_str(x, y),
+        (x, y) => x.cmp(y),
+    };
+    let same_location = |a: &Finding, b: &Finding| match (&a.location, &b.location) {
+        (Some(x), Some(y)) => same_str(&x.file, &y.file).then(x.line.cmp(&y.line)),
+        (x, y) => x.cmp(y),
+    };
     f.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.code.cmp(&b.code))
             .then_with(|| same_resource(a, b))
-            .then_with(|| a.proxy.cmp(&b.proxy))
-            .then_with(|| a.location.cmp(&b.location))
-            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| same_proxy(a, b))
+            .then_with(|| same_location(a, b))
+            .then_with(|| same_str(&a.message, &b.message))
     });
     // One finding per (code, resource, proxy) for proxy findings, listing every outbound;
     // one per (code, resource, message) for the others. Keys borrow from the sorted

@@ -371,9 +371,10 @@ pub struct VipOutbounds {
 }
 
 pub fn vip_outbounds(mesh: &MeshIndex) -> VipOutbounds {
-    let legacy = mesh
-        .services
-        .keys()
+    let mut names: Vec<&String> = mesh.services.keys().collect();
+    names.sort_unstable();
+    let legacy = names
+        .into_iter()
         .map(|s| legacy_outbound(mesh, s, LEGACY_VIP_PORT))
         .collect();
     let mut real = Vec::new();
