@@ -143,9 +143,12 @@ pub fn resolve_refs(
                     "legacy service kuma.io/service={name} with tags {}",
                     crate::model::fmt_tags(t)
                 ),
-                None => format!(
-                    "legacy service kuma.io/service={name} (no port: not a real MeshService)"
-                ),
+                // Once per backend of a large mesh: joined by hand, not with `format!`.
+                None => super::route::cat(&[
+                    "legacy service kuma.io/service=",
+                    &name,
+                    " (no port: not a real MeshService)",
+                ]),
             };
             if !mesh.service_exists(&name, subset.as_ref()) {
                 be.resolved = false;

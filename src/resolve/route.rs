@@ -210,7 +210,7 @@ pub struct Ctx<'m, 'a> {
 }
 
 /// `parts` joined, in one allocation of the right size.
-fn cat(parts: &[&str]) -> String {
+pub(super) fn cat(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
     for p in parts {
         s.push_str(p);
@@ -410,40 +410,50 @@ impl Ctx<'_, '_> {
             Decision::Tcp => {
                 let w = tcp_winner.expect("T is non-empty");
                 let r = self.tcp_backends(w, ob, findings);
-                let mut reason = format!(
-                    "MeshTCPRoute {} applies: highest precedence of {} MeshTCPRoute{} on this outbound",
-                    w.policy.meta.qualified(),
-                    t_rows.len(),
-                    if t_rows.len() == 1 { "" } else { "s" }
-                );
+                // Joined by hand, as every per-outbound sentence here: `format!` cost
+                // several times as much, once per outbound of a large mesh.
+                let [ns, slash, name] = qualified(Some(w.policy.meta));
+                let mut n = itoa::Buffer::new();
+                let mut reason = cat(&[
+                    "MeshTCPRoute ",
+                    ns,
+                    slash,
+                    name,
+                    " applies: highest precedence of ",
+                    n.format(t_rows.len()),
+                    if t_rows.len() == 1 {
+                        " MeshTCPRoute on this outbound"
+                    } else {
+                        " MeshTCPRoutes on this outbound"
+                    },
+                ]);
                 if let Some(u) = &r.unusable {
-                    reason.push_str(&format!("; {u}"));
+                    reason.push_str("; ");
+                    reason.push_str(u);
                 }
                 (r.backends, reason, RouteKind::MeshTCPRoute)
             }
             Decision::Http { on_tcp_destination } => {
                 let w = http_winner.expect("H is non-empty");
                 let b = self.http_backends(&h, ob, findings);
-                let reason = if on_tcp_destination {
-                    format!(
-                        "MeshHTTPRoute {} routes this {} destination as HTTP: the MeshTCPRoute plugin is skipped for this \
-                         proxy (the mesh has TrafficRoutes and no MeshTCPRoute selects a MeshService destination here)",
-                        w.policy.meta.qualified(),
-                        ob.protocol.shown()
-                    )
+                let [ns, slash, name] = qualified(Some(w.policy.meta));
+                let tail = if on_tcp_destination {
+                    " destination as HTTP: the MeshTCPRoute plugin is skipped for this \
+                     proxy (the mesh has TrafficRoutes and no MeshTCPRoute selects a MeshService destination here)"
                 } else if t.is_empty() {
-                    format!(
-                        "MeshHTTPRoute {} routes this {} destination",
-                        w.policy.meta.qualified(),
-                        ob.protocol.shown()
-                    )
+                    " destination"
                 } else {
-                    format!(
-                        "MeshHTTPRoute {} routes this {} destination; MeshHTTPRoute takes priority over MeshTCPRoute",
-                        w.policy.meta.qualified(),
-                        ob.protocol.shown()
-                    )
+                    " destination; MeshHTTPRoute takes priority over MeshTCPRoute"
                 };
+                let reason = cat(&[
+                    "MeshHTTPRoute ",
+                    ns,
+                    slash,
+                    name,
+                    " routes this ",
+                    ob.protocol.as_str(),
+                    tail,
+                ]);
                 (b, reason, RouteKind::MeshHTTPRoute)
             }
             Decision::PluginDefault(p) => {
@@ -490,7 +500,7 @@ impl Ctx<'_, '_> {
                 };
                 (
                     b,
-                    format!("TrafficRoute {} routes it: {why}", w.meta.name),
+                    cat(&["TrafficRoute ", &w.meta.name, " routes it: ", why]),
                     RouteKind::TrafficRoute,
                 )
             }
@@ -755,12 +765,15 @@ impl Ctx<'_, '_> {
                         && !mine.is_empty()
                         && mine.iter().all(|m| higher.contains(m))
                     {
+                        let [ns, slash, name] = qualified(rows.last().map(|r| r.policy.meta));
                         (
                             Status::Overridden,
-                            format!(
-                                "every rule's matches is also set by higher-precedence {}",
-                                rows.last().unwrap().policy.meta.qualified()
-                            ),
+                            cat(&[
+                                "every rule's matches is also set by higher-precedence ",
+                                ns,
+                                slash,
+                                name,
+                            ]),
                         )
                     } else {
                         (
