@@ -7,7 +7,7 @@ use std::sync::{Condvar, Mutex, mpsc};
 
 /// How many finished items may wait for the ones before them, per thread: bounds the
 /// memory held when one item is slow.
-const WINDOW_PER_THREAD: usize = 4;
+const WINDOW_PER_THREAD: usize = 2;
 
 /// Run `work(state, i)` for every `i` in `0..n` on up to `threads` threads, each with its
 /// own `state` from `init`, and hand the results to `sink` in index order on the calling
