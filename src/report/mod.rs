@@ -116,9 +116,7 @@ pub fn write_json_streaming(
         // The engine's findings are already sorted and merged.
         findings
     } else {
-        let mut all = extra_findings;
-        all.extend(findings);
-        crate::resolve::dedup(all)
+        crate::resolve::merge(vec![extra_findings, findings.into_vec()])
     };
     buf.extend_from_slice(b",\n  \"findings\": [");
     // Written in pieces: the findings of a large mesh are megabytes of JSON.

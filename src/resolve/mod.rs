@@ -7,6 +7,7 @@
 //! [`validation`] (§9). The version is an argument, never global.
 
 pub mod backends;
+mod findings;
 pub mod gateway;
 pub mod index;
 pub mod legacy;
@@ -19,6 +20,7 @@ pub mod selection;
 pub mod validation;
 pub mod version;
 
+pub use findings::{Findings, dedup, merge};
 pub use output::*;
 pub use version::{Bucket, KumaVersion};
 
@@ -364,7 +366,7 @@ impl<'a> Engine<'a> {
             schema: SCHEMA,
             kuma_version: self.version.to_string(),
             proxies,
-            findings,
+            findings: findings.into_vec(),
         }
     }
 
@@ -377,7 +379,7 @@ impl<'a> Engine<'a> {
             schema: SCHEMA,
             kuma_version: self.version.to_string(),
             proxies: Vec::new(),
-            findings,
+            findings: findings.into_vec(),
         }
     }
 
@@ -392,7 +394,7 @@ impl<'a> Engine<'a> {
         want: Want,
         map: impl Fn(ProxyReport) -> T + Sync,
         sink: impl FnMut(T),
-    ) -> Vec<Finding> {
+    ) -> Findings {
         self.walk(filter, want, |_, p, _| map(p), sink)
     }
 
@@ -419,8 +421,8 @@ impl<'a> Engine<'a> {
         want: Want,
         map: impl Fn(ProxyId, ProxyReport, usize) -> T + Sync,
         mut sink: impl FnMut(T),
-    ) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = self
+    ) -> Findings {
+        let findings: Vec<Finding> = self
             .validation
             .iter()
             .filter(|f| {
@@ -431,8 +433,9 @@ impl<'a> Engine<'a> {
             })
             .cloned()
             .collect();
-        // Each chunk's findings, joined once at the end: one list grown by doubling
-        // held up to twice the room it needed at the peak of a large report.
+        // Each chunk's findings in their own list, sorted and merged together at the
+        // end (see [`findings`]): one list grown by doubling held up to twice the room
+        // it needed at the peak of a large report.
         let mut parts: Vec<Vec<Finding>> = Vec::new();
         for (mi, mesh) in self.meshes.values().enumerate() {
             if !filter.mesh_ok(&mesh.name) {
@@ -525,11 +528,9 @@ impl<'a> Engine<'a> {
             }
             parts.push(unused);
         }
-        findings.reserve_exact(parts.iter().map(Vec::len).sum());
-        for p in parts {
-            findings.extend(p);
-        }
-        dedup(findings)
+        // Sorted and merged where they are: not joined into one list first.
+        parts.insert(0, findings);
+        merge(parts)
     }
 
     /// How many outbounds the proxies `filter` keeps have, counted without resolving
@@ -580,7 +581,7 @@ impl<'a> Engine<'a> {
                 schema: SCHEMA,
                 kuma_version: self.version.to_string(),
                 proxies,
-                findings,
+                findings: findings.into_vec(),
             },
             ids,
             outbounds,
@@ -794,98 +795,6 @@ fn stamp(mut f: Finding, proxy: &Meta, name: &std::sync::Arc<str>) -> Finding {
             f.location = proxy.origin.location();
         }
     }
-    f
-}
-
-/// Sort findings (errors first, then by code, resource, proxy) and drop repeats.
-pub fn dedup(mut f: Vec<Finding>) -> Vec<Finding> {
-    // Findings about one policy mostly share its reference: equal without comparing
-    // the strings in it.
-    let same_resource = |a: &Finding, b: &Finding| match (&a.resource, &b.resource) {
-        (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => std::cmp::Ordering::Equal,
-        (x, y) => x.cmp(y),
-    };
-    // The strings are mostly shared too (one proxy name per proxy, one file name per
-    // file, interned messages): the same `Arc` is equal without reading it.
-    let same_str = |a: &std::sync::Arc<str>, b: &std::sync::Arc<str>| {
-        if std::sync::Arc::ptr_eq(a, b) {
-            std::cmp::Ordering::Equal
-        } else {
-            a.cmp(b)
-        }
-    };
-    let same_proxy = |a: &Finding, b: &Finding| match (&a.proxy, &b.proxy) {
-        (Some(x), Some(y)) => same_str(x, y),
-        (x, y) => x.cmp(y),
-    };
-    let same_location = |a: &Finding, b: &Finding| match (&a.location, &b.location) {
-        (Some(x), Some(y)) => same_str(&x.file, &y.file).then(x.line.cmp(&y.line)),
-        (x, y) => x.cmp(y),
-    };
-    // Unstable: two findings equal here differ at most in their outbounds, which are
-    // merged and sorted below, so the result is the same; and no scratch copy of the
-    // list (3.6 MB for the 38,000 findings of the twice-the-routes mesh, at the peak).
-    f.sort_unstable_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.code.cmp(&b.code))
-            .then_with(|| same_resource(a, b))
-            .then_with(|| same_proxy(a, b))
-            .then_with(|| same_location(a, b))
-            .then_with(|| same_str(&a.message, &b.message))
-    });
-    // One finding per (code, resource, proxy) for proxy findings, listing every outbound;
-    // one per (code, resource, message) for the others. The table holds indices into
-    // the sorted list (its keys borrow from it): nothing is copied to find the repeats.
-    let first: Vec<u32> = {
-        // `Arc` keys: equal references compare by pointer first (std's `Arc` equality
-        // for `Eq` types), hashed by value.
-        type Key<'f> = (
-            Code,
-            bool,
-            Option<&'f std::sync::Arc<crate::model::ResourceRef>>,
-            &'f str,
-        );
-        fn key(x: &Finding) -> Key<'_> {
-            match &x.proxy {
-                Some(p) => (x.code, true, x.resource.as_ref(), p),
-                None => (x.code, false, x.resource.as_ref(), &x.message),
-            }
-        }
-        let hasher = foldhash::quality::FixedState::default();
-        let hash = |x: &Finding| std::hash::BuildHasher::hash_one(&hasher, key(x));
-        let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(f.len());
-        (0..f.len())
-            .map(|i| {
-                let x = &f[i];
-                let entry = seen.entry(
-                    hash(x),
-                    |&j| key(&f[j as usize]) == key(x),
-                    |&j| hash(&f[j as usize]),
-                );
-                *entry.or_insert(i as u32).get()
-            })
-            .collect()
-    };
-    // In place: a repeat's outbounds move to the first of its kind (always earlier),
-    // then the repeats go. No second list of findings at the peak of a large report.
-    for i in 0..f.len() {
-        let j = first[i] as usize;
-        if j != i && f[i].proxy.is_some() {
-            let (head, tail) = f.split_at_mut(i);
-            head[j].outbounds.append(&mut tail[0].outbounds);
-        }
-    }
-    let mut i = 0;
-    f.retain(|_| {
-        i += 1;
-        first[i - 1] as usize == i - 1
-    });
-    for x in &mut f {
-        x.outbounds.sort_unstable();
-        x.outbounds.dedup();
-    }
-    f.shrink_to_fit();
     f
 }
 
