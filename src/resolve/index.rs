@@ -108,15 +108,16 @@ pub struct PolicySet<'a> {
     /// `Mesh` (and omitted) refs: candidates for every proxy.
     pub mesh_wide: Vec<usize>,
     /// `MeshService`/`MeshServiceSubset` refs and `MeshSubset` refs with a service tag.
-    pub by_service: HashMap<String, Vec<usize>>,
+    pub by_service: super::FastMap<String, Vec<usize>>,
     /// `Dataplane` refs by name.
-    pub by_dataplane: HashMap<String, Vec<usize>>,
-    /// `MeshSubset` refs by one of their exact tags.
-    pub by_tag: HashMap<(String, String), Vec<usize>>,
-    /// `Dataplane` refs by one of their labels.
-    pub by_label: HashMap<(String, String), Vec<usize>>,
+    pub by_dataplane: super::FastMap<String, Vec<usize>>,
+    /// `MeshSubset` refs by one of their exact tags (key, then value: looked up by a
+    /// proxy's tags without copying them).
+    pub by_tag: super::FastMap<String, super::FastMap<String, Vec<usize>>>,
+    /// `Dataplane` refs by one of their labels (key, then value).
+    pub by_label: super::FastMap<String, super::FastMap<String, Vec<usize>>>,
     /// `MeshGateway` refs by gateway name.
-    pub by_gateway: HashMap<String, Vec<usize>>,
+    pub by_gateway: super::FastMap<String, Vec<usize>>,
     /// Everything else (`MeshSubset` without a service tag, `Dataplane` by labels/all).
     pub other: Vec<usize>,
     /// Destination index, legacy path: `kuma.io/service` → (policy, entry) in input order.
@@ -187,16 +188,24 @@ impl<'a> PolicySet<'a> {
                 .entry(t.name.clone().unwrap())
                 .or_default()
                 .push(i),
-            "MeshSubset" if first_exact(t.tags.as_ref()).is_some() => self
-                .by_tag
-                .entry(first_exact(t.tags.as_ref()).unwrap())
-                .or_default()
-                .push(i),
-            "Dataplane" if t.name.is_none() && first_exact(t.labels.as_ref()).is_some() => self
-                .by_label
-                .entry(first_exact(t.labels.as_ref()).unwrap())
-                .or_default()
-                .push(i),
+            "MeshSubset" if first_exact(t.tags.as_ref()).is_some() => {
+                let (k, v) = first_exact(t.tags.as_ref()).unwrap();
+                self.by_tag
+                    .entry(k)
+                    .or_default()
+                    .entry(v)
+                    .or_default()
+                    .push(i)
+            }
+            "Dataplane" if t.name.is_none() && first_exact(t.labels.as_ref()).is_some() => {
+                let (k, v) = first_exact(t.labels.as_ref()).unwrap();
+                self.by_label
+                    .entry(k)
+                    .or_default()
+                    .entry(v)
+                    .or_default()
+                    .push(i)
+            }
             "Dataplane" if t.name.is_some() => self
                 .by_dataplane
                 .entry(t.name.clone().unwrap())
@@ -230,11 +239,17 @@ impl<'a> PolicySet<'a> {
         let listener_tags = view.gateway.iter().flat_map(|g| g.1.iter());
         for tags in view.tag_sets.iter().copied().chain(listener_tags) {
             for (k, val) in tags {
-                add(self.by_tag.get(&(k.clone(), val.clone())));
+                add(self
+                    .by_tag
+                    .get(k.as_str())
+                    .and_then(|m| m.get(val.as_str())));
             }
         }
         for (k, val) in &view.meta.labels {
-            add(self.by_label.get(&(k.clone(), val.clone())));
+            add(self
+                .by_label
+                .get(k.as_str())
+                .and_then(|m| m.get(val.as_str())));
         }
         add(self.by_dataplane.get(view.meta.display_name()));
         if let Some(g) = &view.gateway {
