@@ -60,6 +60,9 @@ pub struct Policy<'a> {
     /// The top-level targetRef, `Mesh` when omitted (2.9+).
     pub top: TargetRef,
     pub role: Option<Role>,
+    /// Whether the 2.9+ namespace/zone pre-filters can exclude proxies for it (decided
+    /// once, not per proxy and candidate).
+    pub prefiltered: bool,
     pub entries: Vec<Entry<'a>>,
     /// Precedence on the legacy (per-proxy) path.
     pub key: SortKey,
@@ -121,9 +124,9 @@ pub struct PolicySet<'a> {
     /// Everything else (`MeshSubset` without a service tag, `Dataplane` by labels/all).
     pub other: Vec<usize>,
     /// Destination index, legacy path: `kuma.io/service` → (policy, entry) in input order.
-    pub by_destination: HashMap<String, Vec<(usize, usize)>>,
+    pub by_destination: super::FastMap<String, Vec<(usize, usize)>>,
     /// Destination index, real-resource path: real service → (policy, entry).
-    pub by_real: HashMap<usize, Vec<(usize, usize)>>,
+    pub by_real: super::FastMap<usize, Vec<(usize, usize)>>,
     /// Each policy's place in the precedence order of the whole set (legacy path key,
     /// then input order), so a proxy sorts its matched policies by integers.
     pub rank: Vec<u32>,
@@ -140,16 +143,15 @@ pub struct PolicySet<'a> {
 }
 
 impl<'a> PolicySet<'a> {
-    fn finish(&mut self, v: KumaVersion) {
+    fn finish(&mut self) {
         let mut order: Vec<usize> = (0..self.all.len()).collect();
         order.sort_by(|&a, &b| self.all[a].key.cmp(&self.all[b].key).then(a.cmp(&b)));
         self.rank = vec![0; self.all.len()];
         for (r, &i) in order.iter().enumerate() {
             self.rank[i] = r as u32;
         }
-        let always = |p: &Policy| {
-            p.top.kind() == "Mesh" && p.top.proxy_types.is_none() && !has_prefilter(p, v)
-        };
+        let always =
+            |p: &Policy| p.top.kind() == "Mesh" && p.top.proxy_types.is_none() && !p.prefiltered;
         self.by_rank = order.iter().map(|&i| i as u32).collect();
         self.always = order
             .into_iter()
@@ -262,10 +264,10 @@ impl<'a> PolicySet<'a> {
 }
 
 /// Whether the 2.9+ namespace/zone pre-filters can exclude proxies for this policy.
-fn has_prefilter(p: &Policy, v: KumaVersion) -> bool {
+fn prefiltered(meta: &Meta, role: Option<Role>, v: KumaVersion) -> bool {
     v.at_least(9)
-        && (matches!(p.role, Some(Role::Consumer | Role::WorkloadOwner))
-            || (p.role != Some(Role::Producer) && p.meta.policy_origin() == Some("zone")))
+        && (matches!(role, Some(Role::Consumer | Role::WorkloadOwner))
+            || (role != Some(Role::Producer) && meta.policy_origin() == Some("zone")))
 }
 
 /// The first tag or label of a selector whose value is not `*` (the index key).
@@ -595,6 +597,7 @@ fn prepare_policy<'a>(
             namespace: meta.namespace.clone(),
             target_ref: top.describe(),
         }),
+        prefiltered: prefiltered(meta, role, v),
         top,
         role,
         entries,
@@ -708,8 +711,8 @@ pub fn build<'a>(
         set.push(p);
     }
     for m in meshes.values_mut() {
-        m.tcp.finish(v);
-        m.http.finish(v);
+        m.tcp.finish();
+        m.http.finish();
         let metas: Vec<&Meta> = (m.tcp.all.iter().chain(&m.http.all))
             .map(|p| p.meta)
             .chain(m.traffic_routes.iter().map(|t| t.0))

@@ -153,7 +153,7 @@ impl<'a> Engine<'a> {
                 .into_iter()
                 .map(|i| &set.all[i])
                 .filter(|p| {
-                    prefilter(p.meta, p.role, &view, self.version)
+                    (!p.prefiltered || prefilter(p.meta, p.role, &view, self.version))
                         && selects(&p.top, p.meta.kri_namespace(), &view, self.version)
                 })
                 .collect();
