@@ -227,26 +227,39 @@ fn engine(snapshot: &crate::model::Snapshot, version: KumaVersion) -> Engine<'_>
     }
 }
 
-/// Load, resolve and return the report with load findings merged in.
-pub fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Report> {
+/// Load, resolve and return the report with load findings merged in. For a command
+/// that ends the process next: the model and index are not freed (see [`leave`]).
+fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
     let engine = engine(&loaded.snapshot, version);
     let mut r = engine.report(filter);
     let mut all = loaded.findings;
     all.append(&mut r.findings);
     r.findings = crate::resolve::dedup(all);
+    leave(engine);
+    leave(loaded.snapshot);
     Ok(r)
 }
 
-/// Load and collect the findings only (no outbound reports): what `check` prints.
-pub fn build_check(common: &Common) -> Result<crate::resolve::Report> {
+/// Load and collect the findings only (no outbound reports): what `check` prints. For
+/// a command that ends the process next (see [`leave`]).
+fn build_check(common: &Common) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
     let engine = engine(&loaded.snapshot, version);
     let mut r = engine.check(&Filter::default());
     let mut all = loaded.findings;
     all.append(&mut r.findings);
     r.findings = crate::resolve::dedup(all);
+    leave(engine);
+    leave(loaded.snapshot);
     Ok(r)
+}
+
+/// Leave the model and its index to the system, which takes the memory back when the
+/// process ends: freeing them object by object took 15-18 ms after the Universal
+/// benchmark report was written (a tenth of its time). Only for one-shot commands.
+fn leave<T>(model_or_index: T) {
+    std::mem::forget(model_or_index);
 }
 
 fn use_color(flag: &str) -> bool {
@@ -295,9 +308,12 @@ pub fn run(cli: Cli) -> Result<i32> {
                 // Not buffered again: the writer hands over whole proxies, each ending
                 // in a newline, which stdout passes on without a copy.
                 let mut w = std::io::stdout().lock();
-                return match report::write_json_streaming(&mut w, &engine, &filter, loaded.findings)
-                    .and_then(|_| w.flush())
-                {
+                let written =
+                    report::write_json_streaming(&mut w, &engine, &filter, loaded.findings)
+                        .and_then(|_| w.flush());
+                leave(engine);
+                leave(loaded.snapshot);
+                return match written {
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
                     r => r.map(|_| 0).context("writing to stdout"),
                 };
