@@ -572,6 +572,32 @@ impl<'a> P<'a> {
         if !ok_start {
             return None;
         }
+        if !in_flow {
+            // Block context: only `: ` (or `:` at the end) and ` #` matter; the value
+            // runs to the line's end or its comment, trailing spaces left out.
+            let mut j = i;
+            let stop = loop {
+                let Some(k) = memchr::memchr2(b':', b'#', &b[j..self.end]) else {
+                    break self.end;
+                };
+                let p = j + k;
+                if b[p] == b':' {
+                    if p + 1 == self.end || b[p + 1] == b' ' {
+                        return None;
+                    }
+                } else if b[p - 1] == b' ' {
+                    break p;
+                }
+                j = p + 1;
+            };
+            let mut last = stop;
+            while last > i && b[last - 1] == b' ' {
+                last -= 1;
+            }
+            self.scalar();
+            let s: &'a str = self.s;
+            return Some((typed(&s[i..last])?, last));
+        }
         let mut j = i;
         let mut last = i;
         while j < self.end {
@@ -705,14 +731,30 @@ impl<'a> Entries<'a> {
     }
 }
 
+/// Bytes of a plain key after its first: a table, looked up once per byte of every key.
+const KEY_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-');
+        c += 1;
+    }
+    t
+};
+
 fn is_key_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'/' | b'-')
+    KEY_BYTES[c as usize]
 }
 
 /// Words serde-saphyr reads as a bool (YAML 1.1, any case) or null (`null` in any case
 /// here, to be safe).
 fn special_word(s: &str) -> bool {
+    // Most keys are longer, or start with another letter.
     s.len() <= 5
+        && s.as_bytes()
+            .first()
+            .is_some_and(|c| matches!(c | 0x20, b'y' | b'o' | b't' | b'n' | b'f'))
         && ["y", "yes", "on", "true", "n", "no", "off", "false", "null"]
             .iter()
             .any(|w| s.eq_ignore_ascii_case(w))
@@ -843,6 +885,13 @@ mod tests {
             "a: a#b\nb: a #b\nc: a:b\nd: a, b\ne: x{}\n",
             json!({"a": "a#b", "b": "a", "c": "a:b", "d": "a, b", "e": "x{}"}),
         );
+        // Trailing spaces, before a comment or the line's end, are not part of it.
+        same(
+            "a: b c   \nd: e  # f: g\nh: i:j:k #\n",
+            json!({"a": "b c", "d": "e", "h": "i:j:k"}),
+        );
+        bails("a: b:\n");
+        bails("a: b: c\n");
     }
 
     #[test]
