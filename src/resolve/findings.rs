@@ -39,7 +39,8 @@ impl Findings {
     pub fn into_vec(mut self) -> Vec<Finding> {
         let mut out = Vec::with_capacity(self.order.len());
         // What a finding moved out leaves behind (its list is dropped afterwards).
-        let blank = Finding::new(Code::ParseError, "");
+        static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| "".into());
+        let blank = Finding::new(Code::ParseError, EMPTY.clone());
         for &(p, i) in &self.order {
             let slot = &mut self.parts[p as usize][i as usize];
             out.push(std::mem::replace(slot, blank.clone()));
