@@ -107,15 +107,12 @@ pub fn merge(mut parts: Vec<Vec<Finding>>) -> Findings {
         .enumerate()
         .flat_map(|(p, v)| (0..v.len() as u32).map(move |i| (p as u32, i)))
         .collect();
-    {
-        let get = |pos: &(u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
-        // Unstable: two findings equal here differ at most in their outbounds, which
-        // are merged and sorted below, so the result is the same.
-        order.sort_unstable_by(|a, b| report_order(get(a), get(b)));
-    }
+    let get = |pos: (u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
+    // Unstable: two findings equal here differ at most in their outbounds, which are
+    // merged and sorted below, so the result is the same.
+    order.sort_unstable_by(|&a, &b| report_order(get(a), get(b)));
     // The first finding (in report order) with each key.
     let first: Vec<u32> = {
-        let get = |pos: (u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
         let hasher = foldhash::quality::FixedState::default();
         let hash = |x: &Finding| std::hash::BuildHasher::hash_one(&hasher, key(x));
         let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(order.len());

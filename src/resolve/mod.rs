@@ -433,9 +433,8 @@ impl<'a> Engine<'a> {
             })
             .cloned()
             .collect();
-        // Each chunk's findings in their own list, sorted and merged together at the
-        // end (see [`findings`]): one list grown by doubling held up to twice the room
-        // it needed at the peak of a large report.
+        // Each chunk's findings stay in their own list; they are sorted and merged
+        // together at the end without being copied into one (see [`findings`]).
         let mut parts: Vec<Vec<Finding>> = Vec::new();
         for (mi, mesh) in self.meshes.values().enumerate() {
             if !filter.mesh_ok(&mesh.name) {
