@@ -112,7 +112,7 @@ fn proxy_with(s: &str) -> ProxyReport {
                     status: Status::Applied,
                     reason: s.into(),
                     location: loc.clone(),
-                    precedence: Arc::from(vec![s.to_string(), "kind Mesh(1)".into()]),
+                    precedence: Arc::new(vec![s.to_string(), "kind Mesh(1)".into()].into()),
                 },
                 PolicyStatus {
                     kind: "TrafficRoute".into(),
@@ -121,7 +121,7 @@ fn proxy_with(s: &str) -> ProxyReport {
                     status: Status::Overridden,
                     reason: String::new(),
                     location: None,
-                    precedence: Arc::from(Vec::<String>::new()),
+                    precedence: Arc::new(Vec::<String>::new().into()),
                 },
             ],
             reason: s.into(),

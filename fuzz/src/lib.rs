@@ -755,7 +755,7 @@ fn outbound(u: &mut Unstructured) -> Result<OutboundReport> {
                 status: *u.choose(&[Status::Applied, Status::Overridden, Status::Ignored])?,
                 reason: string(u)?,
                 location: location(u)?,
-                precedence: strings(u)?.into(),
+                precedence: std::sync::Arc::new(strings(u)?.into()),
             })
         })?,
         reason: string(u)?,

@@ -9,7 +9,7 @@
 
 use crate::model::{Finding, Location, ResourceRef, Tags};
 use crate::resolve::{
-    Backend, Destination, LegacyPolicyStatus, OutboundReport, PolicyStatus, ProxyReport,
+    Backend, Destination, LegacyPolicyStatus, OutboundReport, PolicyStatus, ProxyReport, RowTail,
 };
 
 /// A pretty JSON writer into a byte buffer, starting `depth` levels deep.
@@ -369,12 +369,44 @@ impl<'o> Pretty<'o> {
         self.field_opt_str("namespace", p.namespace.as_deref());
         self.field_str("status", p.status.as_str());
         self.field_str("reason", &p.reason);
-        self.opt_location(p.location.as_ref());
+        self.policy_tail(p);
+        self.end_object();
+    }
+
+    /// A policy row's location and precedence keys: the same bytes on every row of one
+    /// policy at one depth (hundreds of thousands of rows in a large report), so kept
+    /// with the policy's shared keys the first time and copied after that.
+    fn policy_tail(&mut self, p: &PolicyStatus) {
+        let Some(l) = &p.location else {
+            self.precedence(p);
+            return;
+        };
+        if let Some(t) = p.precedence.row_tail() {
+            if t.depth == self.depth && t.line == l.line && std::sync::Arc::ptr_eq(&t.file, &l.file)
+            {
+                self.out.extend_from_slice(&t.bytes);
+                return;
+            }
+            self.opt_location(Some(l));
+            self.precedence(p);
+            return;
+        }
+        let start = self.out.len();
+        self.opt_location(Some(l));
+        self.precedence(p);
+        p.precedence.keep_row_tail(RowTail {
+            depth: self.depth,
+            file: l.file.clone(),
+            line: l.line,
+            bytes: self.out[start..].into(),
+        });
+    }
+
+    fn precedence(&mut self, p: &PolicyStatus) {
         if !p.precedence.is_empty() {
             self.key("precedence");
             self.strings(&p.precedence);
         }
-        self.end_object();
     }
 
     fn legacy(&mut self, l: &LegacyPolicyStatus) {
@@ -418,6 +450,46 @@ impl<'o> Pretty<'o> {
 #[cfg(test)]
 mod tests {
     use super::Pretty;
+    use crate::model::Location;
+    use crate::resolve::{PolicyStatus, Precedence, Status};
+    use std::sync::Arc;
+
+    /// Rows sharing one list of keys (as TrafficRoute rows of one rank do) at several
+    /// depths and locations: each written as serde writes it, whether its tail was kept
+    /// before or not.
+    #[test]
+    fn policy_rows_with_kept_tails_match_serde() {
+        let keys: Arc<Precedence> = Arc::new(vec!["match rank: 2 tags, 0 exact".into()].into());
+        let file: Arc<str> = "policies/legacy.yaml".into();
+        let other: Arc<str> = "policies/other.yaml".into();
+        let row = |file: &Arc<str>, line| PolicyStatus {
+            kind: "TrafficRoute".into(),
+            name: "route-all".into(),
+            namespace: None,
+            status: Status::Overridden,
+            reason: "MeshTCPRoute r takes priority over TrafficRoute".into(),
+            location: Some(Location {
+                file: file.clone(),
+                line,
+            }),
+            precedence: keys.clone(),
+        };
+        for (depth, p) in [
+            (5, row(&file, 2)),
+            (5, row(&file, 2)),
+            (3, row(&file, 2)),
+            (5, row(&file, 9)),
+            (5, row(&other, 2)),
+            (0, row(&file, 2)),
+        ] {
+            let mut out = Vec::new();
+            Pretty::new(&mut out, depth).policy(&p);
+            let want = serde_json::to_string_pretty(&p).unwrap();
+            let want = want.replace('\n', &format!("\n{}", "  ".repeat(depth)));
+            assert_eq!(String::from_utf8(out).unwrap(), want, "depth {depth}");
+        }
+        assert!(keys.row_tail().is_some(), "the first row's tail was kept");
+    }
 
     #[test]
     fn indents_past_the_prepared_line() {

@@ -45,7 +45,7 @@ pub struct Entry<'a> {
     pub mesh_wide: bool,
     /// Precedence on the real-resource path, and in words: built on first use (see
     /// [`Policy::real_key`]).
-    real_key: std::sync::OnceLock<(SortKey, Arc<[String]>)>,
+    real_key: std::sync::OnceLock<(SortKey, Arc<super::output::Precedence>)>,
     /// The MeshTCPRoute rule's backends, resolved on first use.
     pub tcp_resolved: std::sync::OnceLock<super::backends::Resolved>,
 }
@@ -66,10 +66,10 @@ pub struct Policy<'a> {
     pub entries: Vec<Entry<'a>>,
     /// Precedence on the legacy (per-proxy) path.
     pub key: SortKey,
-    pub key_shown: Arc<[String]>,
+    pub key_shown: Arc<super::output::Precedence>,
     /// Precedence on builtin-gateway listeners, and in words: built on first use (see
     /// [`Policy::gateway_key`]).
-    gateway_key: std::sync::OnceLock<(SortKey, Arc<[String]>)>,
+    gateway_key: std::sync::OnceLock<(SortKey, Arc<super::output::Precedence>)>,
     /// The version the keys are built for.
     version: KumaVersion,
     /// What `selectedBy` lists, built once.
@@ -80,19 +80,19 @@ impl Policy<'_> {
     /// `e`'s (one of this policy's entries) precedence on the real-resource path. Built
     /// when first needed: a sort key and its words are about a kilobyte, and meshes
     /// without real resources never need them (nor builtin-gateway keys, below).
-    pub fn real_key<'e>(&self, e: &'e Entry) -> &'e (SortKey, Arc<[String]>) {
+    pub fn real_key<'e>(&self, e: &'e Entry) -> &'e (SortKey, Arc<super::output::Precedence>) {
         e.real_key.get_or_init(|| self.key_on(Path::Real(e.target)))
     }
 
     /// Precedence on builtin-gateway listeners.
-    pub fn gateway_key(&self) -> &(SortKey, Arc<[String]>) {
+    pub fn gateway_key(&self) -> &(SortKey, Arc<super::output::Precedence>) {
         self.gateway_key.get_or_init(|| self.key_on(Path::Gateway))
     }
 
     /// This policy's sort key on `path`, and the key in words.
-    fn key_on(&self, path: Path) -> (SortKey, Arc<[String]>) {
+    fn key_on(&self, path: Path) -> (SortKey, Arc<super::output::Precedence>) {
         let key = sort_key(self.meta, &self.top, self.role, path, self.version);
-        let shown = Arc::from(key.describe());
+        let shown = Arc::new(key.describe().into());
         (key, shown)
     }
 
@@ -587,7 +587,7 @@ fn prepare_policy<'a>(
         order: 0,
         meta,
         spec,
-        key_shown: Arc::from(key.describe()),
+        key_shown: Arc::new(key.describe().into()),
         key,
         gateway_key: std::sync::OnceLock::new(),
         version: v,

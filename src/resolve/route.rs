@@ -31,7 +31,7 @@ pub struct Cand<'p, 'a> {
     pub entry: &'p Entry<'a>,
     pub key: &'p SortKey,
     /// `key` in words, built once per policy/entry.
-    pub shown: &'p Arc<[String]>,
+    pub shown: &'p Arc<super::output::Precedence>,
 }
 
 /// Entries of the matched policies that apply to `target`, lowest precedence first.
@@ -225,19 +225,16 @@ fn qualified(m: Option<&crate::model::Meta>) -> [&str; 3] {
 
 /// A TrafficRoute row's precedence in words, `match rank: N tags, M exact`: one list
 /// per rank and thread, shared by every row with that rank.
-fn rank_shown(rank: super::legacy::Rank) -> Arc<[String]> {
+fn rank_shown(rank: super::legacy::Rank) -> Arc<super::output::Precedence> {
     thread_local! {
-        static SHOWN: std::cell::RefCell<std::collections::HashMap<super::legacy::Rank, Arc<[String]>>> =
+        static SHOWN: std::cell::RefCell<std::collections::HashMap<super::legacy::Rank, Arc<super::output::Precedence>>> =
             Default::default();
     }
     SHOWN.with(|m| {
         m.borrow_mut()
             .entry(rank)
             .or_insert_with(|| {
-                Arc::from(vec![format!(
-                    "match rank: {} tags, {} exact",
-                    rank.0, rank.1
-                )])
+                Arc::new(vec![format!("match rank: {} tags, {} exact", rank.0, rank.1)].into())
             })
             .clone()
     })
@@ -248,7 +245,7 @@ pub(super) fn row(
     p: &Policy,
     status: Status,
     reason: String,
-    shown: &Arc<[String]>,
+    shown: &Arc<super::output::Precedence>,
 ) -> PolicyStatus {
     PolicyStatus {
         kind: p.meta.kind.as_str().into(),
