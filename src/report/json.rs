@@ -381,25 +381,26 @@ impl<'o> Pretty<'o> {
             self.precedence(p);
             return;
         };
-        if let Some(t) = p.precedence.row_tail() {
-            if t.depth == self.depth && t.line == l.line && std::sync::Arc::ptr_eq(&t.file, &l.file)
-            {
-                self.out.extend_from_slice(&t.bytes);
-                return;
-            }
-            self.opt_location(Some(l));
-            self.precedence(p);
+        let kept = p.precedence.row_tail();
+        if let Some(t) = kept
+            && t.depth == self.depth
+            && t.line == l.line
+            && std::sync::Arc::ptr_eq(&t.file, &l.file)
+        {
+            self.out.extend_from_slice(&t.bytes);
             return;
         }
         let start = self.out.len();
         self.opt_location(Some(l));
         self.precedence(p);
-        p.precedence.keep_row_tail(RowTail {
-            depth: self.depth,
-            file: l.file.clone(),
-            line: l.line,
-            bytes: self.out[start..].into(),
-        });
+        if kept.is_none() {
+            p.precedence.keep_row_tail(RowTail {
+                depth: self.depth,
+                file: l.file.clone(),
+                line: l.line,
+                bytes: self.out[start..].into(),
+            });
+        }
     }
 
     fn precedence(&mut self, p: &PolicyStatus) {

@@ -164,7 +164,7 @@ pub struct PolicyStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// The sort keys that placed it, most significant first (`kind Mesh(1)`, …).
-    #[serde(skip_serializing_if = "Precedence::is_none")]
+    #[serde(skip_serializing_if = "Precedence::no_keys")]
     pub precedence: Arc<Precedence>,
 }
 
@@ -205,7 +205,7 @@ impl Precedence {
         }
     }
 
-    fn is_none(p: &Arc<Precedence>) -> bool {
+    fn no_keys(p: &Arc<Precedence>) -> bool {
         p.keys.is_empty()
     }
 

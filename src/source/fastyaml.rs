@@ -572,53 +572,58 @@ impl<'a> P<'a> {
         if !ok_start {
             return None;
         }
-        if !in_flow {
-            // Block context: only `: ` (or `:` at the end) and ` #` matter; the value
-            // runs to the line's end or its comment, trailing spaces left out.
-            let mut j = i;
-            let stop = loop {
-                let Some(k) = memchr::memchr2(b':', b'#', &b[j..self.end]) else {
-                    break self.end;
-                };
-                let p = j + k;
-                if b[p] == b':' {
-                    if p + 1 == self.end || b[p + 1] == b' ' {
-                        return None;
-                    }
-                } else if b[p - 1] == b' ' {
-                    break p;
-                }
-                j = p + 1;
-            };
-            let mut last = stop;
-            while last > i && b[last - 1] == b' ' {
-                last -= 1;
-            }
-            self.scalar();
-            let s: &'a str = self.s;
-            return Some((typed(&s[i..last])?, last));
-        }
-        let mut j = i;
-        let mut last = i;
-        while j < self.end {
-            match b[j] {
-                b':' if in_flow || j + 1 == self.end || b[j + 1] == b' ' => return None,
-                b'#' if b[j - 1] == b' ' => {
-                    if in_flow {
-                        return None;
-                    }
-                    break;
-                }
-                b',' | b']' | b'}' if in_flow => break,
-                b'[' | b'{' if in_flow => return None,
-                b' ' => {}
-                _ => last = j + 1,
-            }
-            j += 1;
-        }
+        let last = if in_flow {
+            self.flow_plain_end(i)?
+        } else {
+            self.block_plain_end(i)?
+        };
         self.scalar();
         let s: &'a str = self.s;
         Some((typed(&s[i..last])?, last))
+    }
+
+    /// Where a plain scalar that starts at byte `i` in block context ends (after its last
+    /// non-space): only `: ` (or `:` at the end, refused) and ` #` matter; it runs to
+    /// the line's end or its comment.
+    fn block_plain_end(&self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let mut j = i;
+        let stop = loop {
+            let Some(k) = memchr::memchr2(b':', b'#', &b[j..self.end]) else {
+                break self.end;
+            };
+            let p = j + k;
+            if b[p] == b':' {
+                if p + 1 == self.end || b[p + 1] == b' ' {
+                    return None;
+                }
+            } else if b[p - 1] == b' ' {
+                break p;
+            }
+            j = p + 1;
+        };
+        let mut last = stop;
+        while last > i && b[last - 1] == b' ' {
+            last -= 1;
+        }
+        Some(last)
+    }
+
+    /// Where a plain scalar that starts at byte `i` in a flow collection ends: at `,`,
+    /// `]` or `}`; a `:`, `[`, `{` or comment in it is left to serde-saphyr.
+    fn flow_plain_end(&self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let mut last = i;
+        for j in i..self.end {
+            match b[j] {
+                b':' | b'[' | b'{' => return None,
+                b'#' if b[j - 1] == b' ' => return None,
+                b',' | b']' | b'}' => break,
+                b' ' => {}
+                _ => last = j + 1,
+            }
+        }
+        Some(last)
     }
 }
 
@@ -684,7 +689,7 @@ fn ask_saphyr(t: &str) -> Option<Node<'static>> {
         return None;
     }
     match serde_saphyr::from_str::<Value>(t) {
-        Ok(v) if !v.is_array() && !v.is_object() => Some(Node::from(&v)),
+        Ok(v) if !v.is_array() && !v.is_object() => Some(Node::owned_scalar(&v)),
         _ => None,
     }
 }

@@ -119,9 +119,10 @@ fn number(n: &serde_json::Number) -> Node<'static> {
     }
 }
 
-impl From<&Value> for Node<'static> {
-    /// A scalar `Value` (collections become null: use [`Node::of_value`]).
-    fn from(v: &Value) -> Node<'static> {
+impl Node<'static> {
+    /// A scalar `Value` as a node that owns its string (a collection becomes null: see
+    /// [`Node::of_value`]).
+    pub fn owned_scalar(v: &Value) -> Node<'static> {
         match v {
             Value::Bool(b) => Node::Bool(*b),
             Value::Number(n) => number(n),
