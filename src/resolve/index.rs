@@ -36,6 +36,10 @@ pub struct Entry<'a> {
     pub index: usize,
     pub target: &'a TargetRef,
     pub rules: Option<&'a [RouteRule]>,
+    /// A MeshHTTPRoute's rules, what every outbound asks of them (one per rule, in
+    /// order); empty for other kinds. Read from the input's value trees once here, not
+    /// once per outbound: on a large mesh those trees are cold memory.
+    pub rule_facts: Vec<super::route::RuleFacts>,
     /// Legacy path (§4a): the `kuma.io/service` this item covers (`""` for a
     /// labels-only MeshService ref, which matches nothing).
     pub legacy_service: Option<&'a str>,
@@ -60,6 +64,9 @@ pub struct Policy<'a> {
     /// The top-level targetRef, `Mesh` when omitted (2.9+).
     pub top: TargetRef,
     pub role: Option<Role>,
+    /// The namespace a `Dataplane` top-level ref without one means (see
+    /// [`Meta::kri_namespace`]), read once rather than per proxy and candidate.
+    pub kri_namespace: Option<&'a str>,
     /// Whether the 2.9+ namespace/zone pre-filters can exclude proxies for it (decided
     /// once, not per proxy and candidate).
     pub prefiltered: bool,
@@ -573,6 +580,15 @@ fn prepare_policy<'a>(
                 index,
                 target,
                 rules: to.rules.as_deref(),
+                rule_facts: if meta.kind == ResourceKind::MeshHTTPRoute {
+                    to.rules
+                        .iter()
+                        .flatten()
+                        .map(super::route::RuleFacts::of)
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 legacy_service: (target.kind() == "MeshService")
                     .then(|| target.name.as_deref().unwrap_or("")),
                 real: resolve_real_to(target, meta, reals, by_name, v),
@@ -598,6 +614,7 @@ fn prepare_policy<'a>(
             target_ref: top.describe(),
         }),
         prefiltered: prefiltered(meta, role, v),
+        kri_namespace: meta.kri_namespace(),
         top,
         role,
         entries,

@@ -154,7 +154,7 @@ impl<'a> Engine<'a> {
                 .map(|i| &set.all[i])
                 .filter(|p| {
                     (!p.prefiltered || prefilter(p.meta, p.role, &view, self.version))
-                        && selects(&p.top, p.meta.kri_namespace(), &view, self.version)
+                        && selects(&p.top, p.kri_namespace, &view, self.version)
                 })
                 .collect();
             Matched::new(set, v)

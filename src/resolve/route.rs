@@ -195,10 +195,80 @@ fn is_catch_all(r: &RouteRule) -> bool {
     }
 }
 
-/// A rule's `matches`, compared as values: key order inside a match does not matter
-/// (Kuma compares parsed matches, not their text).
-fn matches_key(r: &RouteRule) -> Option<&serde_json::Value> {
-    r.matches.as_ref()
+/// What the outbounds ask of a MeshHTTPRoute rule, answered once per rule (see
+/// [`Entry::rule_facts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleFacts {
+    /// The rule takes the traffic no other rule's matches select.
+    pub catch_all: bool,
+    /// A hash of `matches` as a value (key order inside a match does not matter: Kuma
+    /// compares parsed matches, not their text). Different hashes: different matches.
+    pub matches_hash: u64,
+}
+
+impl RuleFacts {
+    pub fn of(r: &RouteRule) -> Self {
+        RuleFacts {
+            catch_all: is_catch_all(r),
+            matches_hash: r.matches.as_ref().map_or(0, value_hash),
+        }
+    }
+}
+
+/// A hash of a JSON value, equal for equal values: an object's entries are combined
+/// in a way that does not depend on their order (`Value`'s equality ignores it).
+fn value_hash(v: &serde_json::Value) -> u64 {
+    use serde_json::Value;
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    match v {
+        Value::Null => 0u8.hash(&mut h),
+        Value::Bool(b) => (1u8, b).hash(&mut h),
+        Value::Number(n) => {
+            // Equal numbers have the same representation (serde_json compares it).
+            if let Some(u) = n.as_u64() {
+                (2u8, u).hash(&mut h)
+            } else if let Some(i) = n.as_i64() {
+                (3u8, i).hash(&mut h)
+            } else {
+                let f = n.as_f64().unwrap_or_default();
+                (4u8, if f == 0.0 { 0 } else { f.to_bits() }).hash(&mut h)
+            }
+        }
+        Value::String(s) => (5u8, s).hash(&mut h),
+        Value::Array(a) => {
+            (6u8, a.len()).hash(&mut h);
+            a.iter().for_each(|x| value_hash(x).hash(&mut h));
+        }
+        Value::Object(o) => {
+            let mut sum = 0u64;
+            for (k, x) in o {
+                let mut e = std::hash::DefaultHasher::new();
+                (k, value_hash(x)).hash(&mut e);
+                sum = sum.wrapping_add(e.finish());
+            }
+            (7u8, o.len(), sum).hash(&mut h)
+        }
+    }
+    h.finish()
+}
+
+/// A rule of `e` (by position) and its facts.
+fn rules_with_facts<'e>(
+    e: &'e Entry,
+) -> impl DoubleEndedIterator<Item = (&'e RouteRule, &'e RuleFacts)> {
+    let rules = e.rules.unwrap_or_default();
+    debug_assert_eq!(
+        rules.len(),
+        e.rule_facts.len(),
+        "facts are kept for MeshHTTPRoute rules"
+    );
+    rules.iter().zip(&e.rule_facts)
+}
+
+/// Two rules have equal `matches` (a missing list equals a missing list).
+fn same_matches(a: (&RouteRule, &RuleFacts), b: (&RouteRule, &RuleFacts)) -> bool {
+    a.1.matches_hash == b.1.matches_hash && a.0.matches == b.0.matches
 }
 
 pub struct Ctx<'m, 'a> {
@@ -625,8 +695,8 @@ impl Ctx<'_, '_> {
         findings: &mut Vec<Finding>,
     ) -> Vec<Backend> {
         for c in h.iter().rev() {
-            for r in c.entry.rules.unwrap_or_default().iter().rev() {
-                if !is_catch_all(r) {
+            for (r, facts) in rules_with_facts(c.entry).rev() {
+                if !facts.catch_all {
                     continue;
                 }
                 return match r.default.as_ref().and_then(|d| d.backend_refs.as_deref()) {
@@ -747,20 +817,16 @@ impl Ctx<'_, '_> {
                             ),
                         ));
                     }
-                    let higher: Vec<Option<&serde_json::Value>> = rows[i + 1..]
-                        .iter()
-                        .flat_map(|h| h.entry.rules.unwrap_or_default().iter().map(matches_key))
-                        .collect();
-                    let mine: Vec<Option<&serde_json::Value>> = c
-                        .entry
-                        .rules
-                        .unwrap_or_default()
-                        .iter()
-                        .map(matches_key)
-                        .collect();
-                    if i + 1 < rows.len()
-                        && !mine.is_empty()
-                        && mine.iter().all(|m| higher.contains(m))
+                    let higher = &rows[i + 1..];
+                    let mut mine = rules_with_facts(c.entry).peekable();
+                    if !higher.is_empty()
+                        && mine.peek().is_some()
+                        && mine.all(|m| {
+                            higher
+                                .iter()
+                                .flat_map(|h| rules_with_facts(h.entry))
+                                .any(|h| same_matches(m, h))
+                        })
                     {
                         let [ns, slash, name] = qualified(rows.last().map(|r| r.policy.meta));
                         (
@@ -934,5 +1000,72 @@ impl Ctx<'_, '_> {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rule(matches: serde_json::Value) -> RouteRule {
+        RouteRule {
+            matches: Some(matches),
+            default: None,
+        }
+    }
+
+    #[test]
+    fn equal_matches_hash_alike_whatever_their_key_order() {
+        let a = rule(json!([{"path": {"type": "PathPrefix", "value": "/v1"}, "method": "GET"}]));
+        let b = rule(json!([{"method": "GET", "path": {"value": "/v1", "type": "PathPrefix"}}]));
+        let c = rule(json!([{"method": "GET", "path": {"value": "/v2", "type": "PathPrefix"}}]));
+        let (fa, fb, fc) = (RuleFacts::of(&a), RuleFacts::of(&b), RuleFacts::of(&c));
+        assert_eq!(fa.matches_hash, fb.matches_hash);
+        assert!(same_matches((&a, &fa), (&b, &fb)));
+        assert_ne!(fa.matches_hash, fc.matches_hash);
+        assert!(!same_matches((&a, &fa), (&c, &fc)));
+        // The list's order counts: two matches swapped are other matches.
+        let m1 = json!({"path": {"type": "Exact", "value": "/a"}});
+        let m2 = json!({"method": "PUT"});
+        let d = rule(json!([m1.clone(), m2.clone()]));
+        let e = rule(json!([m2, m1]));
+        assert_eq!(
+            d.matches != e.matches,
+            RuleFacts::of(&d) != RuleFacts::of(&e)
+        );
+        // No list equals no list; numbers compare as serde_json compares them.
+        let none = RouteRule::default();
+        assert!(same_matches(
+            (&none, &RuleFacts::of(&none)),
+            (&none, &RuleFacts::of(&none))
+        ));
+        let (one, one_f) = (rule(json!([{"port": 1}])), rule(json!([{"port": 1.0}])));
+        assert!(!same_matches(
+            (&one, &RuleFacts::of(&one)),
+            (&one_f, &RuleFacts::of(&one_f))
+        ));
+    }
+
+    #[test]
+    fn catch_all_rules_are_those_no_match_narrows() {
+        let catch_all = |m: Option<serde_json::Value>| {
+            RuleFacts::of(&RouteRule {
+                matches: m,
+                default: None,
+            })
+            .catch_all
+        };
+        assert!(catch_all(None));
+        assert!(catch_all(Some(json!([]))));
+        assert!(catch_all(Some(
+            json!([{"path": {"type": "PathPrefix", "value": "/"}}])
+        )));
+        assert!(!catch_all(Some(
+            json!([{"path": {"type": "PathPrefix", "value": "/api"}}])
+        )));
+        assert!(!catch_all(Some(
+            json!([{"path": {"type": "PathPrefix", "value": "/"}, "method": "GET"}])
+        )));
     }
 }

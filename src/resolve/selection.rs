@@ -138,11 +138,12 @@ impl ProxyView<'_> {
         }
     }
 
-    /// Tag sets a MeshSubset-like selector is matched against.
-    fn selectable_tag_sets(&self) -> Vec<&Tags> {
+    /// Whether a MeshSubset-like selector matches one of the tag sets it is matched
+    /// against: the listeners' of a builtin gateway, the proxy's own otherwise.
+    fn any_selectable(&self, selector: &Tags) -> bool {
         match &self.gateway {
-            Some((_, listeners)) => listeners.iter().collect(),
-            None => self.tag_sets.clone(),
+            Some((_, listeners)) => listeners.iter().any(|l| tags_match(selector, l)),
+            None => self.tag_sets.iter().any(|s| tags_match(selector, s)),
         }
     }
 }
@@ -181,11 +182,7 @@ pub fn selects(
         "Mesh" => proxy.proxy_types_ok(t),
         "MeshSubset" => {
             let tags = t.tags.as_ref().unwrap_or(&empty);
-            proxy.proxy_types_ok(t)
-                && proxy
-                    .selectable_tag_sets()
-                    .iter()
-                    .any(|s| tags_match(tags, s))
+            proxy.proxy_types_ok(t) && proxy.any_selectable(tags)
         }
         "MeshService" | "MeshServiceSubset" => {
             let Some(name) = &t.name else { return false };
