@@ -730,6 +730,11 @@ pub fn build<'a>(
     for m in meshes.values_mut() {
         m.tcp.finish();
         m.http.finish();
+        super::route::number_matches(m.http.all.iter_mut().flat_map(|p| {
+            p.entries
+                .iter_mut()
+                .flat_map(|e| e.rules.unwrap_or_default().iter().zip(&mut e.rule_facts))
+        }));
         let metas: Vec<&Meta> = (m.tcp.all.iter().chain(&m.http.all))
             .map(|p| p.meta)
             .chain(m.traffic_routes.iter().map(|t| t.0))

@@ -202,8 +202,11 @@ pub struct RuleFacts {
     /// The rule takes the traffic no other rule's matches select.
     pub catch_all: bool,
     /// A hash of `matches` as a value (key order inside a match does not matter: Kuma
-    /// compares parsed matches, not their text). Different hashes: different matches.
-    pub matches_hash: u64,
+    /// compares parsed matches, not their text).
+    matches_hash: u64,
+    /// Equal for rules with equal `matches`, different otherwise, within one mesh (see
+    /// [`number_matches`]).
+    matches_id: u32,
 }
 
 impl RuleFacts {
@@ -211,7 +214,27 @@ impl RuleFacts {
         RuleFacts {
             catch_all: is_catch_all(r),
             matches_hash: r.matches.as_ref().map_or(0, value_hash),
+            matches_id: 0,
         }
+    }
+}
+
+/// Number the rules' `matches` so that equal ones (as values) get the same id: done
+/// once over a mesh's MeshHTTPRoute rules, so outbounds compare ids, not value trees.
+pub fn number_matches<'r>(rules: impl Iterator<Item = (&'r RouteRule, &'r mut RuleFacts)>) {
+    let mut seen: std::collections::HashMap<u64, Vec<(Option<&serde_json::Value>, u32)>> =
+        Default::default();
+    let mut next = 0u32;
+    for (r, f) in rules {
+        let bucket = seen.entry(f.matches_hash).or_default();
+        f.matches_id = match bucket.iter().find(|(m, _)| *m == r.matches.as_ref()) {
+            Some(&(_, id)) => id,
+            None => {
+                bucket.push((r.matches.as_ref(), next));
+                next += 1;
+                next - 1
+            }
+        };
     }
 }
 
@@ -266,9 +289,9 @@ fn rules_with_facts<'e>(
     rules.iter().zip(&e.rule_facts)
 }
 
-/// Two rules have equal `matches` (a missing list equals a missing list).
-fn same_matches(a: (&RouteRule, &RuleFacts), b: (&RouteRule, &RuleFacts)) -> bool {
-    a.1.matches_hash == b.1.matches_hash && a.0.matches == b.0.matches
+/// Two rules of one mesh have equal `matches` (a missing list equals a missing list).
+fn same_matches(a: &RuleFacts, b: &RuleFacts) -> bool {
+    a.matches_id == b.matches_id
 }
 
 pub struct Ctx<'m, 'a> {
@@ -818,13 +841,13 @@ impl Ctx<'_, '_> {
                         ));
                     }
                     let higher = &rows[i + 1..];
-                    let mut mine = rules_with_facts(c.entry).peekable();
+                    let mut mine = c.entry.rule_facts.iter().peekable();
                     if !higher.is_empty()
                         && mine.peek().is_some()
                         && mine.all(|m| {
                             higher
                                 .iter()
-                                .flat_map(|h| rules_with_facts(h.entry))
+                                .flat_map(|h| &h.entry.rule_facts)
                                 .any(|h| same_matches(m, h))
                         })
                     {
@@ -1015,36 +1038,43 @@ mod tests {
         }
     }
 
+    /// Facts of `rules`, their matches numbered together as in one mesh.
+    fn numbered(rules: &[RouteRule]) -> Vec<RuleFacts> {
+        let mut facts: Vec<RuleFacts> = rules.iter().map(RuleFacts::of).collect();
+        number_matches(rules.iter().zip(&mut facts));
+        facts
+    }
+
     #[test]
-    fn equal_matches_hash_alike_whatever_their_key_order() {
-        let a = rule(json!([{"path": {"type": "PathPrefix", "value": "/v1"}, "method": "GET"}]));
-        let b = rule(json!([{"method": "GET", "path": {"value": "/v1", "type": "PathPrefix"}}]));
-        let c = rule(json!([{"method": "GET", "path": {"value": "/v2", "type": "PathPrefix"}}]));
-        let (fa, fb, fc) = (RuleFacts::of(&a), RuleFacts::of(&b), RuleFacts::of(&c));
-        assert_eq!(fa.matches_hash, fb.matches_hash);
-        assert!(same_matches((&a, &fa), (&b, &fb)));
-        assert_ne!(fa.matches_hash, fc.matches_hash);
-        assert!(!same_matches((&a, &fa), (&c, &fc)));
-        // The list's order counts: two matches swapped are other matches.
+    fn equal_matches_get_one_id_whatever_their_key_order() {
         let m1 = json!({"path": {"type": "Exact", "value": "/a"}});
         let m2 = json!({"method": "PUT"});
-        let d = rule(json!([m1.clone(), m2.clone()]));
-        let e = rule(json!([m2, m1]));
-        assert_eq!(
-            d.matches != e.matches,
-            RuleFacts::of(&d) != RuleFacts::of(&e)
-        );
-        // No list equals no list; numbers compare as serde_json compares them.
-        let none = RouteRule::default();
-        assert!(same_matches(
-            (&none, &RuleFacts::of(&none)),
-            (&none, &RuleFacts::of(&none))
-        ));
-        let (one, one_f) = (rule(json!([{"port": 1}])), rule(json!([{"port": 1.0}])));
-        assert!(!same_matches(
-            (&one, &RuleFacts::of(&one)),
-            (&one_f, &RuleFacts::of(&one_f))
-        ));
+        let rules = [
+            rule(json!([{"path": {"type": "PathPrefix", "value": "/v1"}, "method": "GET"}])),
+            rule(json!([{"method": "GET", "path": {"value": "/v1", "type": "PathPrefix"}}])),
+            rule(json!([{"method": "GET", "path": {"value": "/v2", "type": "PathPrefix"}}])),
+            // The list's order counts: two matches swapped are other matches.
+            rule(json!([m1.clone(), m2.clone()])),
+            rule(json!([m2, m1])),
+            // Numbers compare as serde_json compares them: 1 is not 1.0.
+            rule(json!([{"port": 1}])),
+            rule(json!([{"port": 1.0}])),
+            RouteRule::default(),
+            RouteRule::default(),
+        ];
+        let f = numbered(&rules);
+        for (i, a) in rules.iter().enumerate() {
+            for (j, b) in rules.iter().enumerate() {
+                assert_eq!(
+                    same_matches(&f[i], &f[j]),
+                    a.matches == b.matches,
+                    "rules {i} and {j}"
+                );
+            }
+        }
+        assert!(same_matches(&f[0], &f[1]));
+        assert!(same_matches(&f[7], &f[8]));
+        assert_eq!(f[0].matches_hash, f[1].matches_hash);
     }
 
     #[test]
