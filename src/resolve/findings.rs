@@ -101,47 +101,66 @@ fn key(x: &Finding) -> Key<'_> {
 }
 
 /// Sort the findings of `parts` together and merge their repeats.
+///
+/// Repeats are grouped by hash first and only the kept findings are sorted: a proxy's
+/// list is mostly repeats (one TrafficRoute finding per outbound), and sorting them all
+/// compared their long messages again and again.
 pub fn merge(mut parts: Vec<Vec<Finding>>) -> Findings {
-    let mut order: Vec<(u32, u32)> = parts
-        .iter()
-        .enumerate()
-        .flat_map(|(p, v)| (0..v.len() as u32).map(move |i| (p as u32, i)))
-        .collect();
-    let get = |pos: (u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
-    // Unstable: two findings equal here differ at most in their outbounds, which are
-    // merged and sorted below, so the result is the same.
-    order.sort_unstable_by(|&a, &b| report_order(get(a), get(b)));
-    // The first finding (in report order) with each key.
-    let first: Vec<u32> = {
+    let total: usize = parts.iter().map(Vec::len).sum();
+    // The kept finding of each group of repeats: the first of the group in report
+    // order (the earliest in the lists among equals, which differ at most in their
+    // outbounds, merged below).
+    let mut order: Vec<(u32, u32)> = Vec::with_capacity(total);
+    // Each finding's group, in list order.
+    let mut group: Vec<u32> = Vec::with_capacity(total);
+    {
+        let get = |pos: (u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
         let hasher = foldhash::quality::FixedState::default();
         let hash = |x: &Finding| std::hash::BuildHasher::hash_one(&hasher, key(x));
-        let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(order.len());
-        (0..order.len())
-            .map(|k| {
-                let x = get(order[k]);
-                let entry = seen.entry(
-                    hash(x),
-                    |&j| key(get(order[j as usize])) == key(x),
-                    |&j| hash(get(order[j as usize])),
-                );
-                *entry.or_insert(k as u32).get()
-            })
-            .collect()
-    };
-    // A repeat's outbounds move to the first of its kind, then the repeats go.
-    for (k, &j) in first.iter().enumerate() {
-        let (p, i) = order[k];
-        let repeat = &mut parts[p as usize][i as usize];
-        if j as usize != k && repeat.proxy.is_some() {
-            let moved = std::mem::take(&mut repeat.outbounds);
-            let (p, i) = order[j as usize];
-            parts[p as usize][i as usize].outbounds.extend(moved);
+        let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(total);
+        for (p, v) in parts.iter().enumerate() {
+            for (i, x) in v.iter().enumerate() {
+                let pos = (p as u32, i as u32);
+                let h = hash(x);
+                let g = match seen.find(h, |&g| key(get(order[g as usize])) == key(x)) {
+                    Some(&g) => {
+                        let kept = &mut order[g as usize];
+                        if report_order(x, get(*kept)) == Ordering::Less {
+                            *kept = pos;
+                        }
+                        g
+                    }
+                    None => {
+                        let g = order.len() as u32;
+                        order.push(pos);
+                        seen.insert_unique(h, g, |&g| hash(get(order[g as usize])));
+                        g
+                    }
+                };
+                group.push(g);
+            }
         }
     }
+    // A repeat's outbounds move to the kept finding of its group.
     let mut k = 0;
-    order.retain(|_| {
-        k += 1;
-        first[k - 1] as usize == k - 1
+    for p in 0..parts.len() {
+        for i in 0..parts[p].len() {
+            let kept = order[group[k] as usize];
+            k += 1;
+            if kept != (p as u32, i as u32) && parts[p][i].proxy.is_some() {
+                let moved = std::mem::take(&mut parts[p][i].outbounds);
+                parts[kept.0 as usize][kept.1 as usize]
+                    .outbounds
+                    .extend(moved);
+            }
+        }
+    }
+    // Unstable: no two kept findings are equal in report order (equal ones are repeats).
+    order.sort_unstable_by(|&a, &b| {
+        report_order(
+            &parts[a.0 as usize][a.1 as usize],
+            &parts[b.0 as usize][b.1 as usize],
+        )
     });
     for &(p, i) in &order {
         let o = &mut parts[p as usize][i as usize].outbounds;
@@ -215,6 +234,74 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// What `merge` must give, the plain way: sort everything, keep the first of each
+    /// key with the outbounds of its repeats.
+    fn reference(mut all: Vec<Finding>) -> Vec<Finding> {
+        all.sort_by(report_order);
+        let mut out: Vec<Finding> = Vec::new();
+        for f in all {
+            match out.iter_mut().find(|k| key(k) == key(&f)) {
+                Some(k) if f.proxy.is_some() => k.outbounds.extend(f.outbounds),
+                Some(_) => {}
+                None => out.push(f),
+            }
+        }
+        for f in &mut out {
+            f.outbounds.sort();
+            f.outbounds.dedup();
+        }
+        out
+    }
+
+    #[test]
+    fn repeats_keep_the_first_in_report_order_whatever_the_list_order() {
+        // One proxy's findings as the walk makes them: a TrafficRoute finding per
+        // outbound whose messages differ (the first in report order is kept), a
+        // MeshTCPRoute one on two outbounds, and policy findings without a proxy.
+        let tr = |msg: &str, outbound: &str| {
+            Finding::new(
+                Code::TrafficrouteOverridden,
+                format!("route-all is overridden ({msg})"),
+            )
+            .with_resource(policy("route-all"))
+            .with_proxy("web")
+            .on_outbound(outbound)
+        };
+        let lists = vec![
+            vec![
+                tr("by MeshTCPRoute", "db:5432"),
+                on("web", "r1", "api:80"),
+                tr("by MeshHTTPRoute", "api:80"),
+                Finding::new(Code::PolicySelectsNothing, "r9 selects nothing")
+                    .with_resource(policy("r9")),
+            ],
+            vec![
+                tr("by MeshHTTPRoute", "web:8080"),
+                on("web", "r1", "cache:6379"),
+                tr("by MeshTCPRoute", "cache:6379"),
+                Finding::new(Code::PolicySelectsNothing, "r9 selects nothing")
+                    .with_resource(policy("r9")),
+                on("db", "r1", "api:80"),
+            ],
+        ];
+        let all: Vec<Finding> = lists.iter().flatten().cloned().collect();
+        let want = reference(all.clone());
+        assert_eq!(merge(lists).into_vec(), want);
+        let mut reversed = all;
+        reversed.reverse();
+        assert_eq!(dedup(reversed), want);
+        let kept = want
+            .iter()
+            .find(|f| f.code == Code::TrafficrouteOverridden)
+            .unwrap();
+        assert!(
+            kept.message.contains("by MeshHTTPRoute"),
+            "{}",
+            kept.message
+        );
+        assert_eq!(kept.outbounds.len(), 4);
     }
 
     #[test]
