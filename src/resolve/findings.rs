@@ -76,17 +76,21 @@ fn report_order(a: &Finding, b: &Finding) -> Ordering {
         (Some(x), Some(y)) => same_str(x, y),
         (x, y) => x.cmp(y),
     };
-    let location = || match (&a.location, &b.location) {
-        (Some(x), Some(y)) => same_str(&x.file, &y.file).then(x.line.cmp(&y.line)),
-        (x, y) => x.cmp(y),
-    };
     b.severity
         .cmp(&a.severity)
         .then(a.code.cmp(&b.code))
         .then_with(resource)
         .then_with(proxy)
-        .then_with(location)
-        .then_with(|| same_str(&a.message, &b.message))
+        .then_with(|| location_then_message(a, b))
+}
+
+/// The last two keys of the report order.
+fn location_then_message(a: &Finding, b: &Finding) -> Ordering {
+    let location = match (&a.location, &b.location) {
+        (Some(x), Some(y)) => same_str(&x.file, &y.file).then(x.line.cmp(&y.line)),
+        (x, y) => x.cmp(y),
+    };
+    location.then_with(|| same_str(&a.message, &b.message))
 }
 
 /// What makes two findings repeats of each other. `Arc` keys: equal references
@@ -155,19 +159,90 @@ pub fn merge(mut parts: Vec<Vec<Finding>>) -> Findings {
             }
         }
     }
-    // Unstable: no two kept findings are equal in report order (equal ones are repeats).
-    order.sort_unstable_by(|&a, &b| {
-        report_order(
-            &parts[a.0 as usize][a.1 as usize],
-            &parts[b.0 as usize][b.1 as usize],
-        )
-    });
+    sort_in_report_order(&parts, &mut order);
     for &(p, i) in &order {
         let o = &mut parts[p as usize][i as usize].outbounds;
         o.sort_unstable();
         o.dedup();
     }
     Findings { parts, order }
+}
+
+/// Sort positions of `parts` in report order. A large mesh has tens of thousands of
+/// findings about a few thousand policies and proxies: those are ranked once, and the
+/// findings sorted by rank (their strings compared only on equal ranks).
+fn sort_in_report_order(parts: &[Vec<Finding>], order: &mut [(u32, u32)]) {
+    let get = |pos: (u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
+    if order.len() <= RANKED_MIN {
+        // One proxy's findings: ranking them would cost more than it saves.
+        order.sort_unstable_by(|&a, &b| report_order(get(a), get(b)));
+        return;
+    }
+    let resources = Ranks::of(order.iter().filter_map(|&p| get(p).resource.as_ref()));
+    let proxies = Ranks::of(order.iter().filter_map(|&p| get(p).proxy.as_ref()));
+    // (severity, code, resource, proxy) as report_order compares them: errors first,
+    // and a missing resource or proxy before any.
+    let mut keyed: Vec<(RankKey, (u32, u32))> = order
+        .iter()
+        .map(|&pos| {
+            let f = get(pos);
+            let r = f.resource.as_ref().map_or(0, |r| resources.of_ptr(r));
+            let p = f.proxy.as_ref().map_or(0, |p| proxies.of_ptr(p));
+            ((std::cmp::Reverse(f.severity), f.code, r, p), pos)
+        })
+        .collect();
+    // Unstable: no two kept findings are equal in report order (equal ones are repeats).
+    keyed.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let (x, y) = (get(a.1), get(b.1));
+            location_then_message(x, y)
+        })
+    });
+    for (o, (_, pos)) in order.iter_mut().zip(keyed) {
+        *o = pos;
+    }
+}
+
+/// (severity, code, policy rank, proxy rank) of a finding, in report order.
+type RankKey = (std::cmp::Reverse<crate::model::Severity>, Code, u32, u32);
+
+/// Below this many findings, [`sort_in_report_order`] compares them directly.
+const RANKED_MIN: usize = 64;
+
+/// The rank (from 1) of each value behind some shared pointers, in value order; equal
+/// values behind different pointers get one rank.
+struct Ranks<T: ?Sized>(std::collections::HashMap<*const T, u32, foldhash::quality::FixedState>);
+
+impl<T: Ord + ?Sized> Ranks<T> {
+    fn of<'f>(items: impl Iterator<Item = &'f Arc<T>>) -> Self
+    where
+        T: 'f,
+    {
+        let mut distinct: std::collections::HashMap<
+            *const T,
+            &Arc<T>,
+            foldhash::quality::FixedState,
+        > = Default::default();
+        for x in items {
+            distinct.entry(Arc::as_ptr(x)).or_insert(x);
+        }
+        let mut sorted: Vec<&Arc<T>> = distinct.into_values().collect();
+        sorted.sort_unstable_by_key(|x| &***x);
+        let mut ranks =
+            std::collections::HashMap::with_capacity_and_hasher(sorted.len(), Default::default());
+        let mut rank = 0;
+        for (i, x) in sorted.iter().enumerate() {
+            if i == 0 || ***x != **sorted[i - 1] {
+                rank += 1;
+            }
+            ranks.insert(Arc::as_ptr(x), rank);
+        }
+        Ranks(ranks)
+    }
+
+    fn of_ptr(&self, x: &Arc<T>) -> u32 {
+        self.0[&Arc::as_ptr(x)]
+    }
 }
 
 #[cfg(test)]
@@ -302,6 +377,43 @@ mod tests {
             kept.message
         );
         assert_eq!(kept.outbounds.len(), 4);
+    }
+
+    #[test]
+    fn many_findings_sorted_by_rank_give_the_report_order() {
+        // More than RANKED_MIN kept findings: policies and proxies equal in value behind
+        // different pointers, findings without a policy or a proxy, and ties on both
+        // broken by location and message.
+        let mut lists = Vec::new();
+        for list in 0..4 {
+            let mut v = Vec::new();
+            for i in 0..60u32 {
+                let route = format!("r{}", (i * 7 + list) % 13);
+                let proxy = format!("dp-{}", (i * 5 + list * 3) % 17);
+                let mut f = on(&proxy, &route, &format!("svc-{}:80", i % 9));
+                if i % 11 == 0 {
+                    f.resource = None;
+                }
+                if i % 13 == 0 {
+                    f.proxy = None;
+                    f.message = format!("{route} note {}", i % 3).into();
+                }
+                if i % 7 == 0 {
+                    f.code = Code::TrafficrouteOverridden;
+                    f.severity = f.code.severity();
+                }
+                f.location = Some(crate::model::Location {
+                    file: format!("policies-{}.yaml", i % 2).into(),
+                    line: i % 4,
+                });
+                v.push(f);
+            }
+            lists.push(v);
+        }
+        let all: Vec<Finding> = lists.iter().flatten().cloned().collect();
+        let want = reference(all);
+        assert!(want.len() > RANKED_MIN, "{} kept", want.len());
+        assert_eq!(merge(lists).into_vec(), want);
     }
 
     #[test]
