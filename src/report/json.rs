@@ -9,7 +9,8 @@
 
 use crate::model::{Finding, Location, ResourceRef, Tags};
 use crate::resolve::{
-    Backend, Destination, LegacyPolicyStatus, OutboundReport, PolicyStatus, ProxyReport, RowTail,
+    Backend, Destination, LegacyPolicyStatus, OutboundReport, PolicyStatus, Precedence,
+    ProxyReport, RowTail,
 };
 
 /// A pretty JSON writer into a byte buffer, starting `depth` levels deep.
@@ -393,7 +394,7 @@ impl<'o> Pretty<'o> {
         let start = self.out.len();
         self.opt_location(Some(l));
         self.precedence(p);
-        if kept.is_none() {
+        if kept.is_none() && Precedence::may_keep_row_tail(self.out.len() - start) {
             p.precedence.keep_row_tail(RowTail {
                 depth: self.depth,
                 file: l.file.clone(),

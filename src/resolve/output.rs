@@ -214,6 +214,12 @@ impl Precedence {
         self.row_tail.get()
     }
 
+    /// Whether a row tail of `n` bytes may still be kept: when not, the writer need not
+    /// copy one out (on a mesh whose tails outgrow the budget, most first rows).
+    pub fn may_keep_row_tail(n: usize) -> bool {
+        ROW_TAIL_BYTES.load(std::sync::atomic::Ordering::Relaxed) + n <= ROW_TAIL_BUDGET
+    }
+
     /// Keep a row tail, while the process-wide budget allows (the first one kept stays).
     pub fn keep_row_tail(&self, t: RowTail) {
         use std::sync::atomic::Ordering::Relaxed;
