@@ -150,7 +150,7 @@ fn backend<'o>(o: &'o OutboundReport, name: &str) -> &'o Backend {
 fn describe_policies(o: &OutboundReport) -> Vec<(String, String, Status)> {
     o.policies
         .iter()
-        .map(|x| (x.kind.clone(), x.name.clone(), x.status))
+        .map(|x| (x.kind.clone(), x.name.to_string(), x.status))
         .collect()
 }
 

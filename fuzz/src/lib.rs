@@ -750,7 +750,7 @@ fn outbound(u: &mut Unstructured) -> Result<OutboundReport> {
         policies: small_vec(u, 3, |u| {
             Ok(PolicyStatus {
                 kind: string(u)?,
-                name: string(u)?,
+                name: string(u)?.into(),
                 namespace: opt_string(u)?,
                 status: *u.choose(&[Status::Applied, Status::Overridden, Status::Ignored])?,
                 reason: string(u)?,

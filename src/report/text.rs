@@ -427,7 +427,7 @@ pub fn explain(
             f.resource.as_ref().is_some_and(|r| {
                 o.policies
                     .iter()
-                    .any(|p| p.kind == r.kind && p.name == r.name)
+                    .any(|p| p.kind == r.kind && *p.name == *r.name)
                     || o.legacy_policies
                         .iter()
                         .any(|p| p.kind == r.kind && p.name == r.name)

@@ -64,6 +64,8 @@ pub struct Policy<'a> {
     /// The top-level targetRef, `Mesh` when omitted (2.9+).
     pub top: TargetRef,
     pub role: Option<Role>,
+    /// `meta.name`, shared by the policy's rows in reports.
+    pub name: Arc<str>,
     /// The namespace a `Dataplane` top-level ref without one means (see
     /// [`Meta::kri_namespace`]), read once rather than per proxy and candidate.
     pub kri_namespace: Option<&'a str>,
@@ -615,6 +617,7 @@ fn prepare_policy<'a>(
         }),
         prefiltered: prefiltered(meta, role, v),
         kri_namespace: meta.kri_namespace(),
+        name: meta.name.as_str().into(),
         top,
         role,
         entries,

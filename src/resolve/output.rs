@@ -156,7 +156,9 @@ impl Status {
 #[serde(rename_all = "camelCase")]
 pub struct PolicyStatus {
     pub kind: String,
-    pub name: String,
+    /// Shared by every row of the policy (hundreds of thousands of rows in a large
+    /// report, a few thousand policies).
+    pub name: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub status: Status,
@@ -305,7 +307,7 @@ impl ProxyReport {
 
 impl OutboundReport {
     pub fn policy(&self, name: &str) -> Option<&PolicyStatus> {
-        self.policies.iter().find(|p| p.name == name)
+        self.policies.iter().find(|p| &*p.name == name)
     }
 }
 

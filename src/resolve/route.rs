@@ -342,7 +342,7 @@ pub(super) fn row(
 ) -> PolicyStatus {
     PolicyStatus {
         kind: p.meta.kind.as_str().into(),
-        name: p.meta.name.clone(),
+        name: p.name.clone(),
         namespace: p.meta.namespace.clone(),
         status,
         reason,
@@ -975,7 +975,7 @@ impl Ctx<'_, '_> {
             };
             out.push(PolicyStatus {
                 kind: "TrafficRoute".into(),
-                name: c.meta.name.clone(),
+                name: c.meta.name.as_str().into(),
                 namespace: c.meta.namespace.clone(),
                 status,
                 reason,

@@ -192,8 +192,8 @@ impl Search {
             for n in o
                 .policies
                 .iter()
-                .map(|x| &x.name)
-                .chain(o.legacy_policies.iter().map(|x| &x.name))
+                .map(|x| &*x.name)
+                .chain(o.legacy_policies.iter().map(|x| x.name.as_str()))
             {
                 t.push('\n');
                 t.push_str(n);
@@ -293,11 +293,11 @@ impl Model {
                             s.kind.clone(),
                             Some(p.mesh.clone()),
                             s.namespace.clone(),
-                            s.name.clone(),
+                            s.name.to_string(),
                         ))
                         .or_insert_with(|| PolicyEntry {
                             kind: s.kind.clone(),
-                            name: s.name.clone(),
+                            name: s.name.to_string(),
                             namespace: s.namespace.clone(),
                             mesh: Some(p.mesh.clone()),
                             location: s.location.clone(),
@@ -445,9 +445,9 @@ impl Model {
         // Its uses of route policies, in report order within each policy.
         for (oi, o) in pr.outbounds.iter().enumerate() {
             for s in &o.policies {
-                let key = (&s.kind, Some(&pr.mesh), &s.namespace, &s.name);
+                let key = (&s.kind, Some(&pr.mesh), &s.namespace, &*s.name);
                 let at = self.policies.binary_search_by(|e| {
-                    (&e.kind, e.mesh.as_ref(), &e.namespace, &e.name).cmp(&key)
+                    (&e.kind, e.mesh.as_ref(), &e.namespace, e.name.as_str()).cmp(&key)
                 });
                 let i = match at {
                     Ok(i) => i,
@@ -456,7 +456,7 @@ impl Model {
                             i,
                             PolicyEntry {
                                 kind: s.kind.clone(),
-                                name: s.name.clone(),
+                                name: s.name.to_string(),
                                 namespace: s.namespace.clone(),
                                 mesh: Some(pr.mesh.clone()),
                                 location: s.location.clone(),
