@@ -65,7 +65,7 @@ pub fn write_json_streaming(
     // faulted in again (half the page faults of the twice-the-routes report).
     let pool: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
     let mut err = None;
-    let findings = engine.for_each_proxy(
+    let mut parts = engine.for_each_proxy_unmerged(
         filter,
         crate::resolve::Want::WRITTEN,
         |p| {
@@ -112,12 +112,8 @@ pub fn write_json_streaming(
         }
         None => buf.push(b']'),
     }
-    let all = if extra_findings.is_empty() {
-        // The engine's findings are already sorted and merged.
-        findings
-    } else {
-        crate::resolve::merge(vec![extra_findings, findings.into_vec()])
-    };
+    parts.push(extra_findings);
+    let all = crate::resolve::merge(parts);
     buf.extend_from_slice(b",\n  \"findings\": [");
     // Written in pieces: the findings of a large mesh are megabytes of JSON.
     for (i, f) in all.iter().enumerate() {

@@ -159,6 +159,7 @@ pub fn merge(mut parts: Vec<Vec<Finding>>) -> Findings {
             }
         }
     }
+    drop(group);
     sort_in_report_order(&parts, &mut order);
     for &(p, i) in &order {
         let o = &mut parts[p as usize][i as usize].outbounds;

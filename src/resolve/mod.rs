@@ -395,6 +395,18 @@ impl<'a> Engine<'a> {
         map: impl Fn(ProxyReport) -> T + Sync,
         sink: impl FnMut(T),
     ) -> Findings {
+        merge(self.walk(filter, want, |_, p, _| map(p), sink))
+    }
+
+    /// [`Engine::for_each_proxy`], its findings not yet sorted and merged: a writer
+    /// lets its buffers go first, then [`merge`]s them (with its own findings).
+    pub fn for_each_proxy_unmerged<T: Send>(
+        &self,
+        filter: &Filter,
+        want: Want,
+        map: impl Fn(ProxyReport) -> T + Sync,
+        sink: impl FnMut(T),
+    ) -> Vec<Vec<Finding>> {
         self.walk(filter, want, |_, p, _| map(p), sink)
     }
 
@@ -421,7 +433,7 @@ impl<'a> Engine<'a> {
         want: Want,
         map: impl Fn(ProxyId, ProxyReport, usize) -> T + Sync,
         mut sink: impl FnMut(T),
-    ) -> Findings {
+    ) -> Vec<Vec<Finding>> {
         let findings: Vec<Finding> = self
             .validation
             .iter()
@@ -527,9 +539,9 @@ impl<'a> Engine<'a> {
             }
             parts.push(unused);
         }
-        // Sorted and merged where they are: not joined into one list first.
+        // Sorted and merged where they are by the caller: not joined into one list.
         parts.insert(0, findings);
-        merge(parts)
+        parts
     }
 
     /// How many outbounds the proxies `filter` keeps have, counted without resolving
@@ -564,7 +576,7 @@ impl<'a> Engine<'a> {
         let mut proxies = Vec::new();
         let mut ids = Vec::new();
         let mut outbounds = Vec::new();
-        let findings = self.walk(
+        let findings = merge(self.walk(
             filter,
             Want::SKELETON,
             |id, p, n| (id, p, n),
@@ -574,7 +586,7 @@ impl<'a> Engine<'a> {
                 ids.push(id);
                 outbounds.push(n as u32);
             },
-        );
+        ));
         Skeleton {
             report: Report {
                 schema: SCHEMA,
