@@ -278,6 +278,62 @@ fn mesh_subset_selects_by_inbound_tags() {
 }
 
 #[test]
+fn a_ref_found_under_one_of_its_tags_still_needs_the_others() {
+    // The index finds these under web-1's `team: shop` or `kuma.io/service: web`; none
+    // selects it: another tag is missing, or only gateways are meant.
+    for (name, top) in [
+        (
+            "two-tags",
+            "{kind: MeshSubset, tags: {team: shop, version: v9}}",
+        ),
+        (
+            "gateways",
+            "{kind: MeshSubset, tags: {team: shop}, proxyTypes: [Gateway]}",
+        ),
+        (
+            "subset",
+            "{kind: MeshServiceSubset, name: web, tags: {version: v9}}",
+        ),
+    ] {
+        let r = run(
+            &web(&route(
+                name,
+                top,
+                "backend",
+                "[{kind: MeshService, name: api}]",
+            )),
+            "2.8",
+        );
+        assert_eq!(
+            outbound(&r, "web-1", "backend").route,
+            RouteKind::Default,
+            "{name}"
+        );
+        assert!(has(&r, Code::PolicySelectsNothing, name), "{name}");
+    }
+    // Its one tag, or its service, is enough.
+    for (name, top) in [
+        ("team", "{kind: MeshSubset, tags: {team: shop}}"),
+        ("service", "{kind: MeshService, name: web}"),
+    ] {
+        let r = run(
+            &web(&route(
+                name,
+                top,
+                "backend",
+                "[{kind: MeshService, name: api}]",
+            )),
+            "2.8",
+        );
+        assert_eq!(
+            outbound(&r, "web-1", "backend").route,
+            RouteKind::MeshTCPRoute,
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn proxy_types_restrict_a_mesh_ref() {
     let r = run(
         &web(&route(

@@ -132,6 +132,11 @@ pub struct PolicySet<'a> {
     pub by_gateway: super::FastMap<String, Vec<usize>>,
     /// Everything else (`MeshSubset` without a service tag, `Dataplane` by labels/all).
     pub other: Vec<usize>,
+    /// Policy order → whether being found under its `by_service` or `by_tag` key by a
+    /// sidecar's own tags proves that its top-level ref selects the proxy: a
+    /// `MeshService` ref, or a `MeshSubset` ref whose one tag is that key (and no
+    /// `proxyTypes`). The selection check is then skipped.
+    pub key_decides: Vec<bool>,
     /// Destination index, legacy path: `kuma.io/service` → (policy, entry) in input order.
     pub by_destination: super::FastMap<String, Vec<(usize, usize)>>,
     /// Destination index, real-resource path: real service → (policy, entry).
@@ -192,6 +197,15 @@ impl<'a> PolicySet<'a> {
             }
         }
         let t = &p.top;
+        self.key_decides.push(match t.kind() {
+            "MeshService" => t.name.is_some(),
+            "MeshSubset" => {
+                t.proxy_types.is_none()
+                    && t.tags.as_ref().is_some_and(|tags| tags.len() == 1)
+                    && first_exact(t.tags.as_ref()).is_some()
+            }
+            _ => false,
+        });
         match t.kind() {
             "Mesh" => self.mesh_wide.push(i),
             "MeshService" | "MeshServiceSubset" if t.name.is_some() => self
@@ -232,42 +246,59 @@ impl<'a> PolicySet<'a> {
         self.all.push(p);
     }
 
-    /// Candidate policies for a proxy with these services / name / gateway, in input order.
     /// Candidate policies for a proxy (a superset of those that select it), in input
     /// order: Mesh-wide ones, and those indexed under one of its services, tags, labels,
-    /// name or gateway.
-    pub fn candidates(&self, view: &ProxyView) -> Vec<usize> {
-        let mut v: Vec<usize> = self.mesh_wide.clone();
-        v.extend_from_slice(&self.other);
-        let mut add = |x: Option<&Vec<usize>>| {
+    /// name or gateway. With each, whether it is known to select the proxy already (see
+    /// [`PolicySet::key_decides`]); the others need the selection check.
+    pub fn candidates(&self, view: &ProxyView) -> Vec<(usize, bool)> {
+        let mut v: Vec<(usize, bool)> = (self.mesh_wide.iter().chain(&self.other))
+            .map(|&i| (i, false))
+            .collect();
+        let decides = &self.key_decides;
+        let mut add = |x: Option<&Vec<usize>>, by_key: bool| {
             if let Some(x) = x {
-                v.extend_from_slice(x);
+                v.extend(x.iter().map(|&i| (i, by_key && decides[i])));
             }
         };
         for s in view.services() {
-            add(self.by_service.get(s));
+            add(self.by_service.get(s), true);
         }
+        // A builtin gateway is selected by its listeners' tags, not its own.
+        let own = view.gateway.is_none();
         let listener_tags = view.gateway.iter().flat_map(|g| g.1.iter());
-        for tags in view.tag_sets.iter().copied().chain(listener_tags) {
+        let tag_sets = (view.tag_sets.iter().copied().map(|t| (t, own)))
+            .chain(listener_tags.map(|t| (t, false)));
+        for (tags, by_key) in tag_sets {
             for (k, val) in tags {
-                add(self
-                    .by_tag
-                    .get(k.as_str())
-                    .and_then(|m| m.get(val.as_str())));
+                add(
+                    self.by_tag
+                        .get(k.as_str())
+                        .and_then(|m| m.get(val.as_str())),
+                    by_key,
+                );
             }
         }
         for (k, val) in &view.meta.labels {
-            add(self
-                .by_label
-                .get(k.as_str())
-                .and_then(|m| m.get(val.as_str())));
+            add(
+                self.by_label
+                    .get(k.as_str())
+                    .and_then(|m| m.get(val.as_str())),
+                false,
+            );
         }
-        add(self.by_dataplane.get(view.meta.display_name()));
+        add(self.by_dataplane.get(view.meta.display_name()), false);
         if let Some(g) = &view.gateway {
-            add(self.by_gateway.get(g.0));
+            add(self.by_gateway.get(g.0), false);
         }
         v.sort_unstable();
-        v.dedup();
+        // Found more than once: known to select if any lookup says so.
+        v.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 |= later.1;
+            }
+            same
+        });
         v
     }
 }

@@ -151,11 +151,12 @@ impl<'a> Engine<'a> {
             let v: Vec<&Policy> = set
                 .candidates(&view)
                 .into_iter()
-                .map(|i| &set.all[i])
-                .filter(|p| {
+                .map(|(i, known)| (&set.all[i], known))
+                .filter(|(p, known)| {
                     (!p.prefiltered || prefilter(p.meta, p.role, &view, self.version))
-                        && selects(&p.top, p.kri_namespace, &view, self.version)
+                        && (*known || selects(&p.top, p.kri_namespace, &view, self.version))
                 })
+                .map(|(p, _)| p)
                 .collect();
             Matched::new(set, v)
         };
