@@ -233,6 +233,39 @@ fn streamed_report_with_one_proxy_or_none_matches_serde() {
 }
 
 #[test]
+fn streamed_report_with_findings_in_many_pieces_matches_serde() {
+    // A generated mesh with more findings than one piece of the parallel findings
+    // writer holds (256), on one thread and on three.
+    let shape = meshtcp::synth::UniversalShape {
+        proxies: 300,
+        services: 60,
+        tcp_routes: 120,
+        http_routes: 30,
+        traffic_routes: 3,
+        timeouts: 3,
+        ..meshtcp::synth::UniversalShape::large()
+    };
+    let mut loaded = meshtcp::source::Loaded::default();
+    for (path, text) in meshtcp::synth::universal(&shape) {
+        loaded.add_text(&path, &text);
+    }
+    for threads in [1, 3] {
+        let engine = Engine::with_threads(&loaded.snapshot, KumaVersion::DEFAULT, threads);
+        let whole = engine.report(&Filter::default());
+        assert!(
+            whole.findings.len() > 600,
+            "{} findings",
+            whole.findings.len()
+        );
+        assert_eq!(
+            streamed(&engine, &[]),
+            report::to_json(&whole),
+            "{threads} threads"
+        );
+    }
+}
+
+#[test]
 fn streamed_report_carries_the_loaders_findings() {
     let dir = tempdir_with(&[
         (

@@ -13,7 +13,7 @@ pub mod index;
 pub mod legacy;
 pub mod outbounds;
 pub mod output;
-mod par;
+pub(crate) mod par;
 pub mod precedence;
 pub mod route;
 pub mod selection;
@@ -117,6 +117,11 @@ impl<'a> Engine<'a> {
             validation,
             threads,
         }
+    }
+
+    /// Threads a pass over the proxies uses.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     pub fn mesh_names(&self) -> impl Iterator<Item = &str> {
