@@ -503,7 +503,7 @@ fn add_endpoint<'a>(
 }
 
 fn real_key(kind: &str, name: &str, ns: Option<&str>) -> String {
-    format!("{kind}/{}/{name}", ns.unwrap_or(""))
+    super::route::cat(&[kind, "/", ns.unwrap_or(""), "/", name])
 }
 
 fn reals_named<'i>(

@@ -78,7 +78,7 @@ impl SortKey {
     pub fn describe(&self) -> Vec<String> {
         self.0
             .iter()
-            .map(|p| format!("{} {}", p.name, p.shown))
+            .map(|p| super::route::cat(&[p.name, " ", &p.shown]))
             .collect()
     }
 

@@ -25,64 +25,73 @@ impl Position {
     }
 }
 
-/// Kinds the control plane accepts at `pos` (the code rows of the matrix).
-pub fn code_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> Vec<&'static str> {
-    let b = v.bucket();
+/// Kinds the control plane accepts at `pos` (the code rows of the matrix). Checked for
+/// every targetRef of every route policy: static lists, not built per call.
+pub fn code_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> &'static [&'static str] {
+    let (since_6, since_8, since_9) = (v.at_least(6), v.at_least(8), v.at_least(9));
     match pos {
-        Position::Top => {
-            let mut k = vec!["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"];
-            if v.at_least(6) {
-                k.push("MeshGateway");
-            }
-            if b == Bucket::D {
-                k.push("Dataplane");
-            }
-            k
-        }
-        Position::To => {
-            if top_kind == "MeshGateway" {
-                return vec!["Mesh"];
-            }
-            let mut k = vec!["MeshService"];
-            if v.at_least(8) {
-                k.push("MeshExternalService");
-            }
-            if v.at_least(9) {
-                k.push("MeshMultiZoneService");
-            }
-            k
-        }
-        Position::BackendRef => {
-            let mut k = vec!["MeshService", "MeshServiceSubset"];
-            if v.at_least(8) {
-                k.push("MeshExternalService");
-            }
-            if v.at_least(9) {
-                k.push("MeshMultiZoneService");
-            }
-            k
-        }
+        Position::Top => match (since_6, v.bucket() == Bucket::D) {
+            (false, false) => &["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"],
+            (true, false) => &[
+                "Mesh",
+                "MeshSubset",
+                "MeshService",
+                "MeshServiceSubset",
+                "MeshGateway",
+            ],
+            (false, true) => &[
+                "Mesh",
+                "MeshSubset",
+                "MeshService",
+                "MeshServiceSubset",
+                "Dataplane",
+            ],
+            (true, true) => &[
+                "Mesh",
+                "MeshSubset",
+                "MeshService",
+                "MeshServiceSubset",
+                "MeshGateway",
+                "Dataplane",
+            ],
+        },
+        Position::To if top_kind == "MeshGateway" => &["Mesh"],
+        Position::To => match (since_8, since_9) {
+            (false, false) => &["MeshService"],
+            (true, false) => &["MeshService", "MeshExternalService"],
+            (false, true) => &["MeshService", "MeshMultiZoneService"],
+            (true, true) => &["MeshService", "MeshExternalService", "MeshMultiZoneService"],
+        },
+        Position::BackendRef => match (since_8, since_9) {
+            (false, false) => &["MeshService", "MeshServiceSubset"],
+            (true, false) => &["MeshService", "MeshServiceSubset", "MeshExternalService"],
+            (false, true) => &["MeshService", "MeshServiceSubset", "MeshMultiZoneService"],
+            (true, true) => &[
+                "MeshService",
+                "MeshServiceSubset",
+                "MeshExternalService",
+                "MeshMultiZoneService",
+            ],
+        },
     }
 }
 
 /// Kinds the docs page lists at `pos` (sidecar ∪ delegated ∪ builtin gateway tabs).
-fn docs_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> Vec<&'static str> {
+fn docs_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> &'static [&'static str] {
     match (pos, v.bucket()) {
-        (Position::Top, Bucket::A) => {
-            vec!["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"]
-        }
-        (Position::Top, Bucket::B) => vec![
+        (Position::Top, Bucket::A) => &["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"],
+        (Position::Top, Bucket::B) => &[
             "Mesh",
             "MeshSubset",
             "MeshService",
             "MeshServiceSubset",
             "MeshGateway",
         ],
-        (Position::Top, Bucket::C) => vec!["Mesh", "MeshSubset", "MeshGateway"],
+        (Position::Top, Bucket::C) => &["Mesh", "MeshSubset", "MeshGateway"],
         // MeshSubset is listed as "(deprecated)" from 2.10.
-        (Position::Top, Bucket::D) => vec!["Mesh", "Dataplane", "MeshGateway"],
-        (Position::To, _) if top_kind == "MeshGateway" => vec!["Mesh"],
-        (Position::To, _) => vec!["MeshService"],
+        (Position::Top, Bucket::D) => &["Mesh", "Dataplane", "MeshGateway"],
+        (Position::To, _) if top_kind == "MeshGateway" => &["Mesh"],
+        (Position::To, _) => &["MeshService"],
         (Position::BackendRef, _) => code_kinds(pos, top_kind, v),
     }
 }
@@ -253,7 +262,6 @@ impl Collector<'_> {
 
     fn kind_check(&mut self, t: &TargetRef, pos: Position, top_kind: &str, v: KumaVersion) {
         let kind = t.kind();
-        let what = self.meta.qualified_name();
         let mk = self.meta.kind;
         if kind.is_empty() {
             self.invalid(format!("{}.kind must be defined", pos.path()));
@@ -269,6 +277,7 @@ impl Collector<'_> {
                 }
                 None => String::new(),
             };
+            let what = self.meta.qualified_name();
             self.out.push(Finding::about(
                 Code::TargetrefKindUnsupported,
                 self.meta,
@@ -287,6 +296,7 @@ impl Collector<'_> {
                 }
                 _ => "not in the documented matrix",
             };
+            let what = self.meta.qualified_name();
             self.out.push(Finding::about(
                 Code::TargetrefDeprecated,
                 self.meta,
