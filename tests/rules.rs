@@ -279,55 +279,41 @@ fn mesh_subset_selects_by_inbound_tags() {
 
 #[test]
 fn a_ref_found_under_one_of_its_tags_still_needs_the_others() {
-    // The index finds these under web-1's `team: shop` or `kuma.io/service: web`; none
-    // selects it: another tag is missing, or only gateways are meant.
-    for (name, top) in [
+    // The index finds each of these under web-1's `team: shop` or `kuma.io/service:
+    // web`. Its one tag or its service is enough; another tag missing, or only
+    // gateways meant, is not.
+    use RouteKind::{Default, MeshTCPRoute};
+    for (name, top, selected) in [
+        ("team", "{kind: MeshSubset, tags: {team: shop}}", true),
+        ("service", "{kind: MeshService, name: web}", true),
         (
             "two-tags",
             "{kind: MeshSubset, tags: {team: shop, version: v9}}",
+            false,
         ),
         (
             "gateways",
             "{kind: MeshSubset, tags: {team: shop}, proxyTypes: [Gateway]}",
+            false,
         ),
         (
             "subset",
             "{kind: MeshServiceSubset, name: web, tags: {version: v9}}",
+            false,
         ),
     ] {
-        let r = run(
-            &web(&route(
-                name,
-                top,
-                "backend",
-                "[{kind: MeshService, name: api}]",
-            )),
-            "2.8",
-        );
+        let yaml = web(&route(
+            name,
+            top,
+            "backend",
+            "[{kind: MeshService, name: api}]",
+        ));
+        let r = run(&yaml, "2.8");
+        let want = if selected { MeshTCPRoute } else { Default };
+        assert_eq!(outbound(&r, "web-1", "backend").route, want, "{name}");
         assert_eq!(
-            outbound(&r, "web-1", "backend").route,
-            RouteKind::Default,
-            "{name}"
-        );
-        assert!(has(&r, Code::PolicySelectsNothing, name), "{name}");
-    }
-    // Its one tag, or its service, is enough.
-    for (name, top) in [
-        ("team", "{kind: MeshSubset, tags: {team: shop}}"),
-        ("service", "{kind: MeshService, name: web}"),
-    ] {
-        let r = run(
-            &web(&route(
-                name,
-                top,
-                "backend",
-                "[{kind: MeshService, name: api}]",
-            )),
-            "2.8",
-        );
-        assert_eq!(
-            outbound(&r, "web-1", "backend").route,
-            RouteKind::MeshTCPRoute,
+            has(&r, Code::PolicySelectsNothing, name),
+            !selected,
             "{name}"
         );
     }
