@@ -401,7 +401,7 @@ impl<'a> Engine<'a> {
         map: impl Fn(ProxyReport) -> T + Sync,
         sink: impl FnMut(T),
     ) -> Findings {
-        merge(self.walk(filter, want, |_, p, _| map(p), sink))
+        merge(self.for_each_proxy_unmerged(filter, want, map, sink))
     }
 
     /// [`Engine::for_each_proxy`], its findings not yet sorted and merged: a writer

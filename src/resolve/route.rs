@@ -201,11 +201,9 @@ fn is_catch_all(r: &RouteRule) -> bool {
 pub struct RuleFacts {
     /// The rule takes the traffic no other rule's matches select.
     pub catch_all: bool,
-    /// A hash of `matches` as a value (key order inside a match does not matter: Kuma
-    /// compares parsed matches, not their text).
-    matches_hash: u64,
-    /// Equal for rules with equal `matches`, different otherwise, within one mesh (see
-    /// [`number_matches`]).
+    /// Equal for rules with equal `matches`, different otherwise, within one mesh (key
+    /// order inside a match does not matter: Kuma compares parsed matches, not their
+    /// text). Set by [`number_matches`] once the mesh's rules are all known.
     matches_id: u32,
 }
 
@@ -213,7 +211,6 @@ impl RuleFacts {
     pub fn of(r: &RouteRule) -> Self {
         RuleFacts {
             catch_all: is_catch_all(r),
-            matches_hash: r.matches.as_ref().map_or(0, value_hash),
             matches_id: 0,
         }
     }
@@ -226,7 +223,9 @@ pub fn number_matches<'r>(rules: impl Iterator<Item = (&'r RouteRule, &'r mut Ru
         Default::default();
     let mut next = 0u32;
     for (r, f) in rules {
-        let bucket = seen.entry(f.matches_hash).or_default();
+        let bucket = seen
+            .entry(r.matches.as_ref().map_or(0, value_hash))
+            .or_default();
         f.matches_id = match bucket.iter().find(|(m, _)| *m == r.matches.as_ref()) {
             Some(&(_, id)) => id,
             None => {
@@ -1074,7 +1073,10 @@ mod tests {
         }
         assert!(same_matches(&f[0], &f[1]));
         assert!(same_matches(&f[7], &f[8]));
-        assert_eq!(f[0].matches_hash, f[1].matches_hash);
+        assert_eq!(
+            value_hash(rules[0].matches.as_ref().unwrap()),
+            value_hash(rules[1].matches.as_ref().unwrap())
+        );
     }
 
     #[test]
