@@ -46,7 +46,7 @@ impl Ctx<'_, '_> {
             let covering = |set: &[&Policy]| -> Vec<usize> {
                 set.iter()
                     .enumerate()
-                    .filter(|(_, p)| selects_listener(&p.top, &tags) && p.has_mesh_entries())
+                    .filter(|(_, p)| selects_listener(p.top, &tags) && p.has_mesh_entries())
                     .map(|(i, _)| i)
                     .collect()
             };

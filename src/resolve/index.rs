@@ -61,8 +61,9 @@ pub struct Policy<'a> {
     pub order: usize,
     pub meta: &'a Meta,
     pub spec: &'a RouteSpec,
-    /// The top-level targetRef, `Mesh` when omitted (2.9+).
-    pub top: TargetRef,
+    /// The top-level targetRef, `Mesh` when omitted (2.9+). Borrowed: a copy was half
+    /// the size of a policy here.
+    pub top: &'a TargetRef,
     pub role: Option<Role>,
     /// `meta.name`, shared by the policy's rows in reports.
     pub name: Arc<str>,
@@ -72,7 +73,9 @@ pub struct Policy<'a> {
     /// Whether the 2.9+ namespace/zone pre-filters can exclude proxies for it (decided
     /// once, not per proxy and candidate).
     pub prefiltered: bool,
-    pub entries: Vec<Entry<'a>>,
+    /// Exact size: collected through `filter_map`, a `Vec` held room for four (a
+    /// MeshTCPRoute has one or two: 2.9 MB of the twice-the-routes mesh's index).
+    pub entries: Box<[Entry<'a>]>,
     /// Precedence on the legacy (per-proxy) path.
     pub key: SortKey,
     pub key_shown: Arc<super::output::Precedence>,
@@ -100,7 +103,7 @@ impl Policy<'_> {
 
     /// This policy's sort key on `path`, and the key in words.
     fn key_on(&self, path: Path) -> (SortKey, Arc<super::output::Precedence>) {
-        let key = sort_key(self.meta, &self.top, self.role, path, self.version);
+        let key = sort_key(self.meta, self.top, self.role, path, self.version);
         let shown = Arc::new(key.describe().into());
         (key, shown)
     }
@@ -196,7 +199,7 @@ impl<'a> PolicySet<'a> {
                 self.by_real.entry(r).or_default().push((i, ei));
             }
         }
-        let t = &p.top;
+        let t = p.top;
         self.key_decides.push(match t.kind() {
             "MeshService" => t.name.is_some(),
             "MeshSubset" => {
@@ -597,10 +600,11 @@ fn prepare_policy<'a>(
     by_name: &HashMap<String, Vec<usize>>,
     v: KumaVersion,
 ) -> Policy<'a> {
-    let top = spec.target_ref.clone().unwrap_or(TargetRef {
+    static MESH: std::sync::LazyLock<TargetRef> = std::sync::LazyLock::new(|| TargetRef {
         kind: Some("Mesh".into()),
         ..Default::default()
     });
+    let top = spec.target_ref.as_ref().unwrap_or(&MESH);
     let entries = spec
         .to
         .as_deref()
@@ -631,7 +635,7 @@ fn prepare_policy<'a>(
             })
         })
         .collect();
-    let key = sort_key(meta, &top, role, Path::Legacy, v);
+    let key = sort_key(meta, top, role, Path::Legacy, v);
     Policy {
         order: 0,
         meta,

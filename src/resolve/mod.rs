@@ -159,7 +159,7 @@ impl<'a> Engine<'a> {
                 .map(|(i, known)| (&set.all[i], known))
                 .filter(|(p, known)| {
                     (!p.prefiltered || prefilter(p.meta, p.role, &view, self.version))
-                        && (*known || selects(&p.top, p.kri_namespace, &view, self.version))
+                        && (*known || selects(p.top, p.kri_namespace, &view, self.version))
                 })
                 .map(|(p, _)| p)
                 .collect();
