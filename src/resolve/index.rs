@@ -249,18 +249,23 @@ impl<'a> PolicySet<'a> {
         self.all.push(p);
     }
 
-    /// Candidate policies for a proxy (a superset of those that select it), in input
-    /// order: Mesh-wide ones, and those indexed under one of its services, tags, labels,
-    /// name or gateway. With each, whether it is known to select the proxy already (see
+    /// Candidate policies for a proxy (a superset of those that select it), by rank
+    /// (their place in the set's precedence order), ascending and each once: Mesh-wide
+    /// ones, and those indexed under one of its services, tags, labels, name or
+    /// gateway. With each, whether it is known to select the proxy already (see
     /// [`PolicySet::key_decides`]); the others need the selection check.
-    pub fn candidates(&self, view: &ProxyView) -> Vec<(usize, bool)> {
-        let mut v: Vec<(usize, bool)> = (self.mesh_wide.iter().chain(&self.other))
-            .map(|&i| (i, false))
+    pub fn candidates(&self, view: &ProxyView) -> Vec<Candidate> {
+        let rank = &self.rank;
+        let mut v: Vec<Candidate> = (self.mesh_wide.iter().chain(&self.other))
+            .map(|&i| Candidate::new(rank[i], false))
             .collect();
         let decides = &self.key_decides;
         let mut add = |x: Option<&Vec<usize>>, by_key: bool| {
             if let Some(x) = x {
-                v.extend(x.iter().map(|&i| (i, by_key && decides[i])));
+                v.extend(
+                    x.iter()
+                        .map(|&i| Candidate::new(rank[i], by_key && decides[i])),
+                );
             }
         };
         for s in view.services() {
@@ -293,16 +298,48 @@ impl<'a> PolicySet<'a> {
         if let Some(g) = &view.gateway {
             add(self.by_gateway.get(g.0), false);
         }
+        Candidate::sort_dedup(&mut v);
+        v
+    }
+
+    /// The policy at `rank` in the set's precedence order.
+    pub fn at_rank(&self, rank: u32) -> &Policy<'a> {
+        &self.all[self.by_rank[rank as usize] as usize]
+    }
+}
+
+/// A candidate policy of a [`PolicySet`] for one proxy: its rank, and whether it is
+/// known to select the proxy. One integer (rank, then the flag), so that sorting a
+/// proxy's candidates compares integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate(u32);
+
+impl Candidate {
+    fn new(rank: u32, known: bool) -> Candidate {
+        debug_assert!(rank < 1 << 31, "ranks fit in 31 bits");
+        Candidate(rank << 1 | u32::from(known))
+    }
+
+    pub fn rank(self) -> u32 {
+        self.0 >> 1
+    }
+
+    pub fn known(self) -> bool {
+        self.0 & 1 == 1
+    }
+
+    /// By rank, not by policy index: what selects the proxy is then already in
+    /// precedence order (no second sort). One per policy: found more than once, it is
+    /// known to select if any lookup says so.
+    fn sort_dedup(v: &mut Vec<Candidate>) {
         v.sort_unstable();
-        // Found more than once: known to select if any lookup says so.
         v.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
+            let same = later.rank() == kept.rank();
             if same {
-                kept.1 |= later.1;
+                kept.0 |= later.0 & 1;
             }
             same
         });
-        v
     }
 }
 
@@ -334,10 +371,10 @@ pub struct Matched<'p, 'a> {
 }
 
 impl<'p, 'a> Matched<'p, 'a> {
-    /// `conditional`: the policies outside `set.always` that select the proxy.
-    pub fn new(set: &'p PolicySet<'a>, conditional: Vec<&'p Policy<'a>>) -> Self {
-        let mut ranks: Vec<u32> = conditional.iter().map(|p| set.rank[p.order]).collect();
-        ranks.sort_unstable();
+    /// `ranks`: the ranks of the policies outside `set.always` that select the proxy,
+    /// ascending.
+    pub fn new(set: &'p PolicySet<'a>, ranks: Vec<u32>) -> Self {
+        debug_assert!(ranks.is_sorted(), "ranks come in precedence order");
         let orders = ranks.iter().map(|&r| set.by_rank[r as usize]).collect();
         Matched {
             set,
@@ -789,6 +826,26 @@ pub fn build<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn candidates_sort_by_rank_once_each_known_if_any_lookup_knows() {
+        let mut v: Vec<Candidate> = [
+            (7, false),
+            (2, true),
+            (7, true),
+            (0, false),
+            (2, false),
+            (7, false),
+        ]
+        .into_iter()
+        .map(|(r, k)| Candidate::new(r, k))
+        .collect();
+        Candidate::sort_dedup(&mut v);
+        let got: Vec<(u32, bool)> = v.iter().map(|c| (c.rank(), c.known())).collect();
+        assert_eq!(got, [(0, false), (2, true), (7, true)]);
+        let big = Candidate::new((1 << 31) - 1, true);
+        assert_eq!((big.rank(), big.known()), ((1 << 31) - 1, true));
+    }
 
     #[test]
     fn parses_kubernetes_legacy_service_names() {

@@ -153,17 +153,17 @@ impl<'a> Engine<'a> {
             }),
         };
         let pick = |set: &'m PolicySet<'a>| -> Matched<'m, 'a> {
-            let v: Vec<&Policy> = set
+            let ranks: Vec<u32> = set
                 .candidates(&view)
                 .into_iter()
-                .map(|(i, known)| (&set.all[i], known))
-                .filter(|(p, known)| {
+                .filter(|c| {
+                    let p = set.at_rank(c.rank());
                     (!p.prefiltered || prefilter(p.meta, p.role, &view, self.version))
-                        && (*known || selects(p.top, p.kri_namespace, &view, self.version))
+                        && (c.known() || selects(p.top, p.kri_namespace, &view, self.version))
                 })
-                .map(|(p, _)| p)
+                .map(|c| c.rank())
                 .collect();
-            Matched::new(set, v)
+            Matched::new(set, ranks)
         };
         let tcp = pick(&mesh.tcp);
         let http = pick(&mesh.http);

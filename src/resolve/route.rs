@@ -764,21 +764,27 @@ impl Ctx<'_, '_> {
                             if beats == 0 {
                                 "the only MeshTCPRoute on this outbound; its backendRefs are the route".to_string()
                             } else {
-                                format!("highest precedence of {} MeshTCPRoutes; its backendRefs replace theirs", rows.len())
+                                cat(&[
+                                    "highest precedence of ",
+                                    itoa::Buffer::new().format(rows.len()),
+                                    " MeshTCPRoutes; its backendRefs replace theirs",
+                                ])
                             },
                         )
                     }
                     // Joined by hand (rows and findings of every outbound): `format!`
                     // cost several times more.
                     Decision::Tcp => {
-                        let why = c.key.decided_by(winner.key);
+                        let [w0, w1, w2, w3, w4] = c
+                            .key
+                            .decided_by_parts(winner.key)
+                            .unwrap_or(["later in the input", "", "", "", ""]);
                         let [ns, slash, name] = qualified(Some(winner.policy.meta));
-                        let why = why.as_deref().unwrap_or("later in the input");
                         (
                             Status::Overridden,
                             cat(&[
-                                "replaced by higher-precedence ", ns, slash, name, " (", why,
-                                "); lists are replaced, not merged",
+                                "replaced by higher-precedence ", ns, slash, name, " (", w0, w1, w2,
+                                w3, w4, "); lists are replaced, not merged",
                             ]),
                         )
                     }
@@ -824,7 +830,8 @@ impl Ctx<'_, '_> {
     ) -> Vec<PolicyStatus> {
         let mut out = Vec::with_capacity(rows.len());
         for (i, c) in rows.iter().enumerate() {
-            let name = c.policy.meta.qualified();
+            // Only the findings name the policy: not built for the other rows.
+            let name = || c.policy.meta.qualified();
             let (status, reason) = match d {
                 Decision::Http { on_tcp_destination } => {
                     if on_tcp_destination {
@@ -833,8 +840,9 @@ impl Ctx<'_, '_> {
                             c.policy.meta,
                             ob,
                             format!(
-                                "MeshHTTPRoute {name} selects a {} destination: applied as HTTP on a tcp destination \
+                                "MeshHTTPRoute {} selects a {} destination: applied as HTTP on a tcp destination \
                                  because the MeshTCPRoute plugin is skipped for this proxy",
+                                name(),
                                 ob.protocol.shown()
                             ),
                         ));
@@ -873,8 +881,9 @@ impl Ctx<'_, '_> {
                         c.policy.meta,
                         ob,
                         format!(
-                            "MeshHTTPRoute {name} is ignored: the destination's protocol is {}, and the \
+                            "MeshHTTPRoute {} is ignored: the destination's protocol is {}, and the \
                              MeshTCPRoute plugin builds that outbound",
+                            name(),
                             ob.protocol.shown()
                         ),
                     ));
