@@ -279,26 +279,46 @@ fn mesh_subset_selects_by_inbound_tags() {
 
 #[test]
 fn a_ref_found_under_one_of_its_tags_still_needs_the_others() {
-    // The index finds each of these under web-1's `team: shop` or `kuma.io/service:
-    // web`. Its one tag or its service is enough; another tag missing, or only
-    // gateways meant, is not.
+    // The index finds each of these under web-1's `team: shop`, `kuma.io/service: web`
+    // or label `app: web`. Its one tag, label or its service is enough; another tag or
+    // label missing, or only gateways meant, is not. (Dataplane refs: 2.9 and later.)
     use RouteKind::{Default, MeshTCPRoute};
-    for (name, top, selected) in [
-        ("team", "{kind: MeshSubset, tags: {team: shop}}", true),
-        ("service", "{kind: MeshService, name: web}", true),
+    for (name, top, version, selected) in [
+        (
+            "team",
+            "{kind: MeshSubset, tags: {team: shop}}",
+            "2.8",
+            true,
+        ),
+        ("service", "{kind: MeshService, name: web}", "2.8", true),
+        (
+            "label",
+            "{kind: Dataplane, labels: {app: web}}",
+            "2.14",
+            true,
+        ),
         (
             "two-tags",
             "{kind: MeshSubset, tags: {team: shop, version: v9}}",
+            "2.8",
             false,
         ),
         (
             "gateways",
             "{kind: MeshSubset, tags: {team: shop}, proxyTypes: [Gateway]}",
+            "2.8",
             false,
         ),
         (
             "subset",
             "{kind: MeshServiceSubset, name: web, tags: {version: v9}}",
+            "2.8",
+            false,
+        ),
+        (
+            "two-labels",
+            "{kind: Dataplane, labels: {app: web, tier: front}}",
+            "2.14",
             false,
         ),
     ] {
@@ -308,7 +328,7 @@ fn a_ref_found_under_one_of_its_tags_still_needs_the_others() {
             "backend",
             "[{kind: MeshService, name: api}]",
         ));
-        let r = run(&yaml, "2.8");
+        let r = run(&yaml, version);
         let want = if selected { MeshTCPRoute } else { Default };
         assert_eq!(outbound(&r, "web-1", "backend").route, want, "{name}");
         assert_eq!(

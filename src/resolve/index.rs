@@ -135,10 +135,11 @@ pub struct PolicySet<'a> {
     pub by_gateway: super::FastMap<String, Vec<usize>>,
     /// Everything else (`MeshSubset` without a service tag, `Dataplane` by labels/all).
     pub other: Vec<usize>,
-    /// Policy order → whether being found under its `by_service` or `by_tag` key by a
-    /// sidecar's own tags proves that its top-level ref selects the proxy: a
-    /// `MeshService` ref, or a `MeshSubset` ref whose one tag is that key (and no
-    /// `proxyTypes`). The selection check is then skipped.
+    /// Policy order → whether being found under its `by_service`, `by_tag` or
+    /// `by_label` key by a sidecar's own tags or labels proves that its top-level ref
+    /// selects the proxy: a `MeshService` ref, a `MeshSubset` ref whose one tag is that
+    /// key (and no `proxyTypes`), or a `Dataplane` ref whose one label is (and no
+    /// name). The selection check is then skipped.
     pub key_decides: Vec<bool>,
     /// Destination index, legacy path: `kuma.io/service` → (policy, entry) in input order.
     pub by_destination: super::FastMap<String, Vec<(usize, usize)>>,
@@ -206,6 +207,11 @@ impl<'a> PolicySet<'a> {
                 t.proxy_types.is_none()
                     && t.tags.as_ref().is_some_and(|tags| tags.len() == 1)
                     && first_exact(t.tags.as_ref()).is_some()
+            }
+            "Dataplane" => {
+                t.name.is_none()
+                    && t.labels.as_ref().is_some_and(|l| l.len() == 1)
+                    && first_exact(t.labels.as_ref()).is_some()
             }
             _ => false,
         });
@@ -286,12 +292,14 @@ impl<'a> PolicySet<'a> {
                 );
             }
         }
+        // Dataplane refs never select a builtin gateway.
+        let sidecar_like = view.proxy_type != crate::model::ProxyType::BuiltinGateway;
         for (k, val) in &view.meta.labels {
             add(
                 self.by_label
                     .get(k.as_str())
                     .and_then(|m| m.get(val.as_str())),
-                false,
+                sidecar_like,
             );
         }
         add(self.by_dataplane.get(view.meta.display_name()), false);
