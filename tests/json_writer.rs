@@ -82,6 +82,7 @@ fn proxy_with(s: &str) -> ProxyReport {
                 namespace: Some(s.into()),
                 port: 8080,
                 section_name: Some(s.into()),
+                listener_port: None,
             },
             protocol: "tcp".into(),
             route: RouteKind::MeshTCPRoute,

@@ -726,6 +726,7 @@ fn outbound(u: &mut Unstructured) -> Result<OutboundReport> {
             namespace: opt_string(u)?,
             port: u.arbitrary()?,
             section_name: opt_string(u)?,
+            listener_port: None,
         },
         protocol: string(u)?,
         route: *u.choose(&[

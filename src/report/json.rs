@@ -337,6 +337,10 @@ impl<'o> Pretty<'o> {
         self.key("port");
         self.u32(d.port);
         self.field_opt_str("sectionName", d.section_name.as_deref());
+        if let Some(port) = d.listener_port {
+            self.key("listenerPort");
+            self.u32(port);
+        }
         self.end_object();
     }
 

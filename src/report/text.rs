@@ -148,7 +148,7 @@ pub fn outbound_title(o: &OutboundReport) -> String {
     printable(
         format!(
             "{}  {}  {}",
-            o.destination.label(),
+            o.destination.shown(),
             o.protocol,
             o.route.as_str()
         ),
@@ -164,12 +164,13 @@ fn write_outbound(out: &mut String, o: &OutboundReport, p: &Painter, last: bool)
     };
     let route = match o.route {
         RouteKind::Default => p.dim("default"),
+        RouteKind::None => p.bold("none (no listener)"),
         r => p.bold(r.as_str()),
     };
     let _ = writeln!(
         out,
         "  {branch} {}  {}  → {route}",
-        p.bold(&o.destination.label()),
+        p.bold(&o.destination.shown()),
         o.protocol
     );
     if o.backends.is_empty() {
@@ -337,14 +338,14 @@ pub fn explain(
         out,
         "{} → {} ({}) · Kuma {kuma_version}",
         pr.name,
-        o.destination.label(),
+        o.destination.shown(),
         o.protocol
     );
     let _ = writeln!(
         out,
         "Destination: {} {}",
         o.destination.kind,
-        o.destination.label()
+        o.destination.shown()
     );
     let _ = writeln!(out, "Route: {}", o.route.as_str());
     let _ = writeln!(out, "Why: {}", o.reason);

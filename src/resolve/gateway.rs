@@ -59,6 +59,7 @@ impl Ctx<'_, '_> {
                 namespace: gw_meta.namespace.clone(),
                 port: l.port,
                 section_name: None,
+                listener_port: None,
             };
             let mut notes = vec![];
             let mut policies = vec![];

@@ -149,6 +149,7 @@ fn legacy_outbound(mesh: &MeshIndex, service: &str, port: u32) -> Outbound {
             namespace: None,
             port,
             section_name: None,
+            listener_port: None,
         },
         protocol,
         target: Target::Legacy(service.into()),
@@ -177,6 +178,7 @@ fn real_outbound(
             namespace: svc.meta.kri_namespace().map(String::from),
             port: port.port,
             section_name: port.name.clone(),
+            listener_port: None,
         },
         protocol: if protocol == Protocol::Unknown {
             Protocol::Known("tcp".into())

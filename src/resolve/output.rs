@@ -50,6 +50,9 @@ pub enum RouteKind {
     TrafficRoute,
     #[serde(rename = "default")]
     Default,
+    /// The control plane builds no listener: connections to the destination fail.
+    #[serde(rename = "none")]
+    None,
 }
 
 impl RouteKind {
@@ -59,6 +62,7 @@ impl RouteKind {
             RouteKind::MeshHTTPRoute => "MeshHTTPRoute",
             RouteKind::TrafficRoute => "TrafficRoute",
             RouteKind::Default => "default",
+            RouteKind::None => "none",
         }
     }
 }
@@ -76,9 +80,26 @@ pub struct Destination {
     /// The port's section name (real resources), when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section_name: Option<String>,
+    /// A Dataplane outbound's local listener port, when it declares one (explicit
+    /// outbounds); `port` is then the destination's own port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listener_port: Option<u32>,
 }
 
 impl Destination {
+    /// What a person reads: [`Destination::label`], followed by the local listener port
+    /// of an explicit Dataplane outbound where it is another port
+    /// (`inventory:80 (listener 10080)`).
+    pub fn shown(&self) -> String {
+        let mut s = self.label();
+        if let Some(l) = self.listener_port.filter(|&l| l != self.port) {
+            s.push_str(" (listener ");
+            s.push_str(itoa::Buffer::new().format(l));
+            s.push(')');
+        }
+        s
+    }
+
     /// `backend:8080`, or `kuma-demo/backend:8080`.
     pub fn label(&self) -> String {
         // Built by hand: one per finding on a large mesh, where `format!` was ten times
@@ -324,6 +345,7 @@ mod tests {
             namespace: Some("kuma-demo".into()),
             port: 8080,
             section_name: None,
+            listener_port: None,
         };
         assert_eq!(d.label(), "kuma-demo/backend:8080");
         d.namespace = None;

@@ -404,11 +404,12 @@ fn node_line(app: &App, m: &Model, n: Node, t: &Theme) -> Line<'static> {
             let ob = m.outbound(p, o);
             let route = match ob.route {
                 RouteKind::Default => t.dim(),
+                RouteKind::None => t.fg(Color::Red),
                 RouteKind::TrafficRoute => t.fg(Color::Cyan),
                 _ => t.bold(),
             };
             let mut v = vec![
-                Span::styled(ob.destination.label(), name_style),
+                Span::styled(ob.destination.shown(), name_style),
                 Span::styled(format!(" {} → ", ob.protocol), t.dim()),
                 Span::styled(ob.route.as_str().to_string(), route),
             ];
@@ -896,7 +897,7 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
             let ob = m.outbound(p, o);
             let s = explain(pr, ob, &m.report.findings, &m.report.kuma_version);
             (
-                format!("{} → {}", pr.name, ob.destination.label()),
+                format!("{} → {}", pr.name, ob.destination.shown()),
                 story(&s, t),
             )
         }
@@ -909,7 +910,7 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
                 "Backend {}\nOf: {} → {} ({}, route {})\nKind: {}\n",
                 backend_name(bk),
                 pr.name,
-                ob.destination.label(),
+                ob.destination.shown(),
                 ob.protocol,
                 ob.route.as_str(),
                 bk.kind
@@ -984,7 +985,7 @@ fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
             let ob = m.outbound(pi, oi);
             let s = explain(pr, ob, &m.report.findings, &m.report.kuma_version);
             (
-                format!("{} → {}", pr.name, ob.destination.label()),
+                format!("{} → {}", pr.name, ob.destination.shown()),
                 story(&s, t),
             )
         }
