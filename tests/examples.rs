@@ -403,14 +403,42 @@ fn e5_to_item_without_rules_before_2_10() {
     }
 }
 
-/// E5, 2.10+: the same YAML is an invalid resource, so only E1's split applies.
+/// E5, 2.10+ on Universal: Kuma's validator still accepts a to[] item without rules and
+/// implies the rule (`validator_test.go@v2.13.0` "accepts valid resource without
+/// to.rules"; `To.GetDefault`, `meshtcproute/api/v1alpha1/helpers.go@v2.13.0`), so the
+/// result is the one of earlier versions.
 #[test]
-fn e5_to_item_without_rules_invalid_from_2_10() {
+fn e5_to_item_without_rules_still_valid_on_universal_from_2_10() {
     for v in D {
         let r = run(&["shared", "e5"], v);
-        assert_finding(&r, Code::InvalidResource, "web-to-backend", None);
+        assert_no_finding(&r, Code::InvalidResource);
         let p = proxy(&r, None, "web-1");
-        e1_split(p);
+        let o = legacy(p, "backend");
+        assert_route(p, o, MeshTCPRoute);
+        assert_backends(p, o, &[("backend", 1, 1.0)]);
+        assert_policies(
+            p,
+            o,
+            &[
+                (TCP, "split-90-10", Overridden),
+                (TCP, "web-to-backend", Applied),
+            ],
+        );
+    }
+}
+
+/// E5 in the Kubernetes format, 2.10+: the CRD schema requires `rules`, so the API server
+/// refuses the document (`invalid-resource`); before 2.10 it is accepted.
+#[test]
+fn e5_kubernetes_to_item_without_rules_invalid_from_2_10() {
+    for v in D {
+        let r = run(&["e5-k8s"], v);
+        let f = assert_finding(&r, Code::InvalidResource, "orders-to-stock", None);
+        assert!(f.message.contains("CRD"), "[{v}] {}", f.message);
+    }
+    for v in ["2.6", "2.9"] {
+        let r = run(&["e5-k8s"], v);
+        assert_no_finding(&r, Code::InvalidResource);
     }
 }
 
@@ -870,22 +898,33 @@ fn e13_builtin_gateway_listener_tags_refused_in_2_6() {
 
 // ------------------------------------------------------------------------- E14
 
+/// The MES `to[]` is accepted since 2.8 but newer than the docs table: the info
+/// `targetref-undocumented`, never `targetref-deprecated` (MES is not deprecated).
 fn assert_mes_to_docs_note(r: &Report) {
-    let hits = findings_for(r, Code::TargetrefDeprecated, "web-1-httpbin", None);
+    let deprecated = findings_for(r, Code::TargetrefDeprecated, "web-1-httpbin", None);
+    assert!(
+        deprecated
+            .iter()
+            .all(|f| !f.message.contains("MeshExternalService")),
+        "[{}] MeshExternalService is not deprecated: {:#?}",
+        r.kuma_version,
+        describe_findings(r)
+    );
+    let hits = findings_for(r, Code::TargetrefUndocumented, "web-1-httpbin", None);
     let note = hits
         .iter()
         .find(|f| f.message.contains("MeshExternalService"));
     let note = note.unwrap_or_else(|| {
         panic!(
-            "[{}] expected a targetref-deprecated note on the to[] MeshExternalService; findings: {:#?}",
+            "[{}] expected a targetref-undocumented note on the to[] MeshExternalService; findings: {:#?}",
             r.kuma_version,
             describe_findings(r)
         )
     });
-    assert_eq!(note.severity, Severity::Warning);
+    assert_eq!(note.severity, Severity::Info);
     assert!(
-        note.message.contains("not in the documented matrix") && note.message.contains("accepts"),
-        "[{}] the note says 'not in the documented matrix; accepted by the CP': {}",
+        note.message.contains("not listed in the documented") && note.message.contains("accepted"),
+        "[{}] the note says 'accepted by the CP, not in the documented matrix': {}",
         r.kuma_version,
         note.message
     );
@@ -954,7 +993,7 @@ fn e14_dataplane_section_name_invalid() {
 
 /// E15: the only MeshTCPRoute targets a MES, so there are no legacy-path rules and the TCP
 /// plugin is skipped: every legacy outbound stays on TrafficRoute; the MES outbound
-/// (transparent proxy only) gets no listener: route `default`, no backends, a warning.
+/// (transparent proxy only) gets no listener: route `none`, no backends, a warning.
 #[test]
 fn e15_mes_only_meshtcproute_with_trafficroute() {
     for v in D {
@@ -986,7 +1025,12 @@ fn e15_mes_only_meshtcproute_with_trafficroute() {
             assert_policies(tp, o, &[(TR, "route-all", Applied)]);
         }
         let mes = outbound(tp, "MeshExternalService", "httpbin", Some(443));
-        assert_route(tp, mes, DefaultRoute);
+        assert_route(tp, mes, RouteKind::None);
+        assert!(
+            mes.reason.contains("route-all"),
+            "[{v}] names the TrafficRoutes: {}",
+            mes.reason
+        );
         assert_backends(tp, mes, &[]);
         let warned = r.findings.iter().any(|f| {
             f.severity == Severity::Warning

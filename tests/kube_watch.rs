@@ -185,7 +185,8 @@ spec:
     let r = report(&l);
     assert_eq!(r.proxy("web-2").unwrap().context.as_deref(), Some("zone-1"));
 
-    // DELETED: the route goes, the outbound falls back to the destination itself.
+    // DELETED: the route goes. The mesh has a TrafficRoute, which never builds a
+    // real-resource outbound, and no new route selects the proxy now: no listener.
     s.delete(
         ResourceKind::MeshTCPRoute,
         Some("kuma-demo"),
@@ -196,7 +197,7 @@ spec:
         changes,
         vec!["MeshTCPRoute kuma-demo/backend-split deleted"]
     );
-    assert_eq!(weights(&report(&l)).0, RouteKind::Default);
+    assert_eq!(weights(&report(&l)), (RouteKind::None, vec![]));
 
     // The watch resumed from the list's resourceVersion, with bookmarks.
     let reqs = s.requests();

@@ -174,11 +174,33 @@ fn tp_proxy(tp: &str) -> String {
     )
 }
 
+/// A MeshService without `status.vips` (written by hand) gets the VIP the control plane
+/// would allocate, assumed, and a `vip-assumed` info says so: without it a transparent
+/// proxy showed no outbound for it and said nothing.
 #[test]
-fn transparent_proxy_gets_legacy_vips_and_one_outbound_per_meshservice_port_with_a_vip() {
+fn transparent_proxy_gets_legacy_vips_and_one_outbound_per_meshservice_port_vips_assumed() {
     let r = run(&tp_proxy(""), "2.14");
     let d = dests(&r, "web-tp");
-    assert_eq!(d, vec!["orders:80", "web:80", "orders:8080", "orders:7000"]);
+    assert_eq!(
+        d,
+        vec![
+            "orders:80",
+            "web:80",
+            "orders:8080",
+            "orders:7000",
+            "no-vip:80"
+        ]
+    );
+    let assumed: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::VipAssumed)
+        .map(|f| f.resource.as_ref().unwrap().name.as_str())
+        .collect();
+    assert_eq!(assumed, vec!["no-vip"], "only the MeshService without VIPs");
+    // No transparent proxy, no VIP needed: nothing to say.
+    let explicit = run(TP_MESH, "2.14");
+    assert!(!has(&explicit, Code::VipAssumed, "no-vip"));
     let http = outbound(&r, "web-tp", "orders:8080");
     assert_eq!(
         (http.destination.kind.as_str(), http.protocol.as_str()),
@@ -213,7 +235,7 @@ fn exclusive_mode_has_no_legacy_vips_and_real_outbounds_start_at_2_9() {
     let yaml = tp_proxy("").replace("mode: Everywhere", "mode: Exclusive");
     assert_eq!(
         dests(&run(&yaml, "2.14"), "web-tp"),
-        vec!["orders:8080", "orders:7000"]
+        vec!["orders:8080", "orders:7000", "no-vip:80"]
     );
     assert_eq!(
         dests(&run(&tp_proxy(""), "2.8"), "web-tp"),
@@ -227,7 +249,11 @@ fn backend_ref_outbounds_resolve_by_name_in_the_proxys_namespace() {
         "{TP_MESH}---\ntype: Dataplane\nname: web-br\nmesh: default\nnetworking:\n  address: 10.0.1.3\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  outbound:\n    - {{port: 20001, backendRef: {{kind: MeshService, name: orders, port: 7000}}}}\n    - {{port: 20002, backendRef: {{kind: MeshService, name: missing, port: 7000}}}}\n"
     );
     let r = run(&yaml, "2.14");
-    assert_eq!(dests(&r, "web-br"), vec!["orders:20001"]);
+    // The destination's own port; the local listener port apart (`listenerPort`).
+    assert_eq!(dests(&r, "web-br"), vec!["orders:7000"]);
+    let o = outbound(&r, "web-br", "orders:7000");
+    assert_eq!(o.destination.listener_port, Some(20001));
+    assert_eq!(o.destination.shown(), "orders:7000 (listener 20001)");
     assert!(
         r.proxy("web-br")
             .unwrap()
@@ -487,7 +513,10 @@ fn an_empty_default_before_2_10_clears_the_backends() {
     );
     let r = run(&yaml, "2.9");
     let b = outbound(&r, "web-1", "backend");
-    assert_eq!(b.route, RouteKind::MeshTCPRoute);
+    // No backendRefs clears the list, and the TCP plugin builds no listener.
+    assert_eq!(b.route, RouteKind::None);
+    assert!(b.reason.contains("no listener"), "{}", b.reason);
+    assert_eq!(b.policy("empty").unwrap().status, Status::Applied);
     assert!(b.backends.is_empty());
     assert!(has(&r, Code::RuleWithoutBackends, "empty"));
     let r = run(&yaml, "2.10");
@@ -865,7 +894,13 @@ fn explicit_outbounds_beside_transparent_proxy_are_kept_only_up_to_2_8() {
     );
     assert_eq!(
         dests(&run(&yaml, "2.9"), "web-tp"),
-        vec!["orders:80", "web:80", "orders:8080", "orders:7000"]
+        vec![
+            "orders:80",
+            "web:80",
+            "orders:8080",
+            "orders:7000",
+            "no-vip:80"
+        ]
     );
 }
 
@@ -931,7 +966,13 @@ fn transparent_proxies_share_results_only_when_their_outbound_sets_are_equal() {
         tp("web-d", "10.0.1.5", ""),
     );
     let r = run(&yaml, "2.14");
-    let all = vec!["orders:80", "web:80", "orders:8080", "orders:7000"];
+    let all = vec![
+        "orders:80",
+        "web:80",
+        "orders:8080",
+        "orders:7000",
+        "no-vip:80",
+    ];
     for p in ["web-a", "web-b", "web-d"] {
         assert_eq!(dests(&r, p), all, "{p}");
         assert_eq!(
@@ -992,5 +1033,5 @@ fn a_real_outbound_nobody_builds_is_located_at_its_proxy() {
         r.proxy("web-tp").unwrap().location.as_ref().unwrap().line
     );
     let labels: Vec<&str> = web.outbounds.iter().map(|o| &**o).collect();
-    assert_eq!(labels, vec!["orders:7000", "orders:8080"]);
+    assert_eq!(labels, vec!["no-vip:80", "orders:7000", "orders:8080"]);
 }

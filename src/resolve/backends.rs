@@ -81,7 +81,7 @@ pub fn resolve_refs(
                     .reals_named(b.kind(), n, ns)
                     .iter()
                     .map(|&i| &mesh.reals[i])
-                    .find(|s| policy.zone() == s.meta.zone()),
+                    .find(|s| mesh.zone_of(policy) == mesh.zone_of(s.meta)),
                 _ => None,
             };
             let port = found.and_then(|s| match (b.kind(), &b.section_name, b.port) {

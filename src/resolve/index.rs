@@ -464,6 +464,8 @@ pub struct MeshIndex<'a> {
     vips: std::sync::OnceLock<super::outbounds::VipOutbounds>,
     /// Real resources by `kind/namespace/display-name`.
     reals_by_name: HashMap<String, Vec<usize>>,
+    /// The zone of resources without a `kuma.io/zone` label (see [`super::zones`]).
+    pub local_zone: Option<String>,
     /// The report's reference to each route and legacy policy (by the address of its
     /// `Meta`), made once: findings about a policy share it.
     refs: super::FastMap<usize, Arc<crate::model::ResourceRef>>,
@@ -485,8 +487,14 @@ impl<'a> MeshIndex<'a> {
             legacy: vec![],
             vips: std::sync::OnceLock::new(),
             reals_by_name: HashMap::new(),
+            local_zone: None,
             refs: Default::default(),
         }
+    }
+
+    /// `meta`'s zone: its `kuma.io/zone` label, else the input's local zone.
+    pub fn zone_of<'m>(&'m self, meta: &'m Meta) -> Option<&'m str> {
+        zone_or(meta, self.local_zone.as_deref())
     }
 
     /// The shared reference to `meta`'s resource (made afresh for one not indexed).
@@ -565,12 +573,18 @@ fn reals_named<'i>(
         .unwrap_or_default()
 }
 
+/// `meta`'s `kuma.io/zone` label, else `local`.
+fn zone_or<'m>(meta: &'m Meta, local: Option<&'m str>) -> Option<&'m str> {
+    meta.zone().or(local)
+}
+
 /// Resolve a `to[]` ref to real resources (§4b).
 fn resolve_real_to(
     t: &TargetRef,
     meta: &Meta,
     reals: &[RealSvc],
     by_name: &HashMap<String, Vec<usize>>,
+    local_zone: Option<&str>,
     v: KumaVersion,
 ) -> Vec<(usize, Option<String>)> {
     if !v.at_least(9)
@@ -607,7 +621,7 @@ fn resolve_real_to(
         (None, Some(n)) => reals_named(by_name, t.kind(), n, t.namespace.as_deref().or(policy_ns))
             .iter()
             .copied()
-            .filter(|&i| meta.zone() == reals[i].meta.zone())
+            .filter(|&i| zone_or(meta, local_zone) == zone_or(reals[i].meta, local_zone))
             .collect(),
         (None, None) => vec![],
     };
@@ -615,8 +629,11 @@ fn resolve_real_to(
         let r = &reals[i];
         match &t.section_name {
             None => out.push((i, None)),
+            // Only the port's section name: its name, or the number when it has none
+            // (`findPort`, `rules/resolve/targetref.go@v2.13.0`). A backendRef's port
+            // lookup accepts either; a to[] sectionName does not.
             Some(sec) => {
-                if let Some(p) = r.port_by_section(sec) {
+                if let Some(p) = r.ports.iter().find(|p| p.section_name() == *sec) {
                     out.push((i, Some(p.section_name())));
                 }
             }
@@ -643,6 +660,7 @@ fn prepare_policy<'a>(
     role: Option<Role>,
     reals: &[RealSvc],
     by_name: &HashMap<String, Vec<usize>>,
+    local_zone: Option<&str>,
     v: KumaVersion,
 ) -> Policy<'a> {
     static MESH: std::sync::LazyLock<TargetRef> = std::sync::LazyLock::new(|| TargetRef {
@@ -673,7 +691,7 @@ fn prepare_policy<'a>(
                 },
                 legacy_service: (target.kind() == "MeshService")
                     .then(|| target.name.as_deref().unwrap_or("")),
-                real: resolve_real_to(target, meta, reals, by_name, v),
+                real: resolve_real_to(target, meta, reals, by_name, local_zone, v),
                 mesh_wide: target.kind() == "Mesh",
                 real_key: std::sync::OnceLock::new(),
                 tcp_resolved: std::sync::OnceLock::new(),
@@ -713,9 +731,11 @@ pub fn build<'a>(
     snapshot: &'a Snapshot,
     v: KumaVersion,
     threads: usize,
+    zone: Option<&str>,
 ) -> (BTreeMap<String, MeshIndex<'a>>, Vec<Finding>) {
     let mut meshes: BTreeMap<String, MeshIndex<'a>> = BTreeMap::new();
-    let mut findings = Vec::new();
+    let local = super::zones::local_zone(snapshot, zone);
+    let mut findings = local.findings;
     let mut routes: Vec<&'a Resource> = Vec::new();
     for r in &snapshot.resources {
         let m = meshes
@@ -763,6 +783,29 @@ pub fn build<'a>(
         }
     }
     for m in meshes.values_mut() {
+        m.local_zone = local.zone.clone();
+        // Transparent proxies get an outbound per real resource VIP (2.9+): one without
+        // `status.vips` is given an assumed one, as the control plane allocates it.
+        let transparent = m.dataplanes.iter().any(|(_, d)| d.transparent_proxy());
+        if v.at_least(9) && transparent {
+            for r in m.reals.iter().filter(|r| r.vips.is_empty()) {
+                let status = if r.meta.kind == ResourceKind::MeshExternalService {
+                    "status.vip"
+                } else {
+                    "status.vips"
+                };
+                findings.push(Finding::about(
+                    crate::model::Code::VipAssumed,
+                    r.meta,
+                    format!(
+                        "{} {} has no {status} (written by hand, not exported): meshtcp assumes the VIP the \
+                         control plane would allocate, so that transparent proxies get its outbounds",
+                        r.meta.kind,
+                        r.meta.qualified_name()
+                    ),
+                ));
+            }
+        }
         for (i, r) in m.reals.iter().enumerate() {
             let k = real_key(
                 r.meta.kind.as_str(),
@@ -790,7 +833,15 @@ pub fn build<'a>(
                     let val = validate_route(&r.meta, spec, v);
                     let m = &meshes[&r.meta.mesh];
                     let p = val.accepted.then(|| {
-                        prepare_policy(&r.meta, spec, val.role, &m.reals, &m.reals_by_name, v)
+                        prepare_policy(
+                            &r.meta,
+                            spec,
+                            val.role,
+                            &m.reals,
+                            &m.reals_by_name,
+                            m.local_zone.as_deref(),
+                            v,
+                        )
                     });
                     Some((val.findings, p))
                 })

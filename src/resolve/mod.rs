@@ -19,6 +19,7 @@ pub mod route;
 pub mod selection;
 pub mod validation;
 pub mod version;
+pub mod zones;
 
 pub use findings::{Findings, dedup, merge};
 pub use output::*;
@@ -82,6 +83,17 @@ impl Want {
     };
 }
 
+/// How an [`Engine`] is built; the defaults suit most callers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Threads for building the index and for passes over the proxies (default: one
+    /// per core, at most 8). Reports are identical for every number.
+    pub threads: Option<usize>,
+    /// The zone of resources without a `kuma.io/zone` label (`--zone`); default: the
+    /// one zone the labelled resources share (see [`zones`]).
+    pub zone: Option<String>,
+}
+
 /// Prepared input for one Kuma version: build once, then resolve any proxy.
 pub struct Engine<'a> {
     pub version: KumaVersion,
@@ -101,16 +113,30 @@ struct Selected<'m, 'a> {
 
 impl<'a> Engine<'a> {
     pub fn new(snapshot: &'a Snapshot, version: KumaVersion) -> Self {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        Self::with_threads(snapshot, version, threads)
+        Self::with_options(snapshot, version, &Options::default())
     }
 
     /// [`Engine::new`] on `n` threads (at least one) for building the index and for
     /// passes over the proxies; the default is one per core, at most 8. Reports are
     /// identical for every `n`.
     pub fn with_threads(snapshot: &'a Snapshot, version: KumaVersion, n: usize) -> Self {
-        let threads = n.max(1);
-        let (meshes, validation) = index::build(snapshot, version, threads);
+        Self::with_options(
+            snapshot,
+            version,
+            &Options {
+                threads: Some(n),
+                ..Options::default()
+            },
+        )
+    }
+
+    /// [`Engine::new`] with [`Options`].
+    pub fn with_options(snapshot: &'a Snapshot, version: KumaVersion, o: &Options) -> Self {
+        let threads = o
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
+            .max(1);
+        let (meshes, validation) = index::build(snapshot, version, threads, o.zone.as_deref());
         Engine {
             version,
             meshes,

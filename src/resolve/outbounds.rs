@@ -209,6 +209,38 @@ fn reachable(r: &ReachableRef, svc: &RealSvc, port: u32, dp_ns: Option<&str>) ->
         && (ns.is_none() || ns == svc.meta.kri_namespace())
 }
 
+/// The real resource a Dataplane outbound's `backendRef` names: by name (the namespace
+/// and zone are the Dataplane's), or by labels, where the **oldest** match by creation
+/// time wins (`resolveResourceIdentifier`, `pkg/xds/context/destination_index.go@v2.13.0`;
+/// a resource without a creation time counts as older, then input order decides).
+pub fn backend_ref_target(
+    mesh: &MeshIndex,
+    dp: &crate::model::Meta,
+    kind: &str,
+    br: &crate::model::OutboundBackendRef,
+) -> Option<usize> {
+    let candidates = mesh
+        .reals
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.meta.kind.as_str() == kind);
+    match (&br.name, &br.labels) {
+        (_, Some(l)) if !l.is_empty() => candidates
+            .filter(|(_, s)| tags_match(l, &s.meta.labels))
+            .min_by(|(i, a), (j, b)| a.meta.created.cmp(&b.meta.created).then(i.cmp(j)))
+            .map(|(i, _)| i),
+        (Some(n), _) => candidates
+            .filter(|(_, s)| {
+                n == s.meta.display_name()
+                    && s.meta.kri_namespace() == dp.kri_namespace()
+                    && mesh.zone_of(s.meta) == mesh.zone_of(dp)
+            })
+            .map(|(i, _)| i)
+            .next(),
+        _ => None,
+    }
+}
+
 /// Every outbound of `proxy` (a sidecar or delegated gateway), in a stable order, plus
 /// notes about what was skipped.
 pub fn outbounds<'m>(
@@ -228,6 +260,67 @@ pub fn outbounds_keyed<'m>(
     proxy: &super::selection::ProxyView,
     v: KumaVersion,
 ) -> (Vec<Ob<'m>>, Vec<String>, Option<Vec<u64>>) {
+    let (out, mut notes, set) = collect(mesh, proxy, v);
+    if out.is_empty() && proxy.proxy_type != ProxyType::BuiltinGateway {
+        notes.push(why_none(mesh, proxy, v, !notes.is_empty()));
+    }
+    (out, notes, set)
+}
+
+/// The one-line reason a sidecar or delegated gateway has no outbound at all.
+fn why_none(
+    mesh: &MeshIndex,
+    proxy: &super::selection::ProxyView,
+    v: KumaVersion,
+    skipped: bool,
+) -> String {
+    let net = &proxy.spec.networking;
+    if !proxy.spec.transparent_proxy() {
+        return if net.outbound.is_empty() {
+            "no outbounds: no transparent proxying and no networking.outbound entries".into()
+        } else {
+            "no outbounds: every networking.outbound entry was skipped (see the notes above)".into()
+        };
+    }
+    let reachable = net
+        .transparent_proxying
+        .as_ref()
+        .and_then(|t| t.reachable_services.as_ref())
+        .is_some_and(|r| !r.is_empty());
+    if mesh.mode == MeshServicesMode::Exclusive {
+        return if !v.at_least(9) {
+            format!(
+                "no outbounds: meshServices.mode Exclusive leaves no legacy kuma.io/service outbounds, and Kuma \
+                 {v} builds no MeshService outbounds (2.9+)"
+            )
+        } else if mesh.reals.is_empty() {
+            "no outbounds: meshServices.mode Exclusive leaves no legacy kuma.io/service outbounds, and the \
+             mesh has no MeshService, MeshExternalService or MeshMultiZoneService"
+                .into()
+        } else {
+            "no outbounds: meshServices.mode Exclusive leaves no legacy outbounds, and this proxy's filters \
+             drop every real-resource one (see the notes above)"
+                .into()
+        };
+    }
+    if mesh.services.is_empty() && mesh.reals.is_empty() {
+        "no outbounds: transparent proxying gets one outbound per service of the mesh, and the mesh has \
+         none (no Dataplane inbound or ExternalService kuma.io/service, no MeshService)"
+            .into()
+    } else if reachable {
+        "no outbounds: reachableServices lists none of the mesh's services".into()
+    } else if skipped {
+        "no outbounds: every candidate was filtered (see the notes above)".into()
+    } else {
+        "no outbounds: no service of the mesh passes this proxy's outbound filters".into()
+    }
+}
+
+fn collect<'m>(
+    mesh: &'m MeshIndex,
+    proxy: &super::selection::ProxyView,
+    v: KumaVersion,
+) -> (Vec<Ob<'m>>, Vec<String>, Option<Vec<u64>>) {
     let mut out: Vec<Ob<'m>> = Vec::new();
     let mut notes = Vec::new();
     let net = &proxy.spec.networking;
@@ -237,7 +330,9 @@ pub fn outbounds_keyed<'m>(
     if !proxy.spec.transparent_proxy() {
         for (i, o) in net.outbound.iter().enumerate() {
             if let Some(s) = o.legacy_service() {
-                out.push(Ob::Own(Box::new(legacy_outbound(mesh, s, o.port))));
+                let mut ob = legacy_outbound(mesh, s, o.port);
+                ob.destination.listener_port = Some(o.port);
+                out.push(Ob::Own(Box::new(ob)));
                 continue;
             }
             let Some(br) = &o.backend_ref else {
@@ -254,26 +349,23 @@ pub fn outbounds_keyed<'m>(
                 continue;
             }
             let kind = br.kind.as_deref().unwrap_or("MeshService");
-            let found = mesh.reals.iter().enumerate().find(|(_, s)| {
-                s.meta.kind.as_str() == kind
-                    && match (&br.name, &br.labels) {
-                        (Some(n), _) => {
-                            n == s.meta.display_name()
-                                && s.meta.kri_namespace() == proxy.meta.kri_namespace()
-                                && s.meta.zone() == proxy.meta.zone()
-                        }
-                        (None, Some(l)) => tags_match(l, &s.meta.labels),
-                        (None, None) => false,
-                    }
-            });
-            let resolved = found.and_then(|(idx, s)| {
-                let p = br.port?;
-                let pi = s.ports.iter().position(|x| x.port == p)?;
-                Some(real_outbound(idx, s, pi, true))
+            let found = backend_ref_target(mesh, proxy.meta, kind, br);
+            // A MeshExternalService has one port, `match.port`, whatever the ref says
+            // (`FindPortByName`); a MeshService or MeshMultiZoneService port is found by
+            // number (`dataplane_validator.go`, `asOutbounds`).
+            let resolved = found.and_then(|idx| {
+                let s = &mesh.reals[idx];
+                let pi = if kind == "MeshExternalService" {
+                    0
+                } else {
+                    let p = br.port?;
+                    s.ports.iter().position(|x| x.port == p)?
+                };
+                (pi < s.ports.len()).then(|| real_outbound(idx, s, pi, true))
             });
             match resolved {
                 Some(mut ob) => {
-                    ob.destination.port = o.port;
+                    ob.destination.listener_port = Some(o.port);
                     out.push(Ob::Own(Box::new(ob)))
                 }
                 None => notes.push(format!(
@@ -363,6 +455,9 @@ pub fn outbounds_keyed<'m>(
     (out, notes, Some(set))
 }
 
+/// The address given to a real resource without `status` VIPs: matches no inbound.
+pub const ASSUMED_VIP: &str = "(assumed VIP)";
+
 /// The VIP outbounds every transparent-proxy proxy of a mesh starts from, built once per
 /// mesh: one per legacy service (port 80) and one per (real resource with a VIP, port).
 #[derive(Debug, Default)]
@@ -381,13 +476,14 @@ pub fn vip_outbounds(mesh: &MeshIndex) -> VipOutbounds {
         .collect();
     let mut real = Vec::new();
     for (idx, svc) in mesh.reals.iter().enumerate() {
-        let Some(vip) = svc.vips.first() else {
-            continue;
-        };
+        // Without `status.vips` (a file written by hand) the control plane would
+        // allocate one: assumed, so that transparent proxies get the outbounds (a
+        // `vip-assumed` finding says so).
+        let vip = svc.vips.first().map_or(ASSUMED_VIP, String::as_str);
         let mut seen = std::collections::BTreeSet::new();
         for (pi, p) in svc.ports.iter().enumerate() {
             if seen.insert(p.port) {
-                real.push((real_outbound(idx, svc, pi, false), vip.clone()));
+                real.push((real_outbound(idx, svc, pi, false), vip.to_string()));
             }
         }
     }

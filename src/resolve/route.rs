@@ -363,6 +363,21 @@ fn per_policy<'p, 'a>(cands: &[Cand<'p, 'a>]) -> Vec<Cand<'p, 'a>> {
 }
 
 impl Ctx<'_, '_> {
+    /// The mesh's TrafficRoutes by name, for reasons: the first three and a count.
+    fn traffic_route_names(&self) -> String {
+        let trs = &self.mesh.traffic_routes;
+        let mut s: String = trs
+            .iter()
+            .take(3)
+            .map(|(m, _)| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if trs.len() > 3 {
+            s.push_str(&format!(", … {} more", trs.len() - 3));
+        }
+        s
+    }
+
     fn finding(
         &self,
         code: Code,
@@ -594,15 +609,19 @@ impl Ctx<'_, '_> {
                 )
             }
             Decision::NoRoute => {
-                notes.push("the mesh has TrafficRoutes but none selects this outbound; Kuma may build no listener for it".into());
-                (
-                    vec![destination_backend(
-                        &ob.destination,
-                        "no route: the destination itself",
-                    )],
-                    "no TrafficRoute, MeshTCPRoute or MeshHTTPRoute selects this outbound".into(),
-                    RouteKind::Default,
-                )
+                let reason = if self.gates.mesh_has_traffic_route {
+                    cat(&[
+                        "no listener: the mesh has TrafficRoutes (",
+                        &self.traffic_route_names(),
+                        ") but none selects this proxy and destination, and no MeshTCPRoute or MeshHTTPRoute \
+                         rule builds it: connections to it fail",
+                    ])
+                } else {
+                    "no listener: Kuma 2.3–2.5 routes legacy outbounds only through TrafficRoute (each mesh then \
+                     came with a default `route-all`), and this mesh has none: connections to it fail"
+                        .to_string()
+                };
+                (vec![], reason, RouteKind::None)
             }
             Decision::NoListener => {
                 findings.push(
@@ -617,10 +636,23 @@ impl Ctx<'_, '_> {
                 );
                 (
                     vec![],
-                    "no listener: the mesh has TrafficRoutes and neither new route plugin runs for this proxy".into(),
-                    RouteKind::Default,
+                    cat(&[
+                        "no listener: the mesh has TrafficRoutes (",
+                        &self.traffic_route_names(),
+                        "), which never build real-resource outbounds, and neither new route plugin runs for \
+                         this proxy (no MeshTCPRoute or MeshHTTPRoute selects a MeshService destination here)",
+                    ]),
+                    RouteKind::None,
                 )
             }
+        };
+        let route = if route == RouteKind::MeshTCPRoute
+            && tcp_winner.is_some_and(|w| matches!(tcp_conf(w.entry), TcpConf::Empty))
+        {
+            // A rule without backendRefs clears the list: no listener (before 2.10).
+            RouteKind::None
+        } else {
+            route
         };
         if backends.is_empty() && route == RouteKind::MeshTCPRoute {
             notes.push(
@@ -920,35 +952,60 @@ impl Ctx<'_, '_> {
     ) {
         let Some(w) = trs.last() else { return };
         let shown = |c: &TrCandidate| format!("match rank: {} tags, {} exact", c.rank.0, c.rank.1);
+        // Why `c` loses to the winner: specificity, then the newer creation time, then
+        // (equal or unknown times) the alphabetically first name.
+        let lost_to_winner = |c: &TrCandidate| -> String {
+            if c.rank != w.rank {
+                format!(
+                    "less specific than TrafficRoute {} ({} vs {})",
+                    w.meta.name,
+                    shown(c),
+                    shown(w)
+                )
+            } else if c.meta.created != w.meta.created {
+                format!(
+                    "as specific as TrafficRoute {} ({}), which is newer (created {} vs {}): on equal \
+                     specificity the newest wins",
+                    w.meta.name,
+                    shown(w),
+                    w.meta.created.as_deref().unwrap_or("unknown"),
+                    c.meta.created.as_deref().unwrap_or("unknown")
+                )
+            } else {
+                format!(
+                    "tied with TrafficRoute {} on specificity ({}) and creation time ({}): the alphabetically \
+                     first name wins",
+                    w.meta.name,
+                    shown(w),
+                    if w.meta.created.is_some() {
+                        "equal"
+                    } else {
+                        "absent"
+                    }
+                )
+            }
+        };
+        let less_specific = |c: &TrCandidate| (Status::Overridden, lost_to_winner(c));
         for c in trs {
             let is_winner = std::ptr::eq(c, w);
-            let less_specific = || {
-                (
-                    Status::Overridden,
-                    format!(
-                        "less specific than TrafficRoute {} ({} vs {})",
-                        w.meta.name,
-                        shown(c),
-                        shown(w)
-                    ),
-                )
-            };
             let (status, reason) = if d == Decision::TrafficRoute {
                 if is_winner {
                     let mut r = "the most specific TrafficRoute for this source and destination"
                         .to_string();
-                    if tie {
-                        r.push_str(
-                            "; tied with another on specificity: the newest by creation time wins, and with equal or \
-                             unknown times the alphabetically first name",
-                        );
+                    if tie && let Some(runner_up) = trs.len().checked_sub(2).map(|i| &trs[i]) {
+                        r.push_str(if runner_up.meta.created != w.meta.created {
+                            "; tied on specificity with another, and the newest by creation time wins"
+                        } else {
+                            "; tied on specificity and creation time (equal or absent) with another, and \
+                             the alphabetically first name wins"
+                        });
                     }
                     (Status::Applied, r)
                 } else {
-                    less_specific()
+                    less_specific(c)
                 }
             } else if !is_winner {
-                less_specific()
+                less_specific(c)
             } else {
                 // Joined by hand: once per outbound, where `format!` cost several times
                 // more.
@@ -1018,6 +1075,7 @@ impl Ctx<'_, '_> {
                             m.name,
                             match route {
                                 RouteKind::Default => "the new route plugins with no route",
+                                RouteKind::None => "nothing: no listener is built for it",
                                 r => r.as_str(),
                             }
                         ),

@@ -4,7 +4,7 @@
 
 use super::selection::{Role, policy_role};
 use super::version::{Bucket, KumaVersion};
-use crate::model::{Code, Finding, Meta, ResourceKind, RouteSpec, TargetRef};
+use crate::model::{Code, Finding, Format, Meta, ResourceKind, RouteSpec, TargetRef};
 
 /// Where a targetRef stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,22 +289,39 @@ impl Collector<'_> {
             return;
         }
         if pos != Position::BackendRef && !docs_kinds(pos, top_kind, v).contains(&kind) {
-            let why = match (pos, kind) {
-                (Position::Top, "MeshSubset") => "deprecated from Kuma 2.10 and removed in 3.0",
-                (Position::Top, "MeshService" | "MeshServiceSubset") => {
-                    "not in the documented matrix from Kuma 2.9 and removed in 3.0"
-                }
-                _ => "not in the documented matrix",
-            };
             let what = self.meta.qualified_name();
-            self.out.push(Finding::about(
-                Code::TargetrefDeprecated,
-                self.meta,
-                format!(
-                    "{mk} {what}: {} kind `{kind}` is {why}; the Kuma {v} control plane still accepts it",
-                    pos.path()
+            // Only kinds Kuma really deprecates are `targetref-deprecated`; a newer kind
+            // the docs table has not caught up with (MeshExternalService and
+            // MeshMultiZoneService in to[]) is accepted and here to stay.
+            let deprecated = match (pos, kind) {
+                (Position::Top, "MeshSubset") => {
+                    Some("deprecated from Kuma 2.10 and removed in 3.0")
+                }
+                (Position::Top, "MeshService" | "MeshServiceSubset") => {
+                    Some("not in the documented matrix from Kuma 2.9 and removed in 3.0")
+                }
+                _ => None,
+            };
+            let finding = match deprecated {
+                Some(why) => Finding::about(
+                    Code::TargetrefDeprecated,
+                    self.meta,
+                    format!(
+                        "{mk} {what}: {} kind `{kind}` is {why}; the Kuma {v} control plane still accepts it",
+                        pos.path()
+                    ),
                 ),
-            ));
+                None => Finding::about(
+                    Code::TargetrefUndocumented,
+                    self.meta,
+                    format!(
+                        "{mk} {what}: {} kind `{kind}` is accepted by the Kuma {v} control plane but not \
+                         listed in the documented targetRef matrix (newer than the docs table)",
+                        pos.path()
+                    ),
+                ),
+            };
+            self.out.push(finding);
         }
         for e in field_errors(t, pos, v) {
             self.invalid(e);
@@ -365,9 +382,16 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
         let rules = item.rules.as_deref();
         if is_tcp {
             match rules {
-                None | Some([]) if v.bucket() == Bucket::D => c.invalid(format!(
-                    "spec.to[{i}].rules must be defined (required from Kuma 2.10)"
-                )),
+                // Kuma's validator accepts a to[] item without rules and implies one
+                // (the destination itself, weight 1: `To.GetDefault`); only the
+                // Kubernetes CRD schema requires the field from 2.10, so the API server
+                // refuses such a document (`validator_test.go@v2.13.0`).
+                None if v.bucket() == Bucket::D && meta.format == Format::Kubernetes => {
+                    c.invalid(format!(
+                        "spec.to[{i}].rules must be defined: the MeshTCPRoute CRD requires it from Kuma \
+                         2.10 (on Universal the control plane implies a rule to the destination itself)"
+                    ))
+                }
                 Some(r) if r.len() > 1 => {
                     c.invalid(format!("spec.to[{i}].rules must have at most 1 item"))
                 }
