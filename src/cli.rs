@@ -87,6 +87,11 @@ pub struct Common {
     /// kubectl's: 30s, 2m.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: std::time::Duration,
+    /// The zone of resources without a kuma.io/zone label (files written by hand, as the
+    /// zone control plane they are applied to would label them). Default: the one zone
+    /// of the input's zone-labelled resources.
+    #[arg(long, value_name = "NAME")]
+    pub zone: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +188,18 @@ impl Common {
         Ok(out)
     }
 
+    /// How the engine is built: `--zone`, and `MESHTCP_THREADS=N` (the number of
+    /// threads that build the index and resolve the proxies; the output is the same for
+    /// any N, which is what it is for: measuring, and comparing).
+    pub fn engine_options(&self) -> crate::resolve::Options {
+        crate::resolve::Options {
+            threads: std::env::var("MESHTCP_THREADS")
+                .ok()
+                .and_then(|n| n.parse().ok()),
+            zone: self.zone.clone(),
+        }
+    }
+
     /// The version given, else the default (the TUI and file sources).
     pub fn version(&self) -> KumaVersion {
         self.kuma_version.unwrap_or(KumaVersion::DEFAULT)
@@ -214,24 +231,20 @@ impl Common {
     }
 }
 
-/// The engine for `loaded`. `MESHTCP_THREADS=N` sets how many threads build the index
-/// and resolve the proxies (default: one per core); the output is the same for any N,
-/// which is what it is for: measuring, and comparing.
-fn engine(snapshot: &crate::model::Snapshot, version: KumaVersion) -> Engine<'_> {
-    match std::env::var("MESHTCP_THREADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
-        Some(n) => Engine::with_threads(snapshot, version, n),
-        None => Engine::new(snapshot, version),
-    }
+/// The engine for `loaded`, built as `common` says ([`Common::engine_options`]).
+fn engine<'a>(
+    snapshot: &'a crate::model::Snapshot,
+    version: KumaVersion,
+    common: &Common,
+) -> Engine<'a> {
+    Engine::with_options(snapshot, version, &common.engine_options())
 }
 
 /// Load, resolve and return the report with load findings merged in. For a command
 /// that ends the process next: the model and index are not freed (see [`leave`]).
 fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
-    let engine = engine(&loaded.snapshot, version);
+    let engine = engine(&loaded.snapshot, version, common);
     let mut r = engine.report(filter);
     let mut all = loaded.findings;
     all.append(&mut r.findings);
@@ -245,7 +258,7 @@ fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Repo
 /// a command that ends the process next (see [`leave`]).
 fn build_check(common: &Common) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
-    let engine = engine(&loaded.snapshot, version);
+    let engine = engine(&loaded.snapshot, version, common);
     let mut r = engine.check(&Filter::default());
     let mut all = loaded.findings;
     all.append(&mut r.findings);
@@ -304,7 +317,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 {
                     bail!("no proxy named `{p}` in the input");
                 }
-                let engine = engine(&loaded.snapshot, version);
+                let engine = engine(&loaded.snapshot, version, &a.common);
                 // Not buffered again: the writer hands over whole proxies, each ending
                 // in a newline, which stdout passes on without a copy.
                 let mut w = std::io::stdout().lock();

@@ -811,6 +811,23 @@ fn equal_traffic_routes_tie_to_the_alphabetically_first_name() {
             "input order {a}, {b}"
         );
         assert!(o.policy("alpha").unwrap().reason.contains("tied"));
+        // The loser is told the name decided, not that it is less specific or older
+        // (`connection_matcher.go@2.9.0`: sorted by name, replaced only when newer).
+        let zulu = &o.policy("zulu").unwrap().reason;
+        assert!(
+            zulu.contains("alphabetically first name wins") && zulu.contains("alpha"),
+            "{zulu}"
+        );
+        assert!(
+            !zulu.contains("less specific") && !zulu.contains("newer"),
+            "{zulu}"
+        );
+        assert!(
+            o.policy("alpha")
+                .unwrap()
+                .reason
+                .contains("alphabetically first name")
+        );
     }
 }
 
@@ -825,12 +842,22 @@ fn a_newer_creation_time_wins_a_traffic_route_tie() {
         "name: alpha\nmesh: default\ncreationTime: \"2026-01-01T00:00:00Z\"\n",
     );
     let r = run(&yaml, "2.14");
-    assert_eq!(
-        outbound(&r, "web-1", "backend")
-            .policy("zulu")
+    let o = outbound(&r, "web-1", "backend");
+    assert_eq!(o.policy("zulu").unwrap().status, Status::Applied);
+    let alpha = &o.policy("alpha").unwrap().reason;
+    assert!(
+        alpha.contains("newer") && alpha.contains("2026-01-02"),
+        "{alpha}"
+    );
+    assert!(
+        !alpha.contains("less specific") && !alpha.contains("alphabetically"),
+        "{alpha}"
+    );
+    assert!(
+        o.policy("zulu")
             .unwrap()
-            .status,
-        Status::Applied
+            .reason
+            .contains("newest by creation time")
     );
 }
 
@@ -1034,4 +1061,228 @@ fn a_real_outbound_nobody_builds_is_located_at_its_proxy() {
     );
     let labels: Vec<&str> = web.outbounds.iter().map(|o| &**o).collect();
     assert_eq!(labels, vec!["no-vip:80", "orders:7000", "orders:8080"]);
+}
+
+// Dataplane backendRef outbounds (2.9+) -------------------------------------------------
+
+const MES: &str = r#"
+---
+type: MeshExternalService
+name: httpbin
+mesh: default
+spec:
+  match: {type: HostnameGenerator, port: 443, protocol: tcp}
+  endpoints: [{address: httpbin.org, port: 443}]
+status:
+  vip: {ip: 242.0.0.1}
+"#;
+
+fn backend_ref_proxy(refs: &str) -> String {
+    format!(
+        "{TP_MESH}{MES}---\ntype: Dataplane\nname: web-br\nmesh: default\nnetworking:\n  address: 10.0.1.3\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  outbound:\n{refs}"
+    )
+}
+
+/// A MeshExternalService has one port, `match.port`: a backendRef to it needs no `port`
+/// (`dataplane_validator.go@v2.13.0` skips the port check for MES; MES
+/// `FindPortByName` returns the match port whatever the name).
+#[test]
+fn a_mes_backend_ref_without_port_uses_its_match_port() {
+    let r = run(
+        &backend_ref_proxy(
+            "    - {port: 20003, backendRef: {kind: MeshExternalService, name: httpbin}}\n",
+        ),
+        "2.14",
+    );
+    assert_eq!(dests(&r, "web-br"), vec!["httpbin:443"]);
+    let o = outbound(&r, "web-br", "httpbin:443");
+    assert_eq!(o.destination.kind, "MeshExternalService");
+    assert_eq!(o.destination.listener_port, Some(20003));
+}
+
+/// A labels backendRef resolves to the oldest match by creation time
+/// (`resolveResourceIdentifier`, `pkg/xds/context/destination_index.go@v2.13.0`), not
+/// to the first in the input.
+#[test]
+fn a_labels_backend_ref_resolves_to_the_oldest_match() {
+    let two = format!(
+        "{}---\ntype: MeshService\nname: orders-new\nmesh: default\ncreationTime: \"2026-03-01T00:00:00Z\"\nlabels: {{team: orders}}\nspec:\n  ports: [{{port: 7000, targetPort: 7000}}]\n---\ntype: MeshService\nname: orders-old\nmesh: default\ncreationTime: \"2025-03-01T00:00:00Z\"\nlabels: {{team: orders}}\nspec:\n  ports: [{{port: 7000, targetPort: 7000}}]\n",
+        backend_ref_proxy(
+            "    - {port: 20004, backendRef: {kind: MeshService, labels: {team: orders}, port: 7000}}\n"
+        )
+        .replace("labels: {team: orders}\nspec:\n  ports:\n    - {name: http", "spec:\n  ports:\n    - {name: http")
+    );
+    let r = run(&two, "2.14");
+    assert_eq!(dests(&r, "web-br"), vec!["orders-old:7000"]);
+}
+
+/// `to[].targetRef.sectionName` matches only the port's section name: the name, or the
+/// number only for an unnamed port (`findPort`, `rules/resolve/targetref.go@v2.13.0`;
+/// `targetref_test.go@v2.13.0` "should not resolve MeshService targetRef with section
+/// name being a port value and MeshService's port name is set").
+#[test]
+fn a_to_section_name_is_the_port_name_not_its_number() {
+    let route = |section: &str| {
+        format!(
+            "{}---\ntype: MeshTCPRoute\nname: by-section\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: orders, sectionName: \"{section}\"}}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: orders, port: 7000}}]}}}}]\n",
+            tp_proxy("")
+        )
+    };
+    // Port 8080 is named `http`: "8080" matches nothing, "http" matches it.
+    let by_number = run(&route("8080"), "2.14");
+    let o = outbound(&by_number, "web-tp", "orders:8080");
+    assert_eq!(o.route, RouteKind::Default);
+    assert!(o.policy("by-section").is_none());
+    let by_name = run(&route("http"), "2.14");
+    assert_eq!(
+        outbound(&by_name, "web-tp", "orders:8080").route,
+        RouteKind::MeshTCPRoute
+    );
+    // Port 7000 has no name: its number is its section name.
+    let unnamed = run(&route("7000"), "2.14");
+    assert_eq!(
+        outbound(&unnamed, "web-tp", "orders:7000").route,
+        RouteKind::MeshTCPRoute
+    );
+    // A backendRef's port lookup still accepts the name or the number.
+    let o = outbound(&by_name, "web-tp", "orders:8080");
+    assert_eq!(o.backends[0].port, Some(7000));
+    assert!(o.backends[0].resolved);
+}
+
+// Route "none" --------------------------------------------------------------------------
+
+/// In a mesh with TrafficRoutes, a legacy outbound that no TrafficRoute selects and that
+/// no new route plugin builds gets no route: Kuma logs "the traffic won't be routed"
+/// (`determineRoutes`, `outbound_proxy_generator.go@v2.13.0`).
+#[test]
+fn a_legacy_outbound_no_traffic_route_selects_has_route_none() {
+    let yaml = web(
+        "---\ntype: TrafficRoute\nname: only-api\nmesh: default\nsources: [{match: {kuma.io/service: web}}]\ndestinations: [{match: {kuma.io/service: api}}]\nconf: {destination: {kuma.io/service: api}}\n",
+    );
+    let r = run(&yaml, "2.14");
+    let b = outbound(&r, "web-1", "backend");
+    assert_eq!(b.route, RouteKind::None);
+    assert!(b.backends.is_empty());
+    assert!(
+        b.reason.contains("only-api"),
+        "names the TrafficRoutes: {}",
+        b.reason
+    );
+    assert_eq!(outbound(&r, "web-1", "api").route, RouteKind::TrafficRoute);
+    // 2.3-2.5 without any TrafficRoute: the legacy generator alone builds outbounds.
+    let old = run(&web(""), "2.5");
+    let b = outbound(&old, "web-1", "backend");
+    assert_eq!(b.route, RouteKind::None);
+    assert!(b.reason.contains("2.3"), "{}", b.reason);
+}
+
+// Zones of Git-authored resources -------------------------------------------------------
+
+const ZONED: &str = r#"
+type: Mesh
+name: default
+meshServices: {mode: Exclusive}
+---
+type: MeshService
+name: backend
+mesh: default
+labels: {kuma.io/zone: zone-1, kuma.io/origin: zone, kuma.io/display-name: backend}
+spec:
+  ports: [{name: tcp, port: 7000, targetPort: 7000, appProtocol: tcp}]
+status:
+  vips: [{ip: 241.0.0.7}]
+---
+type: MeshService
+name: backend-v2
+mesh: default
+labels: {kuma.io/zone: zone-1, kuma.io/origin: zone, kuma.io/display-name: backend-v2}
+spec:
+  ports: [{name: tcp, port: 7000, targetPort: 7000, appProtocol: tcp}]
+status:
+  vips: [{ip: 241.0.0.8}]
+---
+type: Dataplane
+name: web-1
+mesh: default
+labels: {kuma.io/zone: zone-1}
+networking:
+  address: 10.0.2.1
+  inbound: [{port: 80, tags: {kuma.io/service: web, kuma.io/zone: zone-1}}]
+  transparentProxying: {redirectPortInbound: 15006, redirectPortOutbound: 15001}
+---
+type: MeshTCPRoute
+name: to-v2
+mesh: default
+spec:
+  to:
+    - targetRef: {kind: MeshService, name: backend}
+      rules: [{default: {backendRefs: [{kind: MeshService, name: backend-v2, port: 7000}]}}]
+"#;
+
+/// Exported services carry `kuma.io/zone`, hand-written routes do not; the zone control
+/// plane they are applied to would label them (`ComputeLabels`,
+/// `pkg/core/resources/model/resource.go@v2.13.0`), so they belong to the local zone.
+#[test]
+fn git_authored_routes_belong_to_the_one_zone_of_the_exported_resources() {
+    let r = run(ZONED, "2.14");
+    let o = outbound(&r, "web-1", "backend:7000");
+    assert_eq!(o.route, RouteKind::MeshTCPRoute);
+    assert_eq!(o.backends[0].name, "backend-v2");
+    assert!(o.backends[0].resolved);
+    let z: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::ZoneAssumed)
+        .collect();
+    assert_eq!(z.len(), 1);
+    assert!(z[0].message.contains("zone-1"), "{}", z[0].message);
+    // A second zone in the input: no zone can be assumed, and a warning asks for one.
+    let two = format!(
+        "{ZONED}---\ntype: MeshService\nname: other\nmesh: default\nlabels: {{kuma.io/zone: zone-2}}\nspec:\n  ports: [{{port: 1, targetPort: 1}}]\nstatus:\n  vips: [{{ip: 241.0.0.9}}]\n"
+    );
+    let r = run(&two, "2.14");
+    assert_eq!(
+        outbound(&r, "web-1", "backend:7000").route,
+        RouteKind::Default
+    );
+    assert!(r.findings.iter().any(|f| f.code == Code::ZoneAssumed
+        && f.severity == meshtcp::model::Severity::Warning
+        && f.message.contains("--zone")));
+    // ... and the engine option (`--zone`) says which.
+    let mut l = Loaded::default();
+    l.add_text("rules.yaml", &two);
+    let opts = meshtcp::resolve::Options {
+        zone: Some("zone-1".into()),
+        ..Default::default()
+    };
+    let r = meshtcp::resolve::Engine::with_options(&l.snapshot, KumaVersion::DEFAULT, &opts)
+        .report(&Filter::default());
+    assert_eq!(
+        outbound(&r, "web-1", "backend:7000").route,
+        RouteKind::MeshTCPRoute
+    );
+}
+
+// Silent answers ------------------------------------------------------------------------
+
+/// Every proxy without outbounds says why, in one line.
+#[test]
+fn a_proxy_without_outbounds_says_why() {
+    let r = run(&web(""), "2.14");
+    let notes = &r.proxy("backend-1").unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("no outbounds: no transparent proxying")),
+        "{notes:?}"
+    );
+    let r = run(&tp_proxy("    reachableServices: [nothing-here]\n"), "2.14");
+    let notes = &r.proxy("web-tp").unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("reachableServices lists none")),
+        "{notes:?}"
+    );
 }

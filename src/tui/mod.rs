@@ -100,5 +100,11 @@ pub fn run(c: &Common) -> anyhow::Result<()> {
         opts,
         given: c.kuma_version,
     });
-    runtime::run(sources, c.version(), kube, color_allowed())
+    runtime::run(
+        sources,
+        c.version(),
+        kube,
+        color_allowed(),
+        c.engine_options(),
+    )
 }

@@ -90,6 +90,8 @@ type Watcher = Debouncer<notify_debouncer_full::notify::RecommendedWatcher, Reco
 struct Runtime {
     sources: Vec<Source>,
     version: KumaVersion,
+    /// How the engine is built (`--zone`).
+    engine: crate::resolve::Options,
     /// The snapshot stays here, never in the app: re-resolving reuses it.
     loaded: Option<Arc<Loaded>>,
     generation: u64,
@@ -113,6 +115,7 @@ pub fn run(
     version: KumaVersion,
     kube: Option<KubeSpec>,
     color: bool,
+    engine: crate::resolve::Options,
 ) -> Result<()> {
     let label = sources
         .iter()
@@ -137,6 +140,7 @@ pub fn run(
     let mut rt = Runtime {
         sources,
         version,
+        engine,
         loaded: None,
         generation: 0,
         current: Arc::new(AtomicU64::new(0)),
@@ -336,6 +340,7 @@ impl Runtime {
         let (generation, requests) = self.next_generation();
         let current = self.current.clone();
         let (sources, version) = (self.sources.clone(), self.version);
+        let engine = self.engine.clone();
         let cluster = self.cluster.clone();
         guarded(self.tx.clone(), "loading", move |tx| {
             let mut all = Loaded::default();
@@ -388,6 +393,7 @@ impl Runtime {
                 generation,
                 current: &current,
                 version,
+                engine,
                 replace,
             };
             present(tx, job, Arc::new(all), requests);
@@ -413,11 +419,13 @@ impl Runtime {
         };
         let (generation, requests) = self.next_generation();
         let current = self.current.clone();
+        let engine = self.engine.clone();
         guarded(self.tx.clone(), "resolving", move |tx| {
             let job = Job {
                 generation,
                 current: &current,
                 version: v,
+                engine,
                 replace: true,
             };
             present(tx, job, loaded, requests);
@@ -430,6 +438,7 @@ struct Job<'a> {
     generation: u64,
     current: &'a AtomicU64,
     version: KumaVersion,
+    engine: crate::resolve::Options,
     replace: bool,
 }
 
@@ -439,7 +448,7 @@ struct Job<'a> {
 /// a newer generation starts. A request made only because a proxy was selected is
 /// dropped (and the app told) when another proxy was selected after it.
 fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<Request>) {
-    let engine = Engine::new(&loaded.snapshot, job.version);
+    let engine = Engine::with_options(&loaded.snapshot, job.version, &job.engine);
     let stats = loaded.stats.clone();
     let now = Instant::now();
     let (shown, ids) = match super::prepare(&engine, &loaded, super::LAZY_ABOVE) {
