@@ -1286,3 +1286,207 @@ fn a_proxy_without_outbounds_says_why() {
         "{notes:?}"
     );
 }
+
+// targetref-matches-nothing ---------------------------------------------------------------
+
+fn matches_nothing<'r>(r: &'r Report, policy: &str) -> Vec<&'r str> {
+    r.findings
+        .iter()
+        .filter(|f| {
+            f.code == Code::TargetrefMatchesNothing
+                && f.resource.as_ref().is_some_and(|x| x.name == policy)
+        })
+        .map(|f| &*f.message)
+        .collect()
+}
+
+/// A typo in a to[] name used to pass `check --strict` with "OK": the route matched
+/// nothing and nothing said so. Kuma compares names exactly (legacy `kuma.io/service`
+/// tags; `TargetRefToKRI`, `rules/resolve/backendref.go@v2.13.0`).
+#[test]
+fn a_misspelt_to_ref_matches_nothing_and_names_the_nearest_service() {
+    let yaml = web(&route(
+        "typo",
+        "{kind: Mesh}",
+        "backnd",
+        "[{kind: MeshService, name: api}]",
+    ));
+    let r = run(&yaml, "2.14");
+    let m = matches_nothing(&r, "typo");
+    assert_eq!(m.len(), 1, "{:?}", r.findings);
+    assert!(
+        m[0].contains("spec.to[0]") && m[0].contains("did you mean `backend`?"),
+        "{}",
+        m[0]
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::TargetrefMatchesNothing)
+        .unwrap();
+    assert_eq!(f.severity, meshtcp::model::Severity::Warning);
+    assert!(f.location.is_some(), "located at the policy");
+    // Spelled right: nothing to say.
+    let ok = run(&yaml.replace("name: backnd}", "name: backend}"), "2.14");
+    assert!(matches_nothing(&ok, "typo").is_empty());
+}
+
+/// The service exists, but the proxies the policy selects have no outbound to it
+/// (explicit outbounds): said, with what decides a proxy's outbounds.
+#[test]
+fn a_to_ref_no_selected_proxy_has_an_outbound_to_says_so() {
+    let yaml = web(&route(
+        "to-web",
+        "{kind: MeshService, name: web}",
+        "web",
+        "[{kind: MeshService, name: api}]",
+    ));
+    let r = run(&yaml, "2.14");
+    let m = matches_nothing(&r, "to-web");
+    assert_eq!(m.len(), 1);
+    assert!(m[0].contains("`web` exists, but no proxy"), "{}", m[0]);
+}
+
+/// A name in another namespace, and a sectionName the port does not have: the message
+/// says which (`findPort`, `rules/resolve/targetref.go@v2.13.0`).
+#[test]
+fn matches_nothing_names_another_namespace_or_a_missing_section() {
+    let mesh = r#"
+type: Mesh
+name: default
+meshServices: {mode: Exclusive}
+---
+type: MeshService
+name: orders
+mesh: default
+labels: {k8s.kuma.io/namespace: shop}
+spec:
+  ports:
+    - {name: secondary, port: 9090, targetPort: 9090}
+status:
+  vips: [{ip: 241.0.0.3}]
+---
+type: Dataplane
+name: web-1
+mesh: default
+networking:
+  address: 10.0.3.1
+  inbound: [{port: 80, tags: {kuma.io/service: web}}]
+  transparentProxying: {redirectPortInbound: 15006, redirectPortOutbound: 15001}
+"#;
+    let with = |to: &str| {
+        format!(
+            "{mesh}---\ntype: MeshTCPRoute\nname: r\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {to}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: orders, namespace: shop, port: 9090}}]}}}}]\n"
+        )
+    };
+    let r = run(&with("{kind: MeshService, name: orders}"), "2.14");
+    let m = matches_nothing(&r, "r");
+    assert_eq!(m.len(), 1);
+    assert!(
+        m[0].contains("in namespace `shop`") && m[0].contains("namespace:"),
+        "{}",
+        m[0]
+    );
+    let r = run(
+        &with("{kind: MeshService, name: orders, namespace: shop, sectionName: \"9090\"}"),
+        "2.14",
+    );
+    let m = matches_nothing(&r, "r");
+    assert!(
+        m[0].contains("port 9090") && m[0].contains("named `secondary`"),
+        "{}",
+        m[0]
+    );
+    let r = run(
+        &with("{kind: MeshService, name: orders, namespace: shop, sectionName: grpc}"),
+        "2.14",
+    );
+    let m = matches_nothing(&r, "r");
+    assert!(
+        m[0].contains("no port section `grpc`") && m[0].contains("secondary (9090)"),
+        "{}",
+        m[0]
+    );
+    let r = run(
+        &with("{kind: MeshService, name: orders, namespace: shop, sectionName: secondary}"),
+        "2.14",
+    );
+    assert!(matches_nothing(&r, "r").is_empty());
+}
+
+/// `check` (findings only) and `--proxy` give the same answer: every proxy's outbounds
+/// count, reported or not.
+#[test]
+fn matches_nothing_is_the_same_for_check_and_a_proxy_filter() {
+    let yaml = web(&route(
+        "typo",
+        "{kind: Mesh}",
+        "backnd",
+        "[{kind: MeshService, name: api}]",
+    ));
+    let mut l = Loaded::default();
+    l.add_text("rules.yaml", &yaml);
+    let e = meshtcp::resolve::Engine::new(&l.snapshot, KumaVersion::DEFAULT);
+    let c = e.check(&Filter::default());
+    assert_eq!(matches_nothing(&c, "typo").len(), 1);
+    let one = e.report(&Filter {
+        proxy: Some("api-1".into()),
+        ..Filter::default()
+    });
+    assert_eq!(matches_nothing(&one, "typo").len(), 1);
+    // A route that matches on web-1 only is not "nothing" when filtering to api-1.
+    let fine = yaml.replace("name: backnd}", "name: backend}");
+    let mut l = Loaded::default();
+    l.add_text("rules.yaml", &fine);
+    let e = meshtcp::resolve::Engine::new(&l.snapshot, KumaVersion::DEFAULT);
+    let one = e.report(&Filter {
+        proxy: Some("api-1".into()),
+        ..Filter::default()
+    });
+    assert!(matches_nothing(&one, "typo").is_empty());
+}
+
+/// A misspelt backendRef names its nearest service; one without a port that names a
+/// real MeshService says the port is what makes it real (`ReferencesRealObject`,
+/// `api/common/v1alpha1/targetref.go@v2.13.0`).
+#[test]
+fn backend_not_found_names_the_nearest_service_or_the_missing_port() {
+    let typo = run(
+        &web(&route(
+            "split",
+            "{kind: Mesh}",
+            "backend",
+            "[{kind: MeshService, name: mixd}]",
+        )),
+        "2.14",
+    );
+    let f: Vec<&str> = typo
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::BackendNotFound)
+        .map(|f| &*f.message)
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert!(f[0].contains("did you mean `mixed`?"), "{}", f[0]);
+    let yaml = format!(
+        "{}{}",
+        tp_proxy(""),
+        route(
+            "to-orders",
+            "{kind: Mesh}",
+            "orders",
+            "[{kind: MeshService, name: no-vip}]"
+        )
+    );
+    let r = run(&yaml, "2.14");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::BackendNotFound)
+        .expect("no-vip is not a kuma.io/service");
+    assert!(
+        f.message.contains("a real MeshService `no-vip` exists") && f.message.contains("port"),
+        "{}",
+        f.message
+    );
+}

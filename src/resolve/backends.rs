@@ -116,12 +116,20 @@ pub fn resolve_refs(
                                 .unwrap_or_default()
                         )
                     } else {
-                        format!(
+                        let mut w = format!(
                             "{} {}{} is not in the input",
                             b.kind(),
                             ns.map(|n| format!("{n}/")).unwrap_or_default(),
                             name
-                        )
+                        );
+                        if let Some(h) =
+                            super::nearest::hint(mesh, policy, b.kind(), &name, ns, None, false)
+                        {
+                            w.push_str(" (");
+                            w.push_str(&h);
+                            w.push(')');
+                        }
+                        w
                     };
                     r.findings.push(Finding::about(
                         Code::BackendNotFound,
@@ -152,15 +160,30 @@ pub fn resolve_refs(
             };
             if !mesh.service_exists(&name, subset.as_ref()) {
                 be.resolved = false;
+                let real = mesh.reals.iter().any(|s| {
+                    s.meta.kind.as_str() == "MeshService" && s.meta.display_name() == name
+                });
+                let hint = if mesh.services.contains_key(&name) {
+                    None
+                } else if real && v.at_least(9) {
+                    Some(format!(
+                        " (a real MeshService `{name}` exists: without `port` or `sectionName` a MeshService \
+                         backendRef names the kuma.io/service tag instead; add the port to reference it)"
+                    ))
+                } else {
+                    super::nearest::hint(mesh, policy, "MeshService", &name, None, None, true)
+                        .map(|h| format!(" ({h})"))
+                };
                 r.findings.push(Finding::about(
                     Code::BackendNotFound,
                     policy,
                     format!(
-                        "{} {}: backendRef {} {name}{} matches no Dataplane or ExternalService; its share of traffic has no endpoints",
+                        "{} {}: backendRef {} {name}{} matches no Dataplane or ExternalService; its share of traffic has no endpoints{}",
                         policy.kind,
                         policy.qualified_name(),
                         b.kind(),
-                        subset.as_ref().map(|t| format!(" {}", crate::model::fmt_tags(t))).unwrap_or_default()
+                        subset.as_ref().map(|t| format!(" {}", crate::model::fmt_tags(t))).unwrap_or_default(),
+                        hint.unwrap_or_default()
                     ),
                 ));
             }

@@ -158,6 +158,11 @@ pub struct PolicySet<'a> {
     /// Some policy of `always` has a legacy-path entry / a Mesh-wide entry.
     pub always_legacy: bool,
     pub always_mesh_entries: bool,
+    /// Policy order → the index of its first `to[]` entry among the entries of the whole
+    /// set (a flat list of flags per entry, see [`super::EntryHits`]).
+    pub entry_base: Vec<u32>,
+    /// Entries of the whole set.
+    pub entries_total: usize,
 }
 
 impl<'a> PolicySet<'a> {
@@ -187,6 +192,8 @@ impl<'a> PolicySet<'a> {
 
     fn push(&mut self, p: Policy<'a>) {
         let i = self.all.len();
+        self.entry_base.push(self.entries_total as u32);
+        self.entries_total += p.entries.len();
         for (ei, e) in p.entries.iter().enumerate() {
             if let Some(svc) = e.legacy_service {
                 self.by_destination

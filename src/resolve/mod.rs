@@ -11,6 +11,7 @@ mod findings;
 pub mod gateway;
 pub mod index;
 pub mod legacy;
+pub mod nearest;
 pub mod outbounds;
 pub mod output;
 pub(crate) mod par;
@@ -266,6 +267,7 @@ impl<'a> Engine<'a> {
             }
         } else {
             let (obs, n, shared_set) = outbounds::outbounds_keyed(mesh, view, v);
+            mark_entries(mesh, s, &obs, shared_set.as_deref(), &mut shared.hits);
             let this: std::sync::Arc<str> = view.meta.name.as_str().into();
             notes.extend(n);
             count = obs.len();
@@ -494,7 +496,11 @@ impl<'a> Engine<'a> {
                         vec![false; mesh.tcp.all.len()],
                         vec![false; mesh.http.all.len()],
                     ];
-                    (Shared::default(), selected, Vec::new())
+                    let shared = Shared {
+                        hits: EntryHits::new(mesh),
+                        ..Shared::default()
+                    };
+                    (shared, selected, Vec::new())
                 },
                 |(shared, selected, found), ci| {
                     let mut items = Vec::new();
@@ -522,6 +528,12 @@ impl<'a> Engine<'a> {
                                 shared.interned.finding(&mut f);
                                 f
                             }));
+                        } else if filter.proxy.is_some() {
+                            // Not reported, but its outbounds still decide whether a
+                            // policy's to[] entries match anything.
+                            let (obs, _, set) =
+                                outbounds::outbounds_keyed(mesh, &s.view, self.version);
+                            mark_entries(mesh, &s, &obs, set.as_deref(), &mut shared.hits);
                         }
                     }
                     // Kept to the end of the pass: copied out at their size (grown by
@@ -542,12 +554,14 @@ impl<'a> Engine<'a> {
                 vec![false; mesh.tcp.all.len()],
                 vec![false; mesh.http.all.len()],
             ];
-            for (_, sel, _) in &states {
+            let mut hits = EntryHits::new(mesh);
+            for (shared, sel, _) in &states {
                 for (all, one) in selected.iter_mut().zip(sel) {
                     for (a, b) in all.iter_mut().zip(one) {
                         *a |= *b;
                     }
                 }
+                hits.or(&shared.hits);
             }
             if !mesh.dataplanes.is_empty() {
                 for (sel, set) in selected.iter_mut().zip([&mesh.tcp, &mesh.http]) {
@@ -559,6 +573,20 @@ impl<'a> Engine<'a> {
             let mut unused = Vec::new();
             for (i, set) in [&mesh.tcp, &mesh.http].into_iter().enumerate() {
                 for p in &set.all {
+                    if selected[i][p.order] {
+                        // Selected somewhere: each to[] entry should apply to some
+                        // outbound of some proxy it selects.
+                        let base = set.entry_base[p.order] as usize;
+                        for (ei, e) in p.entries.iter().enumerate() {
+                            if !e.mesh_wide && !hits.0[i][base + ei] {
+                                unused.push(Finding::about(
+                                    Code::TargetrefMatchesNothing,
+                                    p.meta,
+                                    nearest::unmatched_entry(mesh, p, e, self.version),
+                                ));
+                            }
+                        }
+                    }
                     if !selected[i][p.order] {
                         unused.push(Finding::about(
                             Code::PolicySelectsNothing,
@@ -680,12 +708,70 @@ type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::FixedSta
 /// Signature id, which shared outbounds (see [`outbounds::outbounds_keyed`]), findings only.
 type ListKey = (u32, Vec<u64>, bool);
 
+/// Which `to[]` entries of each set (MeshTCPRoute, MeshHTTPRoute) apply to some
+/// outbound of some proxy their policy selects, by [`PolicySet::entry_base`] plus the
+/// entry's index. Empty (nothing is marked) outside a full pass.
+#[derive(Default)]
+struct EntryHits([Vec<bool>; 2]);
+
+impl EntryHits {
+    fn new(mesh: &MeshIndex) -> Self {
+        EntryHits([
+            vec![false; mesh.tcp.entries_total],
+            vec![false; mesh.http.entries_total],
+        ])
+    }
+
+    fn or(&mut self, other: &EntryHits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x |= *y;
+            }
+        }
+    }
+}
+
+/// Mark the `to[]` entries of the policies that select this proxy which apply to one of
+/// its outbounds `obs` (`set`: which of the mesh's shared VIP outbounds they are, when
+/// all are). Entries marked already are not looked at again.
+fn mark_entries(
+    mesh: &MeshIndex,
+    s: &Selected,
+    obs: &[outbounds::Ob],
+    set: Option<&[u64]>,
+    hits: &mut EntryHits,
+) {
+    for (k, (m, pset)) in [(&s.tcp, &mesh.tcp), (&s.http, &mesh.http)]
+        .into_iter()
+        .enumerate()
+    {
+        let h = &mut hits.0[k];
+        if h.is_empty() {
+            continue;
+        }
+        let orders = (pset.always.iter().copied()).chain(m.conditional.iter().map(|&o| o as usize));
+        for order in orders {
+            let base = pset.entry_base[order] as usize;
+            for (ei, e) in pset.all[order].entries.iter().enumerate() {
+                if h[base + ei] || e.mesh_wide {
+                    continue;
+                }
+                h[base + ei] = match set {
+                    Some(bits) => mesh.vip_outbounds().any_for(bits, e),
+                    None => obs.iter().any(|o| outbounds::entry_applies(e, o)),
+                };
+            }
+        }
+    }
+}
+
 /// Outbound results shared by proxies whose selection is identical (same matched
 /// policies, same legacy source matches, same type): an outbound's report and findings
 /// do not depend on anything else about the proxy.
-
 #[derive(Default)]
 struct Shared {
+    /// The `to[]` entries that applied to an outbound so far (see [`EntryHits`]).
+    hits: EntryHits,
     /// Cache an outbound from the first proxy with a selection on (proxies resolved one
     /// at a time, on demand), not only from the second one on (a full pass, where most
     /// selections are unique).

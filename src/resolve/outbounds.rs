@@ -465,14 +465,56 @@ pub struct VipOutbounds {
     pub legacy: Vec<Outbound>,
     /// With the VIP each listens on (to drop one that equals the proxy's own inbound).
     pub real: Vec<(Outbound, String)>,
+    /// Where each legacy service is in `legacy`.
+    pub legacy_pos: super::FastMap<String, usize>,
+    /// Real service → (section, position in `real`) of each of its outbounds.
+    pub real_pos: super::FastMap<usize, Vec<(String, usize)>>,
+}
+
+impl VipOutbounds {
+    /// Does the set of outbounds `bits` (a bit per entry of `legacy`, then of `real`;
+    /// see [`outbounds_keyed`]) hold one that the `to[]` entry `e` applies to?
+    pub fn any_for(&self, bits: &[u64], e: &super::index::Entry) -> bool {
+        let on = |i: usize| bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1);
+        if let Some(s) = e.legacy_service
+            && self.legacy_pos.get(s).is_some_and(|&i| on(i))
+        {
+            return true;
+        }
+        e.real.iter().any(|(svc, sec)| {
+            self.real_pos.get(svc).is_some_and(|ports| {
+                ports.iter().any(|(psec, j)| {
+                    sec.as_ref().is_none_or(|s| s == psec) && on(self.legacy.len() + j)
+                })
+            })
+        })
+    }
+}
+
+/// Does the `to[]` entry `e` apply to outbound `o` (the matching of
+/// [`super::route::candidates`], without the precedence)?
+pub fn entry_applies(e: &super::index::Entry, o: &Outbound) -> bool {
+    match &o.target {
+        Target::Legacy(s) => e.legacy_service == Some(s.as_str()),
+        Target::Real { svc, section } => e
+            .real
+            .iter()
+            .any(|(i, sec)| i == svc && sec.as_ref().is_none_or(|s| s == section)),
+        Target::Listener { .. } => false,
+    }
 }
 
 pub fn vip_outbounds(mesh: &MeshIndex) -> VipOutbounds {
     let mut names: Vec<&String> = mesh.services.keys().collect();
     names.sort_unstable();
-    let legacy = names
+    let legacy: Vec<Outbound> = names
         .into_iter()
         .map(|s| legacy_outbound(mesh, s, LEGACY_VIP_PORT))
+        .collect();
+    let legacy_pos = legacy
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.destination.name.clone(), i))
         .collect();
     let mut real = Vec::new();
     for (idx, svc) in mesh.reals.iter().enumerate() {
@@ -487,5 +529,16 @@ pub fn vip_outbounds(mesh: &MeshIndex) -> VipOutbounds {
             }
         }
     }
-    VipOutbounds { legacy, real }
+    let mut real_pos: super::FastMap<usize, Vec<(String, usize)>> = Default::default();
+    for (j, (o, _)) in real.iter().enumerate() {
+        if let Target::Real { svc, section } = &o.target {
+            real_pos.entry(*svc).or_default().push((section.clone(), j));
+        }
+    }
+    VipOutbounds {
+        legacy,
+        real,
+        legacy_pos,
+        real_pos,
+    }
 }
