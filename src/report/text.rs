@@ -174,7 +174,12 @@ fn write_outbound(out: &mut String, o: &OutboundReport, p: &Painter, last: bool)
         o.protocol
     );
     if o.backends.is_empty() {
-        let _ = writeln!(out, "  {cont}    {}", p.dim("(no backend: no upstream)"));
+        // Never silent: the outbound's reason says why there is none.
+        let _ = writeln!(
+            out,
+            "  {cont}    {}",
+            p.dim(&format!("(no backend) {}", o.reason))
+        );
     }
     let w = o
         .backends
