@@ -149,11 +149,47 @@ fn policy_that_selects_nothing() {
     );
     h.keys(":policy lonely\n");
     let screen = h.text();
-    assert!(screen.contains("lonely  ∅ selects nothing"), "{screen}");
+    assert!(screen.contains("lonely  ∅ selects no proxy"), "{screen}");
     assert!(
-        screen.contains("∅ Selects nothing: its top-level targetRef matches"),
+        screen.contains("∅ Selects no proxy: its top-level targetRef matches"),
         "{screen}"
     );
+}
+
+#[test]
+fn policies_that_route_nothing_or_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("idle.yaml");
+    // A typo in to[] (`bakcend`): it selects every proxy and routes none of them. And
+    // a policy whose to[] targetRef has no kind, which the control plane refuses.
+    std::fs::write(
+        &file,
+        "type: MeshTCPRoute\nname: typo-route\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: MeshService, name: bakcend}\n      rules:\n        - default:\n            backendRefs:\n              - {kind: MeshService, name: backend-v2}\n---\ntype: MeshTCPRoute\nname: refused-route\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {name: backend}\n      rules:\n        - default:\n            backendRefs:\n              - {kind: MeshService, name: backend-v2}\n",
+    )
+    .unwrap();
+    let mut h = Harness::new(
+        vec![Source::Path(FIXTURE.into()), Source::Path(file)],
+        "fixture",
+        120,
+        40,
+        false,
+    );
+    h.keys(":policy typo-route\n");
+    let screen = h.text();
+    assert!(
+        screen.contains("typo-route  ○ routes nothing on 9 proxies"),
+        "{screen}"
+    );
+    assert!(screen.contains("refused-route  ✖ refused"), "{screen}");
+    insta::assert_snapshot!(h.screen().backend());
+}
+
+#[test]
+fn findings_view_narrow() {
+    // 60 columns: the list is 40 wide; file:line is shortened, the line kept.
+    let mut h = Harness::fixture(60, 16);
+    h.keys("3");
+    insta::assert_snapshot!(h.screen().backend());
 }
 
 #[test]
