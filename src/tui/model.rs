@@ -104,6 +104,9 @@ pub struct PolicyEntry {
     /// Its findings grouped by code and message (the same warning for every proxy is
     /// one group): (first finding's index, number of findings), in report order.
     pub groups: Vec<(u32, u32)>,
+    /// Its findings by severity: errors, warnings, infos (the row shows them on every
+    /// frame; a policy of a large mesh can have one per proxy).
+    pub severities: [u32; 3],
     /// The control plane refuses it (`invalid-resource`, `targetref-kind-unsupported`):
     /// it takes no part in routing.
     pub refused: bool,
@@ -125,6 +128,7 @@ impl PolicyEntry {
             some_selected: Vec::new(),
             findings: Vec::new(),
             groups: Vec::new(),
+            severities: [0; 3],
             refused: false,
         }
     }
@@ -216,6 +220,11 @@ fn policy_entries<'r>(report: &'r Report) -> Vec<PolicyEntry> {
             e.location = f.location.clone();
         }
         e.findings.push(fi as u32);
+        e.severities[match f.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }] += 1;
         e.refused |= matches!(
             f.code,
             Code::InvalidResource | Code::TargetrefKindUnsupported

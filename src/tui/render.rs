@@ -690,16 +690,12 @@ fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
                         v.push(Span::styled(format!("  {sym} {c} {word}"), t.status(s)));
                     }
                 }
-                for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-                    let c = pe
-                        .findings
-                        .iter()
-                        .filter(|&&fi| m.report.findings[fi as usize].severity == sev)
-                        .count();
+                let sevs = [Severity::Error, Severity::Warning, Severity::Info];
+                for (sev, c) in sevs.into_iter().zip(pe.severities) {
                     if c > 0 {
                         let (sym, word) = marks::severity(sev);
                         v.push(Span::styled(
-                            format!("  {sym} {}", plural(c as u32, word)),
+                            format!("  {sym} {}", plural(c, word)),
                             t.severity(sev),
                         ));
                     }

@@ -1364,6 +1364,7 @@ fn policies_view_lists_route_policies_that_act_on_no_outbound() {
         refused.location.is_some(),
         "its file comes from its finding"
     );
+    assert_eq!(refused.severities, [1, 0, 0], "one error");
 
     // :policy finds each, and the row says why it acts on nothing, in words.
     for (name, says) in [
