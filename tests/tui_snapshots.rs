@@ -28,12 +28,15 @@ impl Harness {
         app.update(Action::Resize(w, h));
         let loaded = source::load(&sources);
         let mut hs = Harness { app, sources };
-        hs.act(Action::Loaded(Box::new(action::Loaded::new(
-            resolve_loaded(&loaded, KumaVersion::DEFAULT),
-            loaded.stats,
-            false,
-            Instant::now(),
-        ))));
+        hs.act(Action::Loaded(Box::new(
+            action::Loaded::new(
+                resolve_loaded(&loaded, KumaVersion::DEFAULT),
+                loaded.stats.clone(),
+                false,
+                Instant::now(),
+            )
+            .with_sources(&loaded.snapshot.resources),
+        )));
         hs
     }
 
@@ -158,15 +161,10 @@ fn policy_that_selects_nothing() {
 
 #[test]
 fn policies_that_route_nothing_or_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("idle.yaml");
-    // A typo in to[] (`bakcend`): it selects every proxy and routes none of them. And
-    // a policy whose to[] targetRef has no kind, which the control plane refuses.
-    std::fs::write(
-        &file,
-        "type: MeshTCPRoute\nname: typo-route\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: MeshService, name: bakcend}\n      rules:\n        - default:\n            backendRefs:\n              - {kind: MeshService, name: backend-v2}\n---\ntype: MeshTCPRoute\nname: refused-route\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {name: backend}\n      rules:\n        - default:\n            backendRefs:\n              - {kind: MeshService, name: backend-v2}\n",
-    )
-    .unwrap();
+    // A typo in to[] (`bakcend`): it selects every proxy and routes none of them; a
+    // policy that selects no proxy; one whose to[] targetRef has no kind, which the
+    // control plane refuses.
+    let file = std::path::PathBuf::from("tests/fixtures/tui/idle-policies.yaml");
     let mut h = Harness::new(
         vec![Source::Path(FIXTURE.into()), Source::Path(file)],
         "fixture",

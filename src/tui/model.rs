@@ -484,6 +484,43 @@ impl Model {
         m
     }
 
+    /// Give the policies that have no source location (those seen only through the
+    /// proxies they select: `selected_by` carries none) the location of their document
+    /// in `resources`, the loaded input. The last document of a name wins, as it does in
+    /// the control plane.
+    pub fn locate_policies(&mut self, resources: &[crate::model::Resource]) {
+        let missing: HashMap<PolicyKey<'_>, usize> = self
+            .policies
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.location.is_none())
+            .map(|(i, e)| (policy_order(e), i))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let mut found: Vec<(usize, Location)> = Vec::new();
+        for r in resources {
+            let m = &r.meta;
+            let kind = m.kind.as_str();
+            if !ROUTE_KINDS.contains(&kind) {
+                continue;
+            }
+            let key = (
+                kind,
+                Some(m.mesh.as_str()),
+                m.namespace.as_deref(),
+                m.name.as_str(),
+            );
+            if let (Some(&i), Some(l)) = (missing.get(&key), m.origin.location()) {
+                found.push((i, l));
+            }
+        }
+        for (i, l) in found {
+            self.policies[i].location = Some(l);
+        }
+    }
+
     /// Does this model resolve proxies on demand?
     pub fn is_lazy(&self) -> bool {
         self.lazy.is_some()

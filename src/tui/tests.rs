@@ -17,12 +17,15 @@ const FIXTURE: &str = "tests/fixtures/tui/mesh";
 
 fn loaded_action(dir: &Path, version: KumaVersion, replace: bool, now: Instant) -> Action {
     let loaded = source::load(&[Source::Path(dir.to_path_buf())]);
-    Action::Loaded(Box::new(action::Loaded::new(
-        super::resolve_loaded(&loaded, version),
-        loaded.stats,
-        replace,
-        now,
-    )))
+    Action::Loaded(Box::new(
+        action::Loaded::new(
+            super::resolve_loaded(&loaded, version),
+            loaded.stats.clone(),
+            replace,
+            now,
+        )
+        .with_sources(&loaded.snapshot.resources),
+    ))
 }
 
 fn app() -> App {
@@ -693,14 +696,17 @@ impl LazyMesh {
         let super::Prepared::Lazy(sk) = super::prepare(&engine, &self.loaded, 0) else {
             panic!("lazy")
         };
-        Action::Loaded(Box::new(action::Loaded::lazy(
-            sk.report,
-            sk.outbounds,
-            self.loaded.stats.clone(),
-            replace,
-            now,
-            self.generation,
-        )))
+        Action::Loaded(Box::new(
+            action::Loaded::lazy(
+                sk.report,
+                sk.outbounds,
+                self.loaded.stats.clone(),
+                replace,
+                now,
+                self.generation,
+            )
+            .with_sources(&self.loaded.snapshot.resources),
+        ))
     }
 
     /// The answers to the proxy requests among `fx`.
@@ -1101,6 +1107,11 @@ fn lazy_policies_view_lists_uses_on_resolved_proxies_and_says_so() {
         s.contains("as seen on resolved proxies only (7 of 9)"),
         "{s}"
     );
+    // Listed from the start (it selects every proxy), and honest about what is known.
+    assert!(
+        s.contains("api-tcp-shortcut  ○ routes nothing on resolved proxies (selects 9)"),
+        "{s}"
+    );
     // A policy selected in the view stays selected while other proxies arrive.
     let sel = a.selected_policy_row().unwrap();
     let name = a.model.as_ref().unwrap().policies[sel.policy()].qualified();
@@ -1286,49 +1297,14 @@ fn app_on(dir: &Path) -> App {
     a
 }
 
-/// Three route policies that act on no outbound: one selects every proxy but names a
-/// service nobody has (a typo), one selects no proxy, one the control plane refuses.
-const IDLE_POLICIES: &str = "\
-type: MeshTCPRoute
-name: typo-route
-mesh: default
-spec:
-  targetRef: {kind: Mesh}
-  to:
-    - targetRef: {kind: MeshService, name: bakcend}
-      rules:
-        - default:
-            backendRefs:
-              - {kind: MeshService, name: backend-v2}
----
-type: MeshTCPRoute
-name: lonely
-mesh: default
-spec:
-  targetRef: {kind: Dataplane, name: nobody}
-  to:
-    - targetRef: {kind: MeshService, name: backend}
-      rules:
-        - default:
-            backendRefs:
-              - {kind: MeshService, name: backend-v2}
----
-type: MeshTCPRoute
-name: refused-route
-mesh: default
-spec:
-  targetRef: {kind: Mesh}
-  to:
-    - targetRef: {name: backend}
-      rules:
-        - default:
-            backendRefs:
-              - {kind: MeshService, name: backend-v2}
-";
+/// Route policies that act on no outbound of the fixture: one selects every proxy but
+/// names a service nobody has (a typo), one selects no proxy, one the control plane
+/// refuses.
+const IDLE_POLICIES: &str = "tests/fixtures/tui/idle-policies.yaml";
 
 #[test]
 fn policies_view_lists_route_policies_that_act_on_no_outbound() {
-    let dir = fixture_copy(IDLE_POLICIES);
+    let dir = fixture_copy(&std::fs::read_to_string(IDLE_POLICIES).unwrap());
     let mut a = app_on(dir.path());
     let m = a.model.as_ref().unwrap();
     let entry = |name: &str| {
@@ -1349,6 +1325,13 @@ fn policies_view_lists_route_policies_that_act_on_no_outbound() {
         "a Mesh targetRef selects every proxy of the mesh"
     );
     assert!(!typo.refused);
+    assert!(
+        typo.location
+            .as_ref()
+            .is_some_and(|l| l.file.ends_with("zz-extra.yaml") && l.line == 4),
+        "found in the input (its `type:` line, below the comment): {:?}",
+        typo.location
+    );
     let lonely = entry("lonely");
     assert_eq!((lonely.selects, lonely.uses.len()), (0, 0));
     let refused = entry("refused-route");
