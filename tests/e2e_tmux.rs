@@ -123,6 +123,10 @@ fn a_watched_directory_reloads_and_marks_what_changed() {
     std::fs::write(&routes, text.replace("weight: 90", "weight: 70")).unwrap();
     let s = p.wait_for("the reload", |s| s.contains("⇢ backend-v1  w 70"));
     assert!(s.contains("✱ changed"), "what changed is marked: {s}");
+    // The message line counts what the reload changed (web-2 is pinned elsewhere).
+    p.wait_for("the reload's count", |s| {
+        s.contains("reloaded: 1 outbound changed")
+    });
 
     // A file that breaks shows its finding; the rest keeps working.
     std::fs::write(

@@ -28,12 +28,15 @@ impl Harness {
         app.update(Action::Resize(w, h));
         let loaded = source::load(&sources);
         let mut hs = Harness { app, sources };
-        hs.act(Action::Loaded(Box::new(action::Loaded::new(
-            resolve_loaded(&loaded, KumaVersion::DEFAULT),
-            loaded.stats,
-            false,
-            Instant::now(),
-        ))));
+        hs.act(Action::Loaded(Box::new(
+            action::Loaded::new(
+                resolve_loaded(&loaded, KumaVersion::DEFAULT),
+                loaded.stats.clone(),
+                false,
+                Instant::now(),
+            )
+            .with_sources(&loaded.snapshot.resources),
+        )));
         hs
     }
 
@@ -149,11 +152,42 @@ fn policy_that_selects_nothing() {
     );
     h.keys(":policy lonely\n");
     let screen = h.text();
-    assert!(screen.contains("lonely  ∅ selects nothing"), "{screen}");
+    assert!(screen.contains("lonely  ∅ selects no proxy"), "{screen}");
     assert!(
-        screen.contains("∅ Selects nothing: its top-level targetRef matches"),
+        screen.contains("∅ Selects no proxy: its top-level targetRef matches"),
         "{screen}"
     );
+}
+
+#[test]
+fn policies_that_route_nothing_or_are_refused() {
+    // A typo in to[] (`bakcend`): it selects every proxy and routes none of them; a
+    // policy that selects no proxy; one whose to[] targetRef has no kind, which the
+    // control plane refuses.
+    let file = std::path::PathBuf::from("tests/fixtures/tui/idle-policies.yaml");
+    let mut h = Harness::new(
+        vec![Source::Path(FIXTURE.into()), Source::Path(file)],
+        "fixture",
+        120,
+        40,
+        false,
+    );
+    h.keys(":policy typo-route\n");
+    let screen = h.text();
+    assert!(
+        screen.contains("typo-route  ○ routes nothing on 9 proxies"),
+        "{screen}"
+    );
+    assert!(screen.contains("refused-route  ✖ refused"), "{screen}");
+    insta::assert_snapshot!(h.screen().backend());
+}
+
+#[test]
+fn findings_view_narrow() {
+    // 60 columns: the list is 40 wide; file:line is shortened, the line kept.
+    let mut h = Harness::fixture(60, 16);
+    h.keys("3");
+    insta::assert_snapshot!(h.screen().backend());
 }
 
 #[test]

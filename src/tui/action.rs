@@ -154,6 +154,13 @@ impl Loaded {
         }
     }
 
+    /// With the source locations of policies the report names without one, from the
+    /// loaded input (see [`Model::locate_policies`]).
+    pub fn with_sources(mut self, resources: &[crate::model::Resource]) -> Loaded {
+        self.model.locate_policies(resources);
+        self
+    }
+
     /// A lazy model (see [`Model::lazy`]) from the engine's skeleton.
     pub fn lazy(
         skeleton: Report,

@@ -53,8 +53,27 @@ impl ListPos {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PRow {
     Policy(usize),
+    /// (policy, index into its finding groups): a finding about the policy.
+    Finding(usize, usize),
     /// (policy, index into its uses)
     Use(usize, usize),
+}
+
+impl PRow {
+    pub fn policy(self) -> usize {
+        match self {
+            PRow::Policy(p) | PRow::Finding(p, _) | PRow::Use(p, _) => p,
+        }
+    }
+}
+
+/// What is selected, in whichever view is shown: a message about the selection (what
+/// `y` said of it) goes when this changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    Tree(Option<Node>),
+    Policy(Option<PRow>),
+    Finding(Option<usize>),
 }
 
 /// A Policies row by what it shows: `kind|namespace/name`, mesh, and for a use its
@@ -80,6 +99,8 @@ pub struct Message {
     pub text: String,
     pub error: bool,
     pub at: Option<Instant>,
+    /// The selection the message is about: it goes when the selection moves.
+    pub about: Option<Selection>,
 }
 
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -150,7 +171,8 @@ pub struct App {
     pub keep_outbounds: usize,
     /// Lazy mode, after a reload: the model before it and its proxies by key, to mark
     /// what changed as proxies resolve again.
-    prior: Option<(Model, HashMap<String, u32>)>,
+    /// And what made it: `reloaded`, or `Kuma 2.9` for a `:version`.
+    prior: Option<(Model, HashMap<String, u32>, String)>,
     /// Lazy mode, after a reload: keys of open nodes and of the selection that wait
     /// for their proxy to resolve again.
     restore_open: HashSet<String>,
@@ -308,7 +330,26 @@ impl App {
             text: text.into(),
             error,
             at: self.now,
+            about: None,
         });
+    }
+
+    /// Say something about the selection: it is cleared when the selection moves.
+    fn say_about_selection(&mut self, text: impl Into<String>) {
+        self.say(text, false);
+        let about = self.selection();
+        if let Some(m) = &mut self.message {
+            m.about = Some(about);
+        }
+    }
+
+    /// The selection of the view shown.
+    pub fn selection(&self) -> Selection {
+        match self.view {
+            View::Tree => Selection::Tree(self.selected_node()),
+            View::Policies => Selection::Policy(self.selected_policy_row()),
+            View::Findings => Selection::Finding(self.selected_finding()),
+        }
     }
 
     /// Apply one action. All state changes happen here; IO is returned as effects.
@@ -379,6 +420,14 @@ impl App {
                 fx.extend(self.update_input(a))
             }
             a => fx.extend(self.update_normal(a)),
+        }
+        if self
+            .message
+            .as_ref()
+            .and_then(|m| m.about)
+            .is_some_and(|s| s != self.selection())
+        {
+            self.message = None;
         }
         fx.extend(self.wanted_source());
         fx.extend(self.wanted_proxies());
@@ -698,7 +747,11 @@ impl App {
                 if self.mesh_filter.is_some() && p.mesh != self.mesh_filter {
                     continue;
                 }
-                let direct = contains(&p.qualified(), &f) || contains(&p.kind, &f);
+                let direct = contains(&p.qualified(), &f)
+                    || contains(&p.kind, &f)
+                    || p.groups
+                        .iter()
+                        .any(|g| contains(m.report.findings[g.0 as usize].code.as_str(), &f));
                 let uses: Vec<usize> = (0..p.uses.len())
                     .filter(|&j| {
                         direct || {
@@ -711,6 +764,10 @@ impl App {
                     .collect();
                 if direct || !uses.is_empty() {
                     self.policy_rows.push(PRow::Policy(i));
+                    if direct {
+                        self.policy_rows
+                            .extend((0..p.groups.len()).map(|g| PRow::Finding(i, g)));
+                    }
                     self.policy_rows
                         .extend(uses.into_iter().map(|j| PRow::Use(i, j)));
                 }
@@ -786,6 +843,10 @@ impl App {
                 },
                 View::Policies => match self.policy_rows[i] {
                     PRow::Policy(p) => contains(&m.policies[p].qualified(), &f),
+                    PRow::Finding(p, g) => {
+                        let fd = &m.report.findings[m.policies[p].groups[g].0 as usize];
+                        contains(fd.code.as_str(), &f) || contains(&fd.message, &f)
+                    }
                     PRow::Use(p, u) => {
                         let (pi, oi, _) = m.policies[p].uses[u];
                         m.matches(Node::Proxy(pi), &needle)
@@ -855,9 +916,22 @@ impl App {
                 if let Some(PRow::Use(p, u)) = self.selected_policy_row() {
                     let (pi, oi, _) = m.policies[p].uses[u];
                     self.reveal(Node::Outbound(pi, oi));
+                } else if let Some(PRow::Finding(p, g)) = self.selected_policy_row() {
+                    let fi = m.policies[p].groups[g].0 as usize;
+                    self.show_finding(fi);
                 } else if let Some(PRow::Policy(p)) = self.selected_policy_row() {
-                    if let Some(&(pi, oi, _)) = m.policies[p].uses.first() {
+                    let pe = &m.policies[p];
+                    if let Some(&(pi, oi, _)) = pe.uses.first() {
                         self.reveal(Node::Outbound(pi, oi));
+                    } else if let Some(&pi) = pe.some_selected.first() {
+                        self.opened.insert(Node::Proxy(pi));
+                        self.reveal(Node::Proxy(pi));
+                        self.say("it routes no outbound: here is a proxy it selects", false);
+                    } else if pe.refused {
+                        self.say(
+                            "the control plane refuses this policy: no node to go to",
+                            false,
+                        );
                     } else {
                         self.say("this policy selects nothing: no node to go to", false);
                     }
@@ -894,9 +968,7 @@ impl App {
                     return;
                 }
                 if let Some(r) = &f.resource
-                    && let Some(pi) = m.policies.iter().position(|p| {
-                        p.kind == r.kind && p.name == r.name && p.namespace == r.namespace
-                    })
+                    && let Some(pi) = m.policies.iter().position(|p| p.is(r))
                 {
                     self.show_view(View::Policies);
                     if !self.policy_rows.contains(&PRow::Policy(pi)) {
@@ -917,6 +989,21 @@ impl App {
                 }
                 self.show_yaml();
             }
+        }
+    }
+
+    /// Show the Findings view with finding `fi` selected (the filter is cleared when it
+    /// hides it).
+    fn show_finding(&mut self, fi: usize) {
+        self.show_view(View::Findings);
+        if !self.finding_rows.contains(&fi) {
+            self.filter.clear();
+            self.mesh_filter = None;
+            self.rebuild_rows(self.selected_node());
+            self.rebuild_lists();
+        }
+        if let Some(i) = self.finding_rows.iter().position(|r| *r == fi) {
+            self.select_index(i);
         }
     }
 
@@ -1006,13 +1093,18 @@ impl App {
                 }
             },
             View::Policies => {
-                let p = match self.selected_policy_row() {
-                    Some(PRow::Policy(p)) | Some(PRow::Use(p, _)) => &m.policies[p],
-                    None => return Err("nothing selected".into()),
+                let row = self.selected_policy_row().ok_or("nothing selected")?;
+                let p = &m.policies[row.policy()];
+                let loc = match row {
+                    PRow::Finding(_, g) => m.report.findings[p.groups[g].0 as usize]
+                        .location
+                        .as_ref()
+                        .or(p.location.as_ref()),
+                    _ => p.location.as_ref(),
                 };
-                match &p.location {
+                match loc {
                     Some(l) => Ok((format!("{} {}", p.kind, p.qualified()), l.clone())),
-                    None => none("this policy"),
+                    None => Err("no source location is known for this policy".into()),
                 }
             }
             View::Findings => {
@@ -1043,7 +1135,7 @@ impl App {
                     scroll: 0,
                 });
             }
-            Err(e) => self.say(e, false),
+            Err(e) => self.say_about_selection(e),
         }
     }
 
@@ -1119,9 +1211,9 @@ impl App {
         let m = &*m;
         let mut msg = None;
         // Changes since the model before a reload.
-        if let Some((old, keys)) = &self.prior {
+        if let Some(old) = &self.prior {
             let mut ch = NodeSet::default();
-            proxy_changes(old, keys, m, p, &mut ch);
+            proxy_changes(&old.0, &old.1, m, p, &mut ch);
             let n = ch
                 .iter()
                 .filter(|n| matches!(n, Node::Outbound(..)))
@@ -1131,10 +1223,10 @@ impl App {
                 self.changed.extend(ch);
                 self.changed_until = Some(now + CHANGE_MARK);
                 msg = Some(format!(
-                    "Kuma {}: {}: {n} outbound{} changed",
-                    m.report.kuma_version,
+                    "{}: {}: {} changed",
+                    old.2,
                     m.proxy(p).name,
-                    if n == 1 { "" } else { "s" }
+                    counted(n, "outbound", "outbounds")
                 ));
             }
         }
@@ -1236,7 +1328,7 @@ impl App {
     fn policy_row_key(&self) -> Option<PolicyRowKey> {
         let m = self.model.as_ref()?;
         let (p, u) = match self.selected_policy_row()? {
-            PRow::Policy(p) => (p, None),
+            PRow::Policy(p) | PRow::Finding(p, _) => (p, None),
             PRow::Use(p, u) => (p, Some(u)),
         };
         let e = m.policies.get(p)?;
@@ -1281,7 +1373,11 @@ impl App {
         if let Ok(v) = new.report.kuma_version.parse() {
             self.version = v;
         }
-        self.pending_version = None;
+        // A `:version` re-resolves the same input; anything else read it again.
+        let what = match self.pending_version.take() {
+            Some(_) => format!("Kuma {}", new.report.kuma_version),
+            None => "reloaded".to_string(),
+        };
         self.progress = None;
         self.stats = Some(l.stats);
         self.sources.clear();
@@ -1328,32 +1424,26 @@ impl App {
                 self.changed = changes(&old, &new);
                 self.changed_until = (!self.changed.is_empty()).then(|| l.now + CHANGE_MARK);
                 if new.is_lazy() {
-                    let n = self.changed.len();
+                    let n = self
+                        .changed
+                        .iter()
+                        .filter(|n| matches!(n, Node::Proxy(_)))
+                        .count()
+                        + removed_proxies(&old, &new);
                     self.say(
                         format!(
-                            "Kuma {}: {} prox{} changed; outbounds are compared as each \
-                             proxy resolves again",
-                            new.report.kuma_version,
-                            n,
-                            if n == 1 { "y" } else { "ies" }
+                            "{what}: {} changed; outbounds are compared as each proxy \
+                             resolves again",
+                            counted(n, "proxy", "proxies")
                         ),
                         false,
                     );
                     let keys = old.proxy_keys();
-                    self.prior = Some((old, keys));
+                    self.prior = Some((old, keys, what));
                 } else {
-                    let n = self
-                        .changed
-                        .iter()
-                        .filter(|n| matches!(n, Node::Outbound(..)))
-                        .count();
+                    let n = outbounds_changed(&old, &idx, &self.changed);
                     self.say(
-                        format!(
-                            "Kuma {}: {} outbound{} changed",
-                            new.report.kuma_version,
-                            n,
-                            if n == 1 { "" } else { "s" }
-                        ),
+                        format!("{what}: {} changed", counted(n, "outbound", "outbounds")),
                         false,
                     );
                 }
@@ -1669,6 +1759,47 @@ fn proxy_changes(
     if oldp.outbounds.len() != p.outbounds.len() {
         out.insert(pn);
     }
+}
+
+/// `no outbound`, `1 outbound`, `3 outbounds`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("no {one}"),
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// Outbounds that differ between two reports: those of `new` marked in `changed`
+/// (new or different), and those of `old` that `new` no longer has.
+/// `idx` is the new report's [`Model::key_index`].
+fn outbounds_changed(old: &Model, idx: &HashMap<String, Node>, changed: &NodeSet) -> usize {
+    let here = changed
+        .iter()
+        .filter(|n| matches!(n, Node::Outbound(..)))
+        .count();
+    let mut gone = 0;
+    for (pi, p) in old.report.proxies.iter().enumerate() {
+        for oi in 0..p.outbounds.len() as u32 {
+            let n = Node::Outbound(pi as u32, oi);
+            if old.key(n).is_none_or(|k| !idx.contains_key(&k)) {
+                gone += 1;
+            }
+        }
+    }
+    here + gone
+}
+
+/// Proxies of `old` that `new` no longer has.
+fn removed_proxies(old: &Model, new: &Model) -> usize {
+    let keys = new.proxy_keys();
+    (0..old.report.proxies.len() as u32)
+        .filter(|&p| !keys.contains_key(&proxy_key_of(old, p)))
+        .count()
+}
+
+fn proxy_key_of(m: &Model, p: u32) -> String {
+    m.key(Node::Proxy(p)).unwrap_or_default()
 }
 
 /// The proxy a tree node belongs to.

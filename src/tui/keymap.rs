@@ -170,7 +170,7 @@ pub static POLICIES: &[Binding] = &[b(
     &[k(KeyCode::Enter)],
     Action::Jump,
     "Enter",
-    "go to the proxy and outbound in the tree",
+    "go to the proxy and outbound in the tree (a finding: the Findings view)",
 )];
 
 pub static FINDINGS: &[Binding] = &[b(

@@ -4,7 +4,7 @@
 use crate::model::{Code, Location, Severity};
 use crate::report::text::backend_name;
 use crate::resolve::{OutboundReport, ProxyReport, Report, Status};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
@@ -77,7 +77,14 @@ pub struct MeshGroup {
     pub proxies: Range<usize>,
 }
 
-/// One route policy (MeshTCPRoute, MeshHTTPRoute, TrafficRoute) and where it acts.
+/// The route kinds the Policies view lists.
+pub const ROUTE_KINDS: [&str; 3] = ["MeshTCPRoute", "MeshHTTPRoute", "TrafficRoute"];
+
+/// One route policy (MeshTCPRoute, MeshHTTPRoute, TrafficRoute): where it acts, which
+/// proxies it selects, and the findings about it. Every route policy the report knows
+/// of is listed: from the outbounds it acts on, from the proxies that it selects (even
+/// when it routes none of their outbounds), and from the findings about it (a policy
+/// that selects nothing, one the control plane refuses).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyEntry {
     pub kind: String,
@@ -87,9 +94,45 @@ pub struct PolicyEntry {
     pub location: Option<Location>,
     /// (proxy index, outbound index, status there), in report order.
     pub uses: Vec<(u32, u32, Status)>,
+    /// How many proxies its top-level targetRef selects (each proxy's `selected_by`).
+    pub selects: u32,
+    /// The first few of those proxies (indices), for the detail.
+    pub some_selected: Vec<u32>,
+    /// Findings whose `resource` is this policy (indices into the report's findings),
+    /// in report order.
+    pub findings: Vec<u32>,
+    /// Its findings grouped by code and message (the same warning for every proxy is
+    /// one group): (first finding's index, number of findings), in report order.
+    pub groups: Vec<(u32, u32)>,
+    /// Its findings by severity: errors, warnings, infos (the row shows them on every
+    /// frame; a policy of a large mesh can have one per proxy).
+    pub severities: [u32; 3],
+    /// The control plane refuses it (`invalid-resource`, `targetref-kind-unsupported`):
+    /// it takes no part in routing.
+    pub refused: bool,
 }
 
+/// Proxies named in [`PolicyEntry::some_selected`], at most.
+const SOME_SELECTED: usize = 3;
+
 impl PolicyEntry {
+    fn new(kind: &str, mesh: Option<&str>, namespace: Option<&str>, name: &str) -> PolicyEntry {
+        PolicyEntry {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace: namespace.map(String::from),
+            mesh: mesh.map(String::from),
+            location: None,
+            uses: Vec::new(),
+            selects: 0,
+            some_selected: Vec::new(),
+            findings: Vec::new(),
+            groups: Vec::new(),
+            severities: [0; 3],
+            refused: false,
+        }
+    }
+
     pub fn qualified(&self) -> String {
         match &self.namespace {
             Some(ns) => format!("{ns}/{}", self.name),
@@ -100,6 +143,127 @@ impl PolicyEntry {
     pub fn count(&self, s: Status) -> usize {
         self.uses.iter().filter(|u| u.2 == s).count()
     }
+
+    /// Is `r` a reference to this policy (context aside)?
+    pub fn is(&self, r: &crate::model::ResourceRef) -> bool {
+        self.kind == r.kind
+            && self.name == r.name
+            && self.namespace == r.namespace
+            && (r.mesh.is_none() || self.mesh.is_none() || self.mesh == r.mesh)
+    }
+
+    /// Is it kept whatever the resolved outbounds say (it selects proxies, or has
+    /// findings)? Lazy mode drops the others with the last outbound they act on.
+    fn standing(&self) -> bool {
+        self.selects > 0 || !self.findings.is_empty()
+    }
+}
+
+/// A policy's identity in the Policies view: kind, mesh, namespace, name.
+type PolicyKey<'r> = (&'r str, Option<&'r str>, Option<&'r str>, &'r str);
+
+/// Every route policy the report knows of (see [`PolicyEntry`]), sorted by kind, mesh,
+/// namespace and name.
+fn policy_entries<'r>(report: &'r Report) -> Vec<PolicyEntry> {
+    let mut at: HashMap<PolicyKey<'r>, usize> = HashMap::new();
+    let mut out: Vec<PolicyEntry> = Vec::new();
+    let mut slot = |k: PolicyKey<'r>, out: &mut Vec<PolicyEntry>| -> usize {
+        *at.entry(k).or_insert_with(|| {
+            out.push(PolicyEntry::new(k.0, k.1, k.2, k.3));
+            out.len() - 1
+        })
+    };
+    // The engine shares one reference per policy between the proxies it selects:
+    // looked up once per mesh, not once per proxy.
+    let mut seen: HashMap<(usize, &'r str), usize> = HashMap::new();
+    for (pi, p) in report.proxies.iter().enumerate() {
+        let mesh = Some(p.mesh.as_str());
+        for (oi, o) in p.outbounds.iter().enumerate() {
+            for s in &o.policies {
+                let i = slot((&s.kind, mesh, s.namespace.as_deref(), &s.name), &mut out);
+                let e = &mut out[i];
+                if e.location.is_none() {
+                    e.location = s.location.clone();
+                }
+                e.uses.push((pi as u32, oi as u32, s.status));
+            }
+        }
+        for r in &p.selected_by {
+            let ptr = std::sync::Arc::as_ptr(r) as usize;
+            let i = *seen.entry((ptr, &p.mesh)).or_insert_with(|| {
+                slot((&r.kind, mesh, r.namespace.as_deref(), &r.name), &mut out)
+            });
+            let e = &mut out[i];
+            e.selects += 1;
+            if e.some_selected.len() < SOME_SELECTED {
+                e.some_selected.push(pi as u32);
+            }
+        }
+    }
+    let mut groups: HashMap<(usize, Code, &'r str), usize> = HashMap::new();
+    for (fi, f) in report.findings.iter().enumerate() {
+        let Some(r) = f.resource.as_deref() else {
+            continue;
+        };
+        if !ROUTE_KINDS.contains(&r.kind.as_str()) {
+            continue;
+        }
+        let k = (
+            r.kind.as_str(),
+            r.mesh.as_deref(),
+            r.namespace.as_deref(),
+            r.name.as_str(),
+        );
+        let i = slot(k, &mut out);
+        let e = &mut out[i];
+        if e.location.is_none() {
+            e.location = f.location.clone();
+        }
+        e.findings.push(fi as u32);
+        e.severities[match f.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }] += 1;
+        e.refused |= matches!(
+            f.code,
+            Code::InvalidResource | Code::TargetrefKindUnsupported
+        );
+        match groups.entry((i, f.code, &*f.message)) {
+            std::collections::hash_map::Entry::Occupied(g) => e.groups[*g.get()].1 += 1,
+            std::collections::hash_map::Entry::Vacant(g) => {
+                g.insert(e.groups.len());
+                e.groups.push((fi as u32, 1));
+            }
+        }
+    }
+    out.sort_by(|a, b| policy_order(a).cmp(&policy_order(b)));
+    out
+}
+
+/// The length of the directory (with its `/`) that every file of `locs` is in; 0 when
+/// there is none (or no file).
+fn common_dir<'a>(locs: impl Iterator<Item = &'a Location>) -> usize {
+    let mut common: Option<&str> = None;
+    for l in locs {
+        let f = &*l.file;
+        common = Some(match common {
+            None => f,
+            Some(c) => {
+                let mut n = c.bytes().zip(f.bytes()).take_while(|(a, b)| a == b).count();
+                while !c.is_char_boundary(n) {
+                    n -= 1;
+                }
+                &c[..n]
+            }
+        });
+    }
+    common.and_then(|c| c.rfind('/')).map_or(0, |i| i + 1)
+}
+
+/// The Policies view's order (and [`Model::fill`]'s binary search).
+fn policy_order(e: &PolicyEntry) -> (&str, Option<&str>, Option<&str>, &str) {
+    (&e.kind, e.mesh.as_deref(), e.namespace.as_deref(), &e.name)
 }
 
 /// Per-node marks derived from the report and its findings.
@@ -121,6 +285,9 @@ pub struct Model {
     /// Outbounds with an error finding, keyed (proxy, outbound).
     pub outbound_errors: std::collections::HashSet<(u32, u32)>,
     pub policies: Vec<PolicyEntry>,
+    /// The length of the directory every finding's file is in (with its `/`): the
+    /// Findings list shows paths without it.
+    pub finding_dir: usize,
     /// Lowercase text the filter searches, per node (built once per report, so a
     /// filter keystroke over 100k rows is a scan of prepared strings).
     search: Search,
@@ -282,51 +449,8 @@ impl Model {
                 }
             }
         }
-        // Policies: every route policy of every outbound, plus those that select nothing.
-        let mut pol: BTreeMap<(String, Option<String>, Option<String>, String), PolicyEntry> =
-            BTreeMap::new();
-        for (pi, p) in report.proxies.iter().enumerate() {
-            for (oi, o) in p.outbounds.iter().enumerate() {
-                for s in &o.policies {
-                    let e = pol
-                        .entry((
-                            s.kind.clone(),
-                            Some(p.mesh.clone()),
-                            s.namespace.clone(),
-                            s.name.to_string(),
-                        ))
-                        .or_insert_with(|| PolicyEntry {
-                            kind: s.kind.clone(),
-                            name: s.name.to_string(),
-                            namespace: s.namespace.clone(),
-                            mesh: Some(p.mesh.clone()),
-                            location: s.location.clone(),
-                            uses: Vec::new(),
-                        });
-                    e.uses.push((pi as u32, oi as u32, s.status));
-                }
-            }
-        }
-        for f in &report.findings {
-            if f.code != Code::PolicySelectsNothing {
-                continue;
-            }
-            let Some(r) = &f.resource else { continue };
-            pol.entry((
-                r.kind.clone(),
-                r.mesh.clone(),
-                r.namespace.clone(),
-                r.name.clone(),
-            ))
-            .or_insert_with(|| PolicyEntry {
-                kind: r.kind.clone(),
-                name: r.name.clone(),
-                namespace: r.namespace.clone(),
-                mesh: r.mesh.clone(),
-                location: f.location.clone(),
-                uses: Vec::new(),
-            });
-        }
+        let policies = policy_entries(&report);
+        let finding_dir = common_dir(report.findings.iter().filter_map(|f| f.location.as_ref()));
         Model {
             search: Search::new(&report),
             report,
@@ -334,7 +458,8 @@ impl Model {
             mesh_of,
             proxy_counts,
             outbound_errors,
-            policies: pol.into_values().collect(),
+            policies,
+            finding_dir,
             lazy: None,
         }
     }
@@ -357,6 +482,43 @@ impl Model {
             held: 0,
         });
         m
+    }
+
+    /// Give the policies that have no source location (those seen only through the
+    /// proxies they select: `selected_by` carries none) the location of their document
+    /// in `resources`, the loaded input. The last document of a name wins, as it does in
+    /// the control plane.
+    pub fn locate_policies(&mut self, resources: &[crate::model::Resource]) {
+        let missing: HashMap<PolicyKey<'_>, usize> = self
+            .policies
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.location.is_none())
+            .map(|(i, e)| (policy_order(e), i))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let mut found: Vec<(usize, Location)> = Vec::new();
+        for r in resources {
+            let m = &r.meta;
+            let kind = m.kind.as_str();
+            if !ROUTE_KINDS.contains(&kind) {
+                continue;
+            }
+            let key = (
+                kind,
+                Some(m.mesh.as_str()),
+                m.namespace.as_deref(),
+                m.name.as_str(),
+            );
+            if let (Some(&i), Some(l)) = (missing.get(&key), m.origin.location()) {
+                found.push((i, l));
+            }
+        }
+        for (i, l) in found {
+            self.policies[i].location = Some(l);
+        }
     }
 
     /// Does this model resolve proxies on demand?
@@ -445,24 +607,21 @@ impl Model {
         // Its uses of route policies, in report order within each policy.
         for (oi, o) in pr.outbounds.iter().enumerate() {
             for s in &o.policies {
-                let key = (&s.kind, Some(&pr.mesh), &s.namespace, &*s.name);
-                let at = self.policies.binary_search_by(|e| {
-                    (&e.kind, e.mesh.as_ref(), &e.namespace, e.name.as_str()).cmp(&key)
-                });
+                let key = (
+                    s.kind.as_str(),
+                    Some(pr.mesh.as_str()),
+                    s.namespace.as_deref(),
+                    &*s.name,
+                );
+                let at = self
+                    .policies
+                    .binary_search_by(|e| policy_order(e).cmp(&key));
                 let i = match at {
                     Ok(i) => i,
                     Err(i) => {
-                        self.policies.insert(
-                            i,
-                            PolicyEntry {
-                                kind: s.kind.clone(),
-                                name: s.name.to_string(),
-                                namespace: s.namespace.clone(),
-                                mesh: Some(pr.mesh.clone()),
-                                location: s.location.clone(),
-                                uses: Vec::new(),
-                            },
-                        );
+                        let mut e = PolicyEntry::new(key.0, key.1, key.2, key.3);
+                        e.location = s.location.clone();
+                        self.policies.insert(i, e);
                         i
                     }
                 };
@@ -491,22 +650,12 @@ impl Model {
         l.held -= n;
         self.search.drop_outbounds(pi, &self.report);
         self.outbound_errors.retain(|x| x.0 != p);
-        // Its uses go; a policy seen only there goes too, unless it selects nothing.
+        // Its uses go; a policy seen only there goes too, unless it selects proxies or
+        // has findings.
         for e in &mut self.policies {
             e.uses.retain(|u| u.0 != p);
         }
-        let nothing: std::collections::HashSet<(&str, Option<&str>, &str)> = self
-            .report
-            .findings
-            .iter()
-            .filter(|f| f.code == Code::PolicySelectsNothing)
-            .filter_map(|f| f.resource.as_ref())
-            .map(|r| (r.kind.as_str(), r.namespace.as_deref(), r.name.as_str()))
-            .collect();
-        self.policies.retain(|e| {
-            !e.uses.is_empty()
-                || nothing.contains(&(e.kind.as_str(), e.namespace.as_deref(), e.name.as_str()))
-        });
+        self.policies.retain(|e| !e.uses.is_empty() || e.standing());
         true
     }
 

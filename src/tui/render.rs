@@ -4,8 +4,8 @@
 use super::action::View;
 use super::app::{App, Mode, PRow, SourceText};
 use super::keymap;
-use super::model::{Marks, Model, Node};
-use crate::model::{Finding, ProxyType, Severity, fmt_tags};
+use super::model::{Marks, Model, Node, PolicyEntry};
+use crate::model::{Finding, Location, ProxyType, Severity, fmt_tags};
 use crate::report::text::{backend_name, finding_text};
 use crate::report::{explain, marks, share_pct};
 use crate::resolve::{RouteKind, Status};
@@ -636,6 +636,41 @@ fn status_span(s: Status, t: &Theme) -> Span<'static> {
     Span::styled(format!("{sym} {word}"), t.status(s))
 }
 
+/// `1 proxy`, `2 proxies`.
+fn proxies(n: u32) -> String {
+    format!("{n} prox{}", if n == 1 { "y" } else { "ies" })
+}
+
+/// What a policy that acts on no outbound does instead, as a mark: refused, selects
+/// no proxy, or selects proxies and routes none of their outbounds.
+fn idle_mark(app: &App, pe: &PolicyEntry) -> Option<(String, Severity)> {
+    if pe.refused {
+        return Some(("✖ refused".into(), Severity::Error));
+    }
+    if !pe.uses.is_empty() {
+        return None;
+    }
+    Some(match pe.selects {
+        0 => ("∅ selects no proxy".into(), Severity::Info),
+        n if app.lazy_progress().is_some() => (
+            format!("○ routes nothing on resolved proxies (selects {n})"),
+            Severity::Warning,
+        ),
+        n => (
+            format!("○ routes nothing on {}", proxies(n)),
+            Severity::Warning,
+        ),
+    })
+}
+
+/// A finding's message without the `Kind name: ` it starts with, under that policy.
+fn message_under<'a>(pe: &PolicyEntry, msg: &'a str) -> &'a str {
+    let head = format!("{} {}: ", pe.kind, pe.qualified());
+    msg.strip_prefix(head.as_str())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(msg)
+}
+
 fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
     let h = l.list_inner.height as usize;
     let lines = window(app.policy_rows.len(), app.policies.offset, h)
@@ -646,11 +681,8 @@ fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
                     Span::styled(format!("{:<13} ", pe.kind), t.dim()),
                     Span::styled(pe.qualified(), t.bold()),
                 ];
-                if pe.uses.is_empty() {
-                    v.push(Span::styled(
-                        "  ∅ selects nothing",
-                        t.severity(Severity::Info),
-                    ));
+                if let Some((text, sev)) = idle_mark(app, pe) {
+                    v.push(Span::styled(format!("  {text}"), t.severity(sev)));
                 }
                 for s in [Status::Applied, Status::Overridden, Status::Ignored] {
                     let c = pe.count(s);
@@ -658,6 +690,32 @@ fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
                         let (sym, word) = marks::status(s);
                         v.push(Span::styled(format!("  {sym} {c} {word}"), t.status(s)));
                     }
+                }
+                let sevs = [Severity::Error, Severity::Warning, Severity::Info];
+                for (sev, c) in sevs.into_iter().zip(pe.severities) {
+                    if c > 0 {
+                        let (sym, word) = marks::severity(sev);
+                        v.push(Span::styled(
+                            format!("  {sym} {}", plural(c, word)),
+                            t.severity(sev),
+                        ));
+                    }
+                }
+                Line::from(v)
+            }
+            PRow::Finding(p, g) => {
+                let pe = &m.policies[p];
+                let (fi, n) = pe.groups[g];
+                let fd = &m.report.findings[fi as usize];
+                let (sym, word) = marks::severity(fd.severity);
+                let mut v = vec![
+                    Span::raw("   "),
+                    Span::styled(format!("{sym} {word} "), t.severity(fd.severity)),
+                    Span::styled(fd.code.as_str().to_string(), t.bold()),
+                    Span::raw(format!("  {}", message_under(pe, &fd.message))),
+                ];
+                if n > 1 {
+                    v.push(Span::styled(format!(" (×{n})"), t.dim()));
                 }
                 Line::from(v)
             }
@@ -688,7 +746,7 @@ fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
     render_list(
         f,
         l,
-        (title, "(no route policies on the resolved proxies)"),
+        (title, "(no route policies)"),
         lines,
         app.policy_rows.len(),
         app.policies,
@@ -696,14 +754,60 @@ fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
     );
 }
 
+/// `file:line` in at most `max` columns (never less than `…` and the last character of
+/// the file name before the line): the path without the first `strip` bytes (the directory every
+/// finding's file is in), then, when that is still too long, without its leading
+/// directories (`…/mesh/routes.yaml:29`), then only its tail (`…tes.yaml:29`).
+pub fn short_location(loc: &Location, strip: usize, max: usize) -> String {
+    let file = loc
+        .file
+        .get(strip..)
+        .filter(|f| !f.is_empty())
+        .unwrap_or(&loc.file);
+    let full = format!("{file}:{}", loc.line);
+    let len = full.chars().count();
+    if len <= max {
+        return full;
+    }
+    let mut rest = full.as_str();
+    while let Some(i) = rest.find('/') {
+        rest = &rest[i + 1..];
+        if rest.chars().count() + 2 <= max {
+            return format!("…/{rest}");
+        }
+    }
+    // Never less than `…x:line`.
+    let keep = max.max(loc.line.to_string().len() + 3) - 1;
+    let tail: String = full.chars().skip(len.saturating_sub(keep)).collect();
+    format!("…{tail}")
+}
+
+/// What the Findings list shows of a finding without a file.
+const NO_FILE: &str = "(no file)";
+
 fn render_findings(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
     let h = l.list_inner.height as usize;
-    let lines = window(app.finding_rows.len(), app.findings.offset, h)
-        .map(|i| {
+    let rows = window(app.finding_rows.len(), app.findings.offset, h);
+    // The file column: as wide as the widest location in view, at most a third of the
+    // list (the code and message need the rest), but room for `routes.yaml:129`.
+    let max = (l.list_inner.width as usize / 3).max(16);
+    let locs: Vec<String> = rows
+        .clone()
+        .map(|i| match &m.report.findings[app.finding_rows[i]].location {
+            Some(loc) => short_location(loc, m.finding_dir, max),
+            None => NO_FILE.to_string(),
+        })
+        .collect();
+    let col = locs.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let lines = rows
+        .zip(locs)
+        .map(|(i, loc)| {
             let fd = &m.report.findings[app.finding_rows[i]];
             let (sym, word) = marks::severity(fd.severity);
+            let pad = col - loc.chars().count();
             Line::from(vec![
                 Span::styled(format!("{sym} {word:<7} "), t.severity(fd.severity)),
+                Span::styled(format!("{loc}{}  ", " ".repeat(pad)), t.dim()),
                 Span::styled(fd.code.as_str().to_string(), t.bold()),
                 Span::raw(format!("  {}", fd.message)),
             ])
@@ -989,6 +1093,17 @@ fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
                 story(&s, t),
             )
         }
+        Some(PRow::Finding(p, g)) => {
+            let (fi, n) = m.policies[p].groups[g];
+            let hint = if n > 1 {
+                format!(
+                    "\n{n} findings say this; Enter: the first in the Findings view · y: its source YAML\n"
+                )
+            } else {
+                "\nEnter: it in the Findings view · y: its source YAML\n".to_string()
+            };
+            finding_story(m, fi as usize, &hint, t)
+        }
         Some(PRow::Policy(p)) => {
             let pe = &m.policies[p];
             let mut s = format!("{} {}\n", pe.kind, pe.qualified());
@@ -998,11 +1113,43 @@ fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
             if let Some(l) = &pe.location {
                 s.push_str(&format!("Source: {l}\n"));
             }
-            if pe.uses.is_empty() {
+            let selected = || {
+                let mut names: Vec<String> = pe
+                    .some_selected
+                    .iter()
+                    .map(|&p| qualified_proxy(m, p))
+                    .collect();
+                if (pe.selects as usize) > names.len() {
+                    names.push("…".into());
+                }
+                names.join(", ")
+            };
+            if pe.refused {
                 s.push_str(
-                    "\n∅ Selects nothing: its top-level targetRef matches no proxy in the input.\n",
+                    "\n✖ Refused: the control plane rejects this policy (its findings say \
+                     why), so it takes no part in routing.\n",
                 );
-            } else {
+            } else if pe.uses.is_empty() && pe.selects == 0 {
+                s.push_str(
+                    "\n∅ Selects no proxy: its top-level targetRef matches no proxy in the \
+                     input.\n",
+                );
+            } else if pe.uses.is_empty() && app.lazy_progress().is_some() {
+                s.push_str(&format!(
+                    "\n○ Selects {} ({}); it routes no outbound of the resolved ones \
+                     (a proxy is resolved when it is opened or selected in the tree).\n",
+                    proxies(pe.selects),
+                    selected()
+                ));
+            } else if pe.uses.is_empty() {
+                s.push_str(&format!(
+                    "\n○ Selects {} ({}), but routes none of their outbounds: no to[] \
+                     entry matches a destination there.\n",
+                    proxies(pe.selects),
+                    selected()
+                ));
+            }
+            if !pe.uses.is_empty() {
                 if let Some((done, all)) = app.lazy_progress() {
                     s.push_str(&format!(
                         "\nCounted on resolved proxies only ({done} of {all}): a proxy is \
@@ -1032,20 +1179,13 @@ fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
                 s.push_str(&parts.join(", "));
                 s.push('\n');
             }
-            let fs: Vec<&Finding> = m
-                .report
-                .findings
-                .iter()
-                .filter(|f| {
-                    f.resource.as_ref().is_some_and(|r| {
-                        r.kind == pe.kind && r.name == pe.name && r.namespace == pe.namespace
-                    })
-                })
-                .collect();
-            if !fs.is_empty() {
+            if !pe.findings.is_empty() {
                 s.push_str("\nFindings:\n");
-                for f in fs {
-                    s.push_str(&format!("  {}\n", finding_text(f)));
+                for &fi in &pe.findings {
+                    s.push_str(&format!(
+                        "  {}\n",
+                        finding_text(&m.report.findings[fi as usize])
+                    ));
                 }
             }
             if let Some(l) = &pe.location {
@@ -1058,9 +1198,27 @@ fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
 }
 
 fn finding_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
-    let Some(i) = app.selected_finding() else {
-        return ("Detail".into(), Text::from(""));
-    };
+    match app.selected_finding() {
+        Some(i) => finding_story(
+            m,
+            i,
+            "\nEnter: go to the node it concerns · y: its source YAML\n",
+            t,
+        ),
+        None => ("Detail".into(), Text::from("")),
+    }
+}
+
+/// `name` or `namespace/name` of proxy `p`.
+fn qualified_proxy(m: &Model, p: u32) -> String {
+    let pr = m.proxy(p);
+    match &pr.namespace {
+        Some(ns) => format!("{ns}/{}", pr.name),
+        None => pr.name.clone(),
+    }
+}
+
+fn finding_story(m: &Model, i: usize, hint: &str, t: &Theme) -> (String, Text<'static>) {
     let f = &m.report.findings[i];
     let (sym, word) = marks::severity(f.severity);
     let mut s = format!("{sym} {word} {}\n\n{}\n\n", f.code.as_str(), f.message);
@@ -1086,7 +1244,7 @@ fn finding_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
     if let Some(l) = &f.location {
         s.push_str(&format!("Source: {l}\n"));
     }
-    s.push_str("\nEnter: go to the node it concerns · y: its source YAML\n");
+    s.push_str(hint);
     ("Finding".into(), story(&s, t))
 }
 

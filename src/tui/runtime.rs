@@ -453,7 +453,8 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
     let now = Instant::now();
     let (shown, ids) = match super::prepare(&engine, &loaded, super::LAZY_ABOVE) {
         super::Prepared::Full(report) => {
-            let mut shown = action::Loaded::new(report, stats, job.replace, now);
+            let mut shown = action::Loaded::new(report, stats, job.replace, now)
+                .with_sources(&loaded.snapshot.resources);
             shown.generation = job.generation;
             (shown, None)
         }
@@ -466,7 +467,8 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
                 job.replace,
                 now,
                 job.generation,
-            );
+            )
+            .with_sources(&loaded.snapshot.resources);
             (shown, Some(ids))
         }
     };

@@ -17,12 +17,15 @@ const FIXTURE: &str = "tests/fixtures/tui/mesh";
 
 fn loaded_action(dir: &Path, version: KumaVersion, replace: bool, now: Instant) -> Action {
     let loaded = source::load(&[Source::Path(dir.to_path_buf())]);
-    Action::Loaded(Box::new(action::Loaded::new(
-        super::resolve_loaded(&loaded, version),
-        loaded.stats,
-        replace,
-        now,
-    )))
+    Action::Loaded(Box::new(
+        action::Loaded::new(
+            super::resolve_loaded(&loaded, version),
+            loaded.stats.clone(),
+            replace,
+            now,
+        )
+        .with_sources(&loaded.snapshot.resources),
+    ))
 }
 
 fn app() -> App {
@@ -693,14 +696,17 @@ impl LazyMesh {
         let super::Prepared::Lazy(sk) = super::prepare(&engine, &self.loaded, 0) else {
             panic!("lazy")
         };
-        Action::Loaded(Box::new(action::Loaded::lazy(
-            sk.report,
-            sk.outbounds,
-            self.loaded.stats.clone(),
-            replace,
-            now,
-            self.generation,
-        )))
+        Action::Loaded(Box::new(
+            action::Loaded::lazy(
+                sk.report,
+                sk.outbounds,
+                self.loaded.stats.clone(),
+                replace,
+                now,
+                self.generation,
+            )
+            .with_sources(&self.loaded.snapshot.resources),
+        ))
     }
 
     /// The answers to the proxy requests among `fx`.
@@ -1101,11 +1107,14 @@ fn lazy_policies_view_lists_uses_on_resolved_proxies_and_says_so() {
         s.contains("as seen on resolved proxies only (7 of 9)"),
         "{s}"
     );
+    // Listed from the start (it selects every proxy), and honest about what is known.
+    assert!(
+        s.contains("api-tcp-shortcut  ○ routes nothing on resolved proxies (selects 9)"),
+        "{s}"
+    );
     // A policy selected in the view stays selected while other proxies arrive.
     let sel = a.selected_policy_row().unwrap();
-    let name = match sel {
-        PRow::Policy(p) | PRow::Use(p, _) => a.model.as_ref().unwrap().policies[p].qualified(),
-    };
+    let name = a.model.as_ref().unwrap().policies[sel.policy()].qualified();
     for p in ["web-1", "web-2"] {
         let web = proxy_named(&a, p);
         let fx = vec![Effect::ResolveProxy {
@@ -1131,9 +1140,7 @@ fn lazy_policies_view_lists_uses_on_resolved_proxies_and_says_so() {
         .find(|p| p.name == "api-tcp-shortcut")
         .unwrap();
     assert_eq!(e.uses, l.uses, "in report order, as up front");
-    let now = match a.selected_policy_row().unwrap() {
-        PRow::Policy(p) | PRow::Use(p, _) => m.policies[p].qualified(),
-    };
+    let now = m.policies[a.selected_policy_row().unwrap().policy()].qualified();
     assert_eq!(now, name, "selection kept");
 }
 
@@ -1180,6 +1187,8 @@ fn lazy_version_change_and_reload_ask_again_for_what_is_open() {
     let mesh = LazyMesh::new(dir.path(), v29, 2);
     let fx = a.update(mesh.loaded(true, t0));
     assert_eq!(a.version, v29);
+    let msg = &a.message.as_ref().unwrap().text;
+    assert!(msg.starts_with("Kuma 2.9: "), "{msg}");
     let web1 = proxy_named(&a, "web-1");
     let gw = proxy_named(&a, "edge-gateway-1");
     let mut asked = requests(&fx);
@@ -1207,7 +1216,7 @@ fn lazy_version_change_and_reload_ask_again_for_what_is_open() {
     };
     assert!(a.changed.contains(&Node::Outbound(p, o)), "{:?}", a.changed);
     let msg = &a.message.as_ref().unwrap().text;
-    assert!(msg.contains("web-1: 1 outbound changed"), "{msg}");
+    assert_eq!(msg, "reloaded: web-1: 1 outbound changed");
 }
 
 #[test]
@@ -1254,10 +1263,286 @@ fn lazy_mode_gives_back_outbounds_of_proxies_neither_open_nor_selected() {
     assert!(
         a.policy_rows.iter().all(|r| match *r {
             PRow::Policy(p) => p < m.policies.len(),
+            PRow::Finding(p, g) => g < m.policies[p].groups.len(),
             PRow::Use(p, u) => m.policies[p].uses[u].0 != web2 || m.is_resolved(web2),
         }),
         "no row points at what was given back"
     );
     let s = screen(&a);
     assert!(s.contains("edge-redis"), "{s}");
+}
+
+/// A copy of the fixture in a temporary directory, plus `extra` as `zz-extra.yaml`.
+fn fixture_copy(extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(FIXTURE).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    if !extra.is_empty() {
+        std::fs::write(dir.path().join("zz-extra.yaml"), extra).unwrap();
+    }
+    dir
+}
+
+fn app_on(dir: &Path) -> App {
+    let mut a = App::new("tmp", KumaVersion::DEFAULT, false);
+    a.update(Action::Resize(120, 40));
+    a.update(loaded_action(
+        dir,
+        KumaVersion::DEFAULT,
+        false,
+        Instant::now(),
+    ));
+    a
+}
+
+/// Route policies that act on no outbound of the fixture: one selects every proxy but
+/// names a service nobody has (a typo), one selects no proxy, one the control plane
+/// refuses.
+const IDLE_POLICIES: &str = "tests/fixtures/tui/idle-policies.yaml";
+
+#[test]
+fn policies_view_lists_route_policies_that_act_on_no_outbound() {
+    let dir = fixture_copy(&std::fs::read_to_string(IDLE_POLICIES).unwrap());
+    let mut a = app_on(dir.path());
+    let m = a.model.as_ref().unwrap();
+    let entry = |name: &str| {
+        m.policies
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} is not listed"))
+    };
+    let typo = entry("typo-route");
+    assert!(typo.uses.is_empty(), "{typo:?}");
+    assert_eq!(
+        typo.selects as usize,
+        m.report
+            .proxies
+            .iter()
+            .filter(|p| p.mesh == "default")
+            .count(),
+        "a Mesh targetRef selects every proxy of the mesh"
+    );
+    assert!(!typo.refused);
+    assert!(
+        typo.location
+            .as_ref()
+            .is_some_and(|l| l.file.ends_with("zz-extra.yaml") && l.line == 4),
+        "found in the input (its `type:` line, below the comment): {:?}",
+        typo.location
+    );
+    let lonely = entry("lonely");
+    assert_eq!((lonely.selects, lonely.uses.len()), (0, 0));
+    let refused = entry("refused-route");
+    assert!(refused.refused, "{refused:?}");
+    assert!(
+        refused
+            .findings
+            .iter()
+            .any(|&f| m.report.findings[f as usize].code.as_str() == "invalid-resource"),
+        "its finding is its own"
+    );
+    assert!(
+        refused.location.is_some(),
+        "its file comes from its finding"
+    );
+    assert_eq!(refused.severities, [1, 0, 0], "one error");
+
+    // :policy finds each, and the row says why it acts on nothing, in words.
+    for (name, says) in [
+        ("typo-route", "○ routes nothing on 9 proxies"),
+        ("lonely", "∅ selects no proxy"),
+        ("refused-route", "✖ refused"),
+    ] {
+        typed(&mut a, &format!(":policy {name}"));
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.view, View::Policies);
+        let row = a.selected_policy_row().unwrap();
+        let m = a.model.as_ref().unwrap();
+        assert_eq!(m.policies[row.policy()].name, name);
+        assert!(matches!(row, PRow::Policy(_)), "{row:?}");
+        let s = screen(&a);
+        let line = s
+            .lines()
+            .find(|l| l.contains(&format!("MeshTCPRoute  {name}")))
+            .unwrap_or_else(|| panic!("{s}"));
+        assert!(line.contains(says), "{line}");
+    }
+    // The refused policy's finding is a row under it; Enter on it shows it in the
+    // Findings view.
+    key(&mut a, KeyCode::Char('j'));
+    let Some(PRow::Finding(p, g)) = a.selected_policy_row() else {
+        panic!("{:?}", a.selected_policy_row())
+    };
+    let m = a.model.as_ref().unwrap();
+    let fi = m.policies[p].groups[g].0 as usize;
+    assert_eq!(m.report.findings[fi].code.as_str(), "invalid-resource");
+    let s = screen(&a);
+    assert!(
+        s.lines()
+            .any(|l| l.contains("> ") && l.contains("✖ error invalid-resource")),
+        "{s}"
+    );
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.view, View::Findings);
+    assert_eq!(a.selected_finding(), Some(fi));
+}
+
+#[test]
+fn findings_list_shows_each_findings_file_and_line() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('3'));
+    let s = screen(&a);
+    let m = a.model.as_ref().unwrap();
+    let f = &m.report.findings[a.finding_rows[0]];
+    let loc = f.location.as_ref().unwrap();
+    let name = loc.file.rsplit('/').next().unwrap();
+    let row = s.lines().find(|l| l.contains("> ")).unwrap();
+    assert!(
+        row.contains(&format!("{name}:{}", loc.line)),
+        "the selected finding's row names its file: {row}"
+    );
+    // Every row of the list has a file:line (the fixture's findings all have one).
+    let rows = s
+        .lines()
+        .filter(|l| l.contains("▲ warning") && l.starts_with('│'))
+        .count();
+    let with_file = s
+        .lines()
+        .filter(|l| l.contains("▲ warning") && l.contains(".yaml:"))
+        .count();
+    assert!(rows > 0);
+    assert_eq!(rows, with_file, "{s}");
+}
+
+#[test]
+fn short_location_keeps_the_line_and_drops_leading_directories() {
+    use super::render::short_location;
+    let loc = Location {
+        file: "deploy/kuma/policies/routes.yaml".into(),
+        line: 129,
+    };
+    assert_eq!(
+        short_location(&loc, 0, 80),
+        "deploy/kuma/policies/routes.yaml:129"
+    );
+    assert_eq!(
+        short_location(&loc, "deploy/kuma/".len(), 80),
+        "policies/routes.yaml:129",
+        "the directory every finding shares goes first"
+    );
+    assert_eq!(short_location(&loc, 0, 26), "…/policies/routes.yaml:129");
+    assert_eq!(short_location(&loc, 0, 17), "…/routes.yaml:129");
+    assert_eq!(short_location(&loc, 0, 16), "…routes.yaml:129");
+    assert_eq!(short_location(&loc, 0, 12), "…es.yaml:129");
+    assert_eq!(
+        short_location(&loc, 0, 2),
+        "…l:129",
+        "the line always stays"
+    );
+    for max in 6..40 {
+        let s = short_location(&loc, 0, max);
+        assert!(s.chars().count() <= max, "{max}: {s}");
+        assert!(s.ends_with(":129"), "{max}: {s}");
+    }
+}
+
+#[test]
+fn reload_status_counts_the_outbounds_that_changed() {
+    let dir = fixture_copy("");
+    let t0 = Instant::now();
+    let mut a = App::new("tmp", KumaVersion::DEFAULT, false);
+    a.update(Action::Resize(120, 40));
+    a.update(loaded_action(dir.path(), KumaVersion::DEFAULT, false, t0));
+    let text = |a: &App| {
+        a.message
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    };
+
+    // Nothing changed on disk.
+    a.update(loaded_action(dir.path(), KumaVersion::DEFAULT, true, t0));
+    assert_eq!(text(&a), "reloaded: no outbound changed");
+
+    // One weight changes: the backend outbound of the proxies where that route applies.
+    let routes = dir.path().join("routes.yaml");
+    let yaml = std::fs::read_to_string(&routes).unwrap();
+    std::fs::write(&routes, yaml.replace("weight: 90", "weight: 70")).unwrap();
+    a.update(loaded_action(dir.path(), KumaVersion::DEFAULT, true, t0));
+    let marked = a
+        .changed
+        .iter()
+        .filter(|n| matches!(n, Node::Outbound(..)))
+        .count();
+    assert!(marked > 0);
+    let want = if marked == 1 {
+        "reloaded: 1 outbound changed".to_string()
+    } else {
+        format!("reloaded: {marked} outbounds changed")
+    };
+    assert_eq!(text(&a), want);
+
+    // A proxy goes: its outbounds count as changed too.
+    let before = a.model.as_ref().unwrap();
+    let web2 = before.find_proxy("web-2").unwrap();
+    let gone = before.proxy(web2).outbounds.len();
+    assert!(gone > 0);
+    let dps = dir.path().join("dataplanes.yaml");
+    let yaml = std::fs::read_to_string(&dps).unwrap();
+    let docs: Vec<&str> = yaml
+        .split("\n---")
+        .filter(|d| !d.contains("name: web-2\n"))
+        .collect();
+    std::fs::write(&dps, docs.join("\n---")).unwrap();
+    a.update(loaded_action(dir.path(), KumaVersion::DEFAULT, true, t0));
+    assert!(a.model.as_ref().unwrap().find_proxy("web-2").is_none());
+    assert_eq!(text(&a), format!("reloaded: {gone} outbounds changed"));
+
+    // `:version` says which version it re-resolved under.
+    typed(&mut a, ":version 2.9");
+    key(&mut a, KeyCode::Enter);
+    a.update(loaded_action(dir.path(), "2.9".parse().unwrap(), true, t0));
+    assert!(text(&a).starts_with("Kuma 2.9: "), "{}", text(&a));
+}
+
+#[test]
+fn a_message_about_the_selection_goes_when_the_selection_moves() {
+    let mut a = app();
+    // `y` on a mesh: nothing to show, and it says so.
+    key(&mut a, KeyCode::Home);
+    assert!(matches!(a.selected_node(), Some(Node::Mesh(_))));
+    key(&mut a, KeyCode::Char('y'));
+    assert_eq!(a.mode, Mode::Normal);
+    assert!(
+        a.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("a mesh has no single document")),
+        "{:?}",
+        a.message
+    );
+    // Time passing alone keeps it.
+    a.update(Action::Tick(Instant::now()));
+    assert!(a.message.is_some());
+    key(&mut a, KeyCode::Char('j'));
+    assert!(
+        a.message.is_none(),
+        "it was about the mesh: {:?}",
+        a.message
+    );
+
+    // Switching views moves the selection too.
+    key(&mut a, KeyCode::Char('k'));
+    key(&mut a, KeyCode::Char('y'));
+    assert!(a.message.is_some());
+    key(&mut a, KeyCode::Char('2'));
+    assert!(a.message.is_none(), "another view is another selection");
+
+    // A message that is not about the selection stays when it moves.
+    typed(&mut a, ":mesh nope");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.message.as_ref().unwrap().error);
+    key(&mut a, KeyCode::Char('j'));
+    assert!(a.message.is_some(), "an error about a command stays");
 }
