@@ -805,7 +805,7 @@ pub fn build<'a>(
                     crate::model::Code::VipAssumed,
                     r.meta,
                     format!(
-                        "{} {} has no {status} (written by hand, not exported): meshtcp assumes the VIP the \
+                        "{} {} has no {status} (as a file written by hand has none): meshtcp assumes the VIP the \
                          control plane would allocate, so that transparent proxies get its outbounds",
                         r.meta.kind,
                         r.meta.qualified_name()

@@ -81,7 +81,7 @@ pub fn local_zone(snapshot: &Snapshot, explicit: Option<&str>) -> LocalZone {
             findings: vec![Finding::new(
                 Code::ZoneAssumed,
                 format!(
-                    "{} without a kuma.io/zone label (written by hand, not exported) are placed in zone \
+                    "{} without a kuma.io/zone label (as files written by hand have none) are placed in zone \
                      `{z}`, the one zone of the input's zone-labelled resources, as that zone's control \
                      plane would label them; use --zone NAME to choose another",
                     resources(unlabelled)
