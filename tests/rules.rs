@@ -1490,3 +1490,16 @@ fn backend_not_found_names_the_nearest_service_or_the_missing_port() {
         f.message
     );
 }
+
+/// Of two to[] entries of one policy, the one no selected proxy has an outbound to is
+/// reported, the other not (the proxies are picked by Dataplane labels).
+#[test]
+fn matches_nothing_is_per_entry() {
+    let yaml = web(
+        "---\ntype: MeshTCPRoute\nname: two\nmesh: default\nspec:\n  targetRef: {kind: Dataplane, labels: {app: web}}\n  to:\n    - targetRef: {kind: MeshService, name: backend}\n      rules: [{default: {backendRefs: [{kind: MeshService, name: api}]}}]\n    - targetRef: {kind: MeshService, name: web}\n      rules: [{default: {backendRefs: [{kind: MeshService, name: api}]}}]\n",
+    );
+    let r = run(&yaml, "2.14");
+    let m = matches_nothing(&r, "two");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("spec.to[1]"), "{}", m[0]);
+}

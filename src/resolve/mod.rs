@@ -733,7 +733,7 @@ impl EntryHits {
 
 /// Mark the `to[]` entries of the policies that select this proxy which apply to one of
 /// its outbounds `obs` (`set`: which of the mesh's shared VIP outbounds they are, when
-/// all are). Entries marked already are not looked at again.
+/// all are).
 fn mark_entries(
     mesh: &MeshIndex,
     s: &Selected,
@@ -749,17 +749,36 @@ fn mark_entries(
         if h.is_empty() {
             continue;
         }
+        let Some(bits) = set else {
+            // The proxy's own outbounds (a few): each looks up the entries that name its
+            // destination, as `route::candidates` does.
+            for o in obs {
+                let (list, real) = match &o.target {
+                    outbounds::Target::Legacy(svc) => (pset.by_destination.get(svc), false),
+                    outbounds::Target::Real { svc, .. } => (pset.by_real.get(svc), true),
+                    outbounds::Target::Listener { .. } => (None, false),
+                };
+                for &(pi, ei) in list.into_iter().flatten() {
+                    let i = pset.entry_base[pi] as usize + ei;
+                    if !h[i]
+                        && m.rank_if_selected(pi).is_some()
+                        && (!real || outbounds::entry_applies(&pset.all[pi].entries[ei], o))
+                    {
+                        h[i] = true;
+                    }
+                }
+            }
+            continue;
+        };
+        // The mesh's shared VIP outbounds (thousands): each entry not marked yet is
+        // looked up in the proxy's set instead.
         let orders = (pset.always.iter().copied()).chain(m.conditional.iter().map(|&o| o as usize));
         for order in orders {
             let base = pset.entry_base[order] as usize;
             for (ei, e) in pset.all[order].entries.iter().enumerate() {
-                if h[base + ei] || e.mesh_wide {
-                    continue;
+                if !h[base + ei] && !e.mesh_wide && mesh.vip_outbounds().any_for(bits, e) {
+                    h[base + ei] = true;
                 }
-                h[base + ei] = match set {
-                    Some(bits) => mesh.vip_outbounds().any_for(bits, e),
-                    None => obs.iter().any(|o| outbounds::entry_applies(e, o)),
-                };
             }
         }
     }
