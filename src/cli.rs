@@ -202,14 +202,16 @@ impl Common {
     /// Load every SOURCE (and the clusters with --kube); the version to resolve under.
     /// With --kube, says on stderr which version it used and how it knew.
     pub fn load(&self) -> Result<(Loaded, KumaVersion)> {
-        let mut loaded = source::load(&self.sources()?);
         let Some(o) = self.kube_options() else {
-            return Ok((loaded, self.version()));
+            return Ok((source::load(&self.sources()?), self.version()));
         };
+        let mut loaded = source::load_underived(&self.sources()?, &source::LoadProgress::default());
         let c = source::kube::list_all_blocking(&o, &|_| {})?;
         let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
         eprintln!("meshtcp: {how}");
         source::kube::merge(&mut loaded, c.loaded());
+        // Once the cluster's Dataplanes are in too: they win over derived ones.
+        loaded.derive();
         Ok((loaded, v))
     }
 }

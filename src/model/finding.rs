@@ -54,10 +54,16 @@ pub enum Code {
     KindNotInstalled,
     /// `--kube`: RBAC forbids reading a kind; the rest loaded (warning).
     AccessDenied,
+    /// A Kubernetes object for which the input already holds the Dataplane or
+    /// MeshService Kuma made from it: that one is used, nothing is derived (info).
+    ExportedResourceUsed,
+    /// A Kubernetes object Kuma would make a Dataplane or MeshService from, but which
+    /// it would refuse (a bad annotation value…): nothing is derived (warning).
+    NotDerived,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::TcprouteIgnoredByHttproute,
         Code::HttprouteIgnoredOnTcp,
         Code::TrafficrouteOverridden,
@@ -75,6 +81,8 @@ impl Code {
         Code::SourceUnreadable,
         Code::KindNotInstalled,
         Code::AccessDenied,
+        Code::ExportedResourceUsed,
+        Code::NotDerived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +104,8 @@ impl Code {
             Code::SourceUnreadable => "source-unreadable",
             Code::KindNotInstalled => "kind-not-installed",
             Code::AccessDenied => "access-denied",
+            Code::ExportedResourceUsed => "exported-resource-used",
+            Code::NotDerived => "not-derived",
         }
     }
 
@@ -107,9 +117,10 @@ impl Code {
             | Code::InvalidResource
             | Code::ParseError
             | Code::SourceUnreadable => Severity::Error,
-            Code::PolicySelectsNothing | Code::UnknownKind | Code::KindNotInstalled => {
-                Severity::Info
-            }
+            Code::PolicySelectsNothing
+            | Code::UnknownKind
+            | Code::KindNotInstalled
+            | Code::ExportedResourceUsed => Severity::Info,
             _ => Severity::Warning,
         }
     }
