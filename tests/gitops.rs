@@ -114,3 +114,67 @@ fn the_text_report_says_where_a_derived_proxy_comes_from() {
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("⚙ from Deployment shop/storefront"), "{s}");
 }
+
+/// The report without what names where a thing was read (the snapshot's files are
+/// other files) or that it was derived (the snapshot holds the derived resources).
+fn portable(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.remove("location");
+                m.remove("derivedFrom");
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+#[test]
+fn a_snapshot_of_a_gitops_directory_holds_the_derived_resources_and_reloads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap");
+    let o = meshtcp(&["snapshot", REPO, "-o", out.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let dataplanes = std::fs::read_to_string(out.join("01-dataplanes.yaml")).unwrap();
+    assert!(
+        dataplanes.contains("# derived from Deployment shop/storefront (tests/fixtures/gitops/apps/storefront.yaml:1)"),
+        "{dataplanes}"
+    );
+    assert!(
+        dataplanes.contains("kind: Dataplane"),
+        "Kubernetes format: {dataplanes}"
+    );
+    let services = std::fs::read_to_string(out.join("02-meshservices.yaml")).unwrap();
+    assert_eq!(
+        services.matches("kind: MeshService").count(),
+        4,
+        "{services}"
+    );
+    let before = json_report(REPO);
+    let after = json_report(out.to_str().unwrap());
+    assert!(after["proxies"][0].get("derivedFrom").is_none());
+    assert_eq!(portable(before), portable(after));
+}
+
+#[test]
+fn a_snapshot_of_the_demo_reloads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let o = meshtcp(&["snapshot", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let demo = meshtcp(&["report", "--format", "json"]);
+    let before: Value = serde_json::from_slice(&demo.stdout).unwrap();
+    assert_eq!(
+        portable(before),
+        portable(json_report(out.to_str().unwrap()))
+    );
+}

@@ -7,6 +7,7 @@ pub mod derive;
 mod fastyaml;
 pub mod kube;
 pub mod node;
+pub mod snapshot;
 pub mod yaml;
 
 use crate::model::{Code, Finding, Location, Resource, Snapshot};
