@@ -400,6 +400,14 @@ fn mesh_services_from_services_when_the_mesh_asks_for_them() {
     l.derive();
     assert!(mesh_services(&l).is_empty());
     assert_eq!(dataplanes(&l).len(), 1);
+    let mut l = Loaded::default();
+    l.add_text(
+        "r.yaml",
+        &format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{kuma.io/sidecar-injection: enabled}}}}\n---\n\
+                  apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata: {{name: default}}\nspec: {{meshServices: {{mode: Disabled}}}}\n---\n{WEB}{s}"),
+    );
+    l.derive();
+    assert!(mesh_services(&l).is_empty());
 }
 
 #[test]
