@@ -178,3 +178,41 @@ fn a_snapshot_of_the_demo_reloads_the_same() {
         portable(json_report(out.to_str().unwrap()))
     );
 }
+
+#[test]
+fn the_tui_proxy_details_say_where_a_derived_proxy_comes_from() {
+    use meshtcp::resolve::KumaVersion;
+    use meshtcp::source::{self, Source};
+    use meshtcp::tui::action::{self, Action};
+    use meshtcp::tui::keymap::map_key;
+    use meshtcp::tui::{App, render, resolve_loaded};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    let mut app = App::new(REPO, KumaVersion::DEFAULT, false);
+    app.update(Action::Resize(140, 40));
+    let loaded = source::load(&[Source::Path(REPO.into())]);
+    app.update(Action::Loaded(Box::new(action::Loaded::new(
+        resolve_loaded(&loaded, KumaVersion::DEFAULT),
+        loaded.stats,
+        false,
+        std::time::Instant::now(),
+    ))));
+    for c in ":proxy shop/storefront\n".chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        if let Some(a) = map_key(&app, KeyEvent::new(code, KeyModifiers::NONE)) {
+            app.update(a);
+        }
+    }
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(140, 40)).unwrap();
+    t.draw(|f| render(&app, f)).unwrap();
+    let screen = t.backend().to_string();
+    assert!(screen.contains("Proxy shop/storefront"), "{screen}");
+    assert!(
+        screen.contains("⚙ from Deployment shop/storefront"),
+        "{screen}"
+    );
+}
