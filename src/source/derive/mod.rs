@@ -121,8 +121,15 @@ pub fn derive(objects: &[KubeObject], existing: &[Resource]) -> Derivation {
             Err(f) => out.findings.push(f),
         }
     }
+    let mut pods_by_ns: HashMap<&str, Vec<&Pod>> = HashMap::new();
+    for p in &pods {
+        pods_by_ns.entry(p.namespace).or_default().push(p);
+    }
     for svc in &ctx.services {
-        match ctx.mesh_services(svc, &pods) {
+        let pods = pods_by_ns
+            .get(svc.namespace.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        match ctx.mesh_services(svc, pods) {
             Ok(mut rs) => out.resources.append(&mut rs),
             Err(Some(f)) => out.findings.push(f),
             Err(None) => {}
@@ -232,6 +239,14 @@ fn pod_of(obj: &KubeObject, dp: &str) -> bool {
 }
 
 impl<'o> Context<'o> {
+    /// The Services of namespace `ns`, by name (`services` is sorted by namespace,
+    /// then name).
+    fn in_namespace(&self, ns: &str) -> &[&'o KubeObject] {
+        let start = self.services.partition_point(|s| s.namespace.as_str() < ns);
+        let len = self.services[start..].partition_point(|s| s.namespace == ns);
+        &self.services[start..start + len]
+    }
+
     fn namespace_labels(&self, ns: &str) -> Option<&'o StrMap> {
         self.namespaces.get(ns).map(|n| &n.labels)
     }
@@ -447,10 +462,9 @@ impl<'o> Context<'o> {
             tp.reachable_backends = Some(refs);
         }
         let services: Vec<&KubeObject> = self
-            .services
+            .in_namespace(pod.namespace)
             .iter()
             .copied()
-            .filter(|s| s.namespace == pod.namespace)
             .filter(|s| !matches!(flag(&s.annotations, IGNORE, true), Ok(Some(true))))
             .filter(|s| selects(&selector(s), &pod.labels))
             .collect();
@@ -573,7 +587,7 @@ impl<'o> Context<'o> {
     fn mesh_services(
         &self,
         svc: &'o KubeObject,
-        pods: &[Pod<'o>],
+        pods: &[&Pod<'o>],
     ) -> Result<Vec<Resource>, Option<Finding>> {
         let injected = self
             .namespace_labels(&svc.namespace)
@@ -594,9 +608,11 @@ impl<'o> Context<'o> {
             return Err(None);
         }
         let sel = selector(svc);
+        // `pods` are those of the Service's namespace.
         let selected: Vec<&Pod> = pods
             .iter()
-            .filter(|p| p.namespace == svc.namespace && selects(&sel, &p.labels))
+            .copied()
+            .filter(|p| selects(&sel, &p.labels))
             .collect();
         // A Service in front of gateway Pods gets none.
         if selected.first().is_some_and(|p| p.gateway) {
@@ -774,7 +790,12 @@ pub fn headless_name(pod: &str, svc: &str, namespace: &str) -> String {
     let mut prefix = pod;
     if pod.len() + MAX_HASH + 1 > 63 {
         h.write(pod.as_bytes());
-        prefix = &pod[..63 - MAX_HASH - 1];
+        // Kubernetes names are ASCII; a name that is not is cut at a character.
+        let mut cut = 63 - MAX_HASH - 1;
+        while !pod.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        prefix = &pod[..cut];
     }
     format!("{prefix}-{}", safe_encode(&h.0.to_string()))
 }

@@ -186,6 +186,23 @@ fn an_inbound_per_service_port_with_kumas_tags() {
 }
 
 #[test]
+fn only_services_of_the_pods_namespace_count() {
+    let elsewhere = svc("web", "    - {port: 80, targetPort: 5000}\n")
+        .replace("namespace: shop", "namespace: other");
+    let l = load(&format!(
+        "{WEB}{elsewhere}{}",
+        svc("zz", "    - {port: 81, targetPort: 5000}\n")
+    ));
+    let names: Vec<&str> = only_dp(&l)
+        .networking
+        .inbound
+        .iter()
+        .map(|i| i.tags.get("kuma.io/service").unwrap().as_str())
+        .collect();
+    assert_eq!(names, ["zz_shop_svc_81"]);
+}
+
+#[test]
 fn target_ports_match_by_number_even_undeclared_and_default_to_the_port() {
     let l = load(&format!(
         "{WEB}{}",
@@ -463,6 +480,9 @@ fn a_long_pod_name_is_cut_so_the_headless_name_fits() {
     assert!(n.len() <= 63, "{n}");
     assert!(n.starts_with(&format!("{}-", "p".repeat(52))), "{n}");
     assert_ne!(n, headless_name(&pod, "db", "other"));
+    // Not a Kubernetes name, but no panic: cut at a character.
+    let wide = "é".repeat(40);
+    assert!(headless_name(&wide, "db", "shop").starts_with(&"é".repeat(26)));
 }
 
 #[test]
