@@ -33,7 +33,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Tell the precedence story of one outbound of one proxy.
     Explain(ExplainArgs),
-    /// Write the cluster's Kuma resources as YAML files that load offline (needs --kube).
+    /// Write every resource meshtcp sees (derived Dataplanes and MeshServices
+    /// included) as YAML files that load offline to the same report; with --kube and
+    /// no SOURCE, the cluster's objects as listed.
     Snapshot(SnapshotArgs),
     /// Write a synthetic mesh of any size (benchmarks; deterministic for a seed).
     #[command(hide = true)]
@@ -98,7 +100,8 @@ pub struct Common {
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Output directory (created); files go to DIR/<context>/NN-<plural>.yaml.
+    /// Output directory (created); files go to DIR/NN-<plural>.yaml (with --kube and
+    /// no SOURCE: DIR/<context>/NN-<plural>.yaml).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: std::path::PathBuf,
 }
@@ -219,14 +222,16 @@ impl Common {
     /// Load every SOURCE (and the clusters with --kube); the version to resolve under.
     /// With --kube, says on stderr which version it used and how it knew.
     pub fn load(&self) -> Result<(Loaded, KumaVersion)> {
-        let mut loaded = source::load(&self.sources()?);
         let Some(o) = self.kube_options() else {
-            return Ok((loaded, self.version()));
+            return Ok((source::load(&self.sources()?), self.version()));
         };
+        let mut loaded = source::load_underived(&self.sources()?, &source::LoadProgress::default());
         let c = source::kube::list_all_blocking(&o, &|_| {})?;
         let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
         eprintln!("meshtcp: {how}");
         source::kube::merge(&mut loaded, c.loaded());
+        // Once the cluster's Dataplanes are in too: they win over derived ones.
+        loaded.derive();
         Ok((loaded, v))
     }
 }
@@ -368,12 +373,32 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(code)
         }
         Some(Command::Snapshot(a)) => {
-            let Some(o) = a.common.kube_options() else {
-                bail!("snapshot reads a cluster: add --kube (and --context, -n as needed)");
+            let Some(o) = a
+                .common
+                .kube_options()
+                .filter(|_| a.common.sources.is_empty())
+            else {
+                // Files (and a cluster beside them): the model, derived resources included.
+                let (loaded, _) = a.common.load()?;
+                let w = source::snapshot::write(&loaded.snapshot.resources, &a.output)
+                    .with_context(|| format!("writing the snapshot to {}", a.output.display()))?;
+                eprintln!(
+                    "meshtcp: wrote {} resources ({} derived from Kubernetes objects) in {} files to {}",
+                    w.objects,
+                    loaded.stats.derived,
+                    w.files.len(),
+                    a.output.display()
+                );
+                for f in &loaded.findings {
+                    let at = f
+                        .location
+                        .as_ref()
+                        .map(|l| format!("{l}: "))
+                        .unwrap_or_default();
+                    eprintln!("meshtcp: {}: {at}{}", f.severity, f.message);
+                }
+                return Ok(0);
             };
-            if !a.common.sources.is_empty() {
-                bail!("snapshot reads only the cluster; drop the SOURCE arguments");
-            }
             let c = source::kube::list_all_blocking(&o, &|_| {})?;
             let w = source::kube::snapshot::write(&c.store, &a.output)
                 .with_context(|| format!("writing the snapshot to {}", a.output.display()))?;

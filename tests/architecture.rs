@@ -42,3 +42,29 @@ fn model_and_resolve_import_no_io_async_or_ui() {
         }
     }
 }
+
+#[test]
+fn the_derivation_from_kubernetes_objects_is_pure() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/source/derive");
+    let mut files = vec![];
+    rust_files(&root, &mut files);
+    assert!(files.len() >= 2);
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for bad in [
+                "kube",
+                "tokio",
+                "ratatui",
+                "notify",
+                "std::fs",
+                "std::io",
+                "crate::tui",
+            ] {
+                let hit =
+                    line.contains(&format!("use {bad}")) || line.contains(&format!("{bad}::"));
+                assert!(!hit, "{} uses {bad}: {line}", f.display());
+            }
+        }
+    }
+}

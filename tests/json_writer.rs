@@ -136,6 +136,11 @@ fn proxy_with(s: &str) -> ProxyReport {
         }],
         location: loc,
         context: Some(s.into()),
+        derived_from: Some(meshtcp::model::DerivedFrom {
+            kind: "Deployment".into(),
+            namespace: s.into(),
+            name: s.into(),
+        }),
         selected_by: vec![],
         notes: vec![s.into()],
     }

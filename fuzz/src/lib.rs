@@ -791,6 +791,15 @@ pub fn report_input(u: &mut Unstructured) -> Result<Report> {
                 outbounds: small_vec(u, 3, outbound)?,
                 location: location(u)?,
                 context: opt_string(u)?,
+                derived_from: if u.arbitrary()? {
+                    Some(meshtcp::model::DerivedFrom {
+                        kind: string(u)?,
+                        namespace: string(u)?,
+                        name: string(u)?,
+                    })
+                } else {
+                    None
+                },
                 selected_by: small_vec(u, 2, |u| {
                     Ok(std::sync::Arc::new(PolicyRef {
                         kind: string(u)?,

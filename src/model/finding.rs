@@ -67,10 +67,16 @@ pub enum Code {
     TargetrefUndocumented,
     /// A field the kind's Kuma schema does not have: the control plane drops it (warning).
     UnknownField,
+    /// A Kubernetes object for which the input already holds the Dataplane or
+    /// MeshService Kuma made from it: that one is used, nothing is derived (info).
+    ExportedResourceUsed,
+    /// A Kubernetes object Kuma would make a Dataplane or MeshService from, but which
+    /// it would refuse (a bad annotation value…): nothing is derived (warning).
+    NotDerived,
 }
 
 impl Code {
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 25] = [
         Code::TcprouteIgnoredByHttproute,
         Code::HttprouteIgnoredOnTcp,
         Code::TrafficrouteOverridden,
@@ -94,6 +100,8 @@ impl Code {
         Code::VipAssumed,
         Code::TargetrefUndocumented,
         Code::UnknownField,
+        Code::ExportedResourceUsed,
+        Code::NotDerived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +129,8 @@ impl Code {
             Code::VipAssumed => "vip-assumed",
             Code::TargetrefUndocumented => "targetref-undocumented",
             Code::UnknownField => "unknown-field",
+            Code::ExportedResourceUsed => "exported-resource-used",
+            Code::NotDerived => "not-derived",
         }
     }
 
@@ -138,7 +148,8 @@ impl Code {
             | Code::KindNotInstalled
             | Code::ZoneAssumed
             | Code::VipAssumed
-            | Code::TargetrefUndocumented => Severity::Info,
+            | Code::TargetrefUndocumented
+            | Code::ExportedResourceUsed => Severity::Info,
             _ => Severity::Warning,
         }
     }

@@ -53,6 +53,33 @@ pub enum Origin {
         namespace: Option<String>,
         name: String,
     },
+    /// Made offline from a Kubernetes object (a Pod, Deployment, Service…) as Kuma's
+    /// Kubernetes controllers would make it; located where that object is.
+    Derived(Box<Derived>),
+}
+
+/// A resource meshtcp generated from a Kubernetes object, and where that object is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Derived {
+    pub from: DerivedFrom,
+    /// The origin of the Kubernetes object.
+    pub at: Origin,
+    /// The Dataplane's address is a placeholder: the Pod IP is known only at run time.
+    pub placeholder_address: bool,
+}
+
+/// The Kubernetes object a resource was derived from (`derivedFrom` in the report).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DerivedFrom {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for DerivedFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+    }
 }
 
 impl Origin {
@@ -71,6 +98,7 @@ impl Origin {
                 line: *line,
             }),
             Origin::Cluster { .. } => None,
+            Origin::Derived(d) => d.at.location(),
         }
     }
 
@@ -79,6 +107,15 @@ impl Origin {
         match self {
             Origin::Cluster { context, .. } => Some(context),
             Origin::File { .. } => None,
+            Origin::Derived(d) => d.at.context(),
+        }
+    }
+
+    /// The Kubernetes object a derived resource was made from.
+    pub fn derived_from(&self) -> Option<&DerivedFrom> {
+        match self {
+            Origin::Derived(d) => Some(&d.from),
+            _ => None,
         }
     }
 }
@@ -93,6 +130,7 @@ impl fmt::Display for Origin {
                 name,
             } => write!(f, "{context}/{ns}/{name}"),
             Origin::Cluster { context, name, .. } => write!(f, "{context}/{name}"),
+            Origin::Derived(d) => d.at.fmt(f),
         }
     }
 }

@@ -285,6 +285,14 @@ impl<'o> Pretty<'o> {
         self.end_array();
         self.opt_location(p.location.as_ref());
         self.field_opt_str("context", p.context.as_deref());
+        if let Some(d) = &p.derived_from {
+            self.key("derivedFrom");
+            self.begin_object();
+            self.field_str("kind", &d.kind);
+            self.field_str("namespace", &d.namespace);
+            self.field_str("name", &d.name);
+            self.end_object();
+        }
         if !p.notes.is_empty() {
             self.key("notes");
             self.strings(&p.notes);

@@ -253,6 +253,11 @@ pub fn proxy_title(pr: &ProxyReport) -> String {
     printable(format!("{name}  {}", pr.proxy_type.as_str()), false)
 }
 
+/// `⚙ from Deployment shop/web`: where a derived proxy comes from.
+pub fn derived_mark(d: &crate::model::DerivedFrom) -> String {
+    format!("⚙ from {d}")
+}
+
 /// The whole report as text.
 pub fn render_text(r: &Report, opts: TextOptions) -> String {
     let p = Painter { on: opts.color };
@@ -283,6 +288,9 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             format!("  {}", crate::model::fmt_tags(&pr.tags))
         };
         let _ = writeln!(out, "● {}{tags}{loc}", p.bold(&proxy_title(pr)));
+        if let Some(d) = &pr.derived_from {
+            let _ = writeln!(out, "  {}", printable(derived_mark(d), false));
+        }
         for n in &pr.notes {
             let _ = writeln!(out, "  {}", p.dim(&format!("note: {n}")));
         }

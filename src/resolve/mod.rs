@@ -370,6 +370,7 @@ impl<'a> Engine<'a> {
             outbounds,
             location: view.meta.origin.location(),
             context: view.meta.origin.context().map(String::from),
+            derived_from: view.meta.origin.derived_from().cloned(),
             selected_by,
             notes,
         };

@@ -33,6 +33,10 @@ pub struct ProxyReport {
     /// The kubeconfig context the Dataplane was read from (`--kube`); absent for files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The Kubernetes object this proxy was derived from (absent for a Dataplane
+    /// written in the input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<crate::model::DerivedFrom>,
     /// Route policies whose top-level targetRef selects this proxy, lowest precedence
     /// first. Shown by the TUI; not written to JSON/YAML, where every Mesh-wide policy
     /// would be repeated under every proxy (577 MB of the large benchmark mesh's report).

@@ -26,4 +26,14 @@ pub const FILES: &[(&str, &str)] = &[
         "assets/demo/kubernetes/shop.yaml",
         include_str!("../../assets/demo/kubernetes/shop.yaml"),
     ),
+    // A GitOps repository: plain Kubernetes manifests, from which the proxies and
+    // MeshServices are derived.
+    (
+        "assets/demo/gitops/counter.yaml",
+        include_str!("../../assets/demo/gitops/counter.yaml"),
+    ),
+    (
+        "assets/demo/gitops/routes.yaml",
+        include_str!("../../assets/demo/gitops/routes.yaml"),
+    ),
 ];

@@ -3,9 +3,11 @@
 
 pub mod decode;
 pub mod demo;
+pub mod derive;
 mod fastyaml;
 pub mod kube;
 pub mod node;
+pub mod snapshot;
 pub mod yaml;
 
 use crate::model::{Code, Finding, Location, Resource, Snapshot};
@@ -58,6 +60,10 @@ pub struct LoadStats {
     pub resources: usize,
     /// Kubernetes objects of other API groups, skipped.
     pub foreign: usize,
+    /// Namespaces, workloads and Services kept to derive Dataplanes and MeshServices.
+    pub kube_objects: usize,
+    /// Dataplanes and MeshServices derived from them.
+    pub derived: usize,
 }
 
 /// The model loaded from some sources, with what went wrong on the way.
@@ -66,6 +72,8 @@ pub struct Loaded {
     pub snapshot: Snapshot,
     pub findings: Vec<Finding>,
     pub stats: LoadStats,
+    /// Kubernetes objects read but not yet derived from (see [`Loaded::derive`]).
+    pub kube: Vec<derive::KubeObject>,
 }
 
 impl Loaded {
@@ -101,6 +109,13 @@ impl Loaded {
                     })),
                 ),
                 Ok(node) => {
+                    if let Some(o) = derive::KubeObject::read(&node, || {
+                        crate::model::Origin::file(file.clone(), line)
+                    }) {
+                        self.stats.kube_objects += 1;
+                        self.kube.push(o);
+                        return;
+                    }
                     match decode::decode_node(crate::model::Origin::file(file.clone(), line), node)
                     {
                         Decoded::Finding(f) => keep(&mut self.findings, f),
@@ -171,6 +186,25 @@ impl Loaded {
         self.stats.documents += other.stats.documents;
         self.stats.resources += other.stats.resources;
         self.stats.foreign += other.stats.foreign;
+        self.stats.kube_objects += other.stats.kube_objects;
+        self.stats.derived += other.stats.derived;
+        self.kube.extend(other.kube);
+    }
+
+    /// Add the Dataplanes and MeshServices Kuma would generate from the Kubernetes
+    /// objects read so far (see [`derive`]), once every source is in: a Deployment,
+    /// its Namespace and its Services may come from different files or SOURCEs, and a
+    /// Dataplane the input already holds wins over a derived one. The objects are
+    /// used up: a second call derives nothing again.
+    pub fn derive(&mut self) {
+        if self.kube.is_empty() {
+            return;
+        }
+        let objects = std::mem::take(&mut self.kube);
+        let d = derive::derive(&objects, &self.snapshot.resources);
+        self.stats.derived += d.resources.len();
+        self.snapshot.resources.extend(d.resources);
+        self.findings.extend(d.findings);
     }
 
     fn unreadable(&mut self, label: &str, code: Code, msg: impl Into<String>) {
@@ -226,13 +260,22 @@ impl LoadProgress {
     }
 }
 
-/// Load every SOURCE, in order. Never fails: what cannot be read is a finding.
+/// Load every SOURCE, in order, and derive what Kuma would generate from the
+/// Kubernetes objects among them. Never fails: what cannot be read is a finding.
 pub fn load(sources: &[Source]) -> Loaded {
     load_counted(sources, &LoadProgress::default())
 }
 
 /// [`load`], counting files and resources into `progress` as they are read.
 pub fn load_counted(sources: &[Source], progress: &LoadProgress) -> Loaded {
+    let mut out = load_underived(sources, progress);
+    out.derive();
+    out
+}
+
+/// [`load_counted`] without [`Loaded::derive`]: for a caller that merges more (other
+/// sources, a cluster) before deriving once.
+pub fn load_underived(sources: &[Source], progress: &LoadProgress) -> Loaded {
     let mut out = Loaded::default();
     for s in sources {
         let before = (out.stats.files, out.stats.resources);

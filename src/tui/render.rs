@@ -944,6 +944,10 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
             if let Some(l) = &pr.location {
                 s.push_str(&format!("Source: {l}\n"));
             }
+            if let Some(d) = &pr.derived_from {
+                s.push_str(&crate::report::text::derived_mark(d));
+                s.push('\n');
+            }
             let (e, w, i) = m.proxy_counts[p as usize];
             s.push_str(&format!(
                 "Findings: ✖ {} · ▲ {} · ℹ {}\n",

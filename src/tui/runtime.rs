@@ -373,7 +373,7 @@ impl Runtime {
                             }
                         }
                     });
-                    let one = source::load_counted(std::slice::from_ref(s), &counts);
+                    let one = source::load_underived(std::slice::from_ref(s), &counts);
                     drop(done);
                     one
                 });
@@ -382,6 +382,8 @@ impl Runtime {
             if let Some(c) = cluster {
                 source::kube::merge(&mut all, (*c).clone());
             }
+            // Once every source is in (see `Loaded::derive`).
+            all.derive();
             let _ = tx.send(Msg::Act(Action::Progress(Progress {
                 current: "resolving".into(),
                 sources_done: total,
