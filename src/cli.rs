@@ -40,6 +40,12 @@ pub enum Command {
     /// Write a synthetic mesh of any size (benchmarks; deterministic for a seed).
     #[command(hide = true)]
     Generate(GenerateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell), e.g.
+    /// `source <(meshtcp completions bash)`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -79,8 +85,10 @@ pub struct Common {
     /// multi-zone deployment). Default: the current context.
     #[arg(long = "context", value_name = "NAME", requires = "kube")]
     pub contexts: Vec<String>,
-    /// Only this namespace (namespaced kinds). Default: all namespaces.
-    #[arg(long, short = 'n', value_name = "NS", requires = "kube")]
+    /// Only this namespace. With --kube, the namespaced kinds listed; everywhere, the
+    /// proxies reported (everything loaded still takes part in resolving them).
+    /// Default: all namespaces.
+    #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
     /// Kubeconfig file. Default: KUBECONFIG, ~/.kube/config, then the in-cluster config.
     #[arg(long, value_name = "PATH", requires = "kube")]
@@ -111,7 +119,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub common: Common,
     /// Output format.
-    #[arg(long, short = 'o', default_value = "text", value_parser = ["json", "yaml", "text"])]
+    #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "yaml", "text"])]
     pub format: String,
     /// Only this mesh.
     #[arg(long)]
@@ -132,7 +140,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
     /// Output format of the findings.
-    #[arg(long, short = 'o', default_value = "text", value_parser = ["json", "text"])]
+    #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "text"])]
     pub format: String,
 }
 
@@ -142,6 +150,9 @@ pub struct ExplainArgs {
     pub proxy: String,
     /// Destination name, or name:port.
     pub destination: String,
+    /// Output format: the story as text, or the outbound's report and its findings as JSON.
+    #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "text"])]
+    pub format: String,
     #[command(flatten)]
     pub common: Common,
 }
@@ -222,6 +233,37 @@ impl Common {
     /// Load every SOURCE (and the clusters with --kube); the version to resolve under.
     /// With --kube, says on stderr which version it used and how it knew.
     pub fn load(&self) -> Result<(Loaded, KumaVersion)> {
+        let (loaded, v) = self.load_any()?;
+        if loaded.snapshot.resources.is_empty() && loaded.findings.is_empty() {
+            let s = &loaded.stats;
+            let mut what = format!(
+                "{} file{}, {} document{}",
+                s.files,
+                if s.files == 1 { "" } else { "s" },
+                s.documents,
+                if s.documents == 1 { "" } else { "s" }
+            );
+            if s.foreign + s.kube_objects > 0 {
+                what.push_str(&format!(
+                    "; {} Kubernetes objects of other kinds, from which Kuma would make no proxy (is the \
+                     namespace labelled kuma.io/sidecar-injection: enabled?)",
+                    s.foreign + s.kube_objects
+                ));
+            }
+            let from: Vec<String> = self.sources.clone();
+            bail!(
+                "no Kuma resources found in {} ({what})",
+                if from.is_empty() {
+                    "the cluster".to_string()
+                } else {
+                    from.join(", ")
+                }
+            );
+        }
+        Ok((loaded, v))
+    }
+
+    fn load_any(&self) -> Result<(Loaded, KumaVersion)> {
         let Some(o) = self.kube_options() else {
             return Ok((source::load(&self.sources()?), self.version()));
         };
@@ -249,7 +291,9 @@ fn engine<'a>(
 /// that ends the process next: the model and index are not freed (see [`leave`]).
 fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
+    known_namespace(&loaded, filter.namespace.as_deref())?;
     let engine = engine(&loaded.snapshot, version, common);
+    known_mesh(&engine, filter.mesh.as_deref())?;
     let mut r = engine.report(filter);
     let mut all = loaded.findings;
     all.append(&mut r.findings);
@@ -264,13 +308,53 @@ fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Repo
 fn build_check(common: &Common) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
     let engine = engine(&loaded.snapshot, version, common);
-    let mut r = engine.check(&Filter::default());
+    let mut r = engine.check(&Filter {
+        namespace: common.namespace.clone(),
+        ..Filter::default()
+    });
     let mut all = loaded.findings;
     all.append(&mut r.findings);
     r.findings = crate::resolve::dedup(all);
     leave(engine);
     leave(loaded.snapshot);
     Ok(r)
+}
+
+/// `-n NS` names a namespace some proxy of the input is in; else exit 2 naming them.
+fn known_namespace(loaded: &Loaded, ns: Option<&str>) -> Result<()> {
+    let Some(ns) = ns else { return Ok(()) };
+    let dps = || {
+        loaded
+            .snapshot
+            .resources
+            .iter()
+            .filter(|r| r.meta.kind == crate::model::ResourceKind::Dataplane)
+    };
+    if dps().any(|r| r.meta.kri_namespace() == Some(ns)) {
+        return Ok(());
+    }
+    let mut all: Vec<&str> = dps().filter_map(|r| r.meta.kri_namespace()).collect();
+    all.sort_unstable();
+    all.dedup();
+    bail!(
+        "no proxy in namespace `{ns}` in the input (namespaces with proxies: {})",
+        if all.is_empty() {
+            "none".to_string()
+        } else {
+            all.join(", ")
+        }
+    )
+}
+
+/// `--mesh M` names a mesh of the input; else exit 2 naming the meshes there are.
+fn known_mesh(engine: &Engine, mesh: Option<&str>) -> Result<()> {
+    match mesh {
+        Some(m) if !engine.mesh_names().any(|x| x == m) => {
+            let all: Vec<&str> = engine.mesh_names().collect();
+            bail!("no mesh `{m}` in the input (meshes: {})", all.join(", "))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Leave the model and its index to the system, which takes the memory back when the
@@ -303,12 +387,13 @@ fn emit(s: &str) -> Result<()> {
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        None => crate::tui::run(&cli.tui).map(|_| 0),
-        Some(Command::Tui(c)) => crate::tui::run(&c).map(|_| 0),
+        None => crate::tui::run(&cli.tui),
+        Some(Command::Tui(c)) => crate::tui::run(&c),
         Some(Command::Report(a)) => {
             let filter = Filter {
                 mesh: a.mesh.clone(),
                 proxy: a.proxy.clone(),
+                namespace: a.common.namespace.clone(),
             };
             let format = a.format.parse::<Format>().map_err(anyhow::Error::msg)?;
             if format == Format::Json {
@@ -322,7 +407,9 @@ pub fn run(cli: Cli) -> Result<i32> {
                 {
                     bail!("no proxy named `{p}` in the input");
                 }
+                known_namespace(&loaded, a.common.namespace.as_deref())?;
                 let engine = engine(&loaded.snapshot, version, &a.common);
+                known_mesh(&engine, a.mesh.as_deref())?;
                 // Not buffered again: the writer hands over whole proxies, each ending
                 // in a newline, which stdout passes on without a copy.
                 let mut w = std::io::stdout().lock();
@@ -414,6 +501,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "meshtcp", &mut out);
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
         Some(Command::Generate(a)) => {
             let files = if a.shape == "kubernetes" {
                 let base = crate::synth::KubernetesShape::large();
@@ -449,6 +543,21 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Explain(a)) => {
+            // `explain PROXY SOURCE` would read SOURCE as the destination and then load
+            // the embedded demo: say what is missing instead.
+            let d = std::path::Path::new(&a.destination);
+            if a.common.sources.is_empty()
+                && (d.exists()
+                    || [".yaml", ".yml", ".json"]
+                        .iter()
+                        .any(|e| a.destination.ends_with(e)))
+            {
+                bail!(
+                    "`{}` looks like a SOURCE, and the DESTINATION is missing: meshtcp explain PROXY \
+                     DESTINATION [SOURCE...]",
+                    a.destination
+                );
+            }
             let r = build_report(&a.common, &Filter::default())?;
             let Some(pr) = r.proxies.iter().find(|p| {
                 p.name == a.proxy
@@ -473,7 +582,28 @@ pub fn run(cli: Cli) -> Result<i32> {
                     names.join(", ")
                 );
             };
-            emit(&report::explain(pr, o, &r.findings, &r.kuma_version))?;
+            if a.format == "json" {
+                let label = o.destination.label();
+                let findings: Vec<&crate::model::Finding> = r
+                    .findings
+                    .iter()
+                    .filter(|f| {
+                        f.proxy.as_deref() == Some(pr.name.as_str())
+                            && f.outbounds.iter().any(|x| **x == *label)
+                    })
+                    .collect();
+                let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                    "schema": r.schema,
+                    "kumaVersion": r.kuma_version,
+                    "proxy": {"mesh": pr.mesh, "name": pr.name, "namespace": pr.namespace},
+                    "outbound": o,
+                    "findings": findings,
+                }))?;
+                s.push('\n');
+                emit(&s)?;
+            } else {
+                emit(&report::explain(pr, o, &r.findings, &r.kuma_version))?;
+            }
             Ok(0)
         }
     }

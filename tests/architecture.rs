@@ -68,3 +68,30 @@ fn the_derivation_from_kubernetes_objects_is_pure() {
         }
     }
 }
+
+/// The YAML fast path mirrors serde-saphyr 2.2.0's typing of plain scalars and its
+/// refusals (`src/source/fastyaml.rs`, differentially fuzzed against it): a silent bump
+/// of serde-saphyr could make the two paths disagree. Bump both together, on purpose.
+#[test]
+fn serde_saphyr_is_pinned_to_the_version_the_fast_path_mirrors() {
+    const MIRRORED: &str = "2.2.0";
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!("serde-saphyr = \"={MIRRORED}\"")),
+        "Cargo.toml pins serde-saphyr to ={MIRRORED}"
+    );
+    let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let at = lock
+        .find("name = \"serde-saphyr\"")
+        .expect("serde-saphyr is locked");
+    assert!(
+        lock[at..].lines().nth(1) == Some(&format!("version = \"{MIRRORED}\"")),
+        "Cargo.lock resolves serde-saphyr to {MIRRORED}"
+    );
+    let fast = fs::read_to_string(root.join("src/source/fastyaml.rs")).unwrap();
+    assert!(
+        fast.contains(&format!("serde-saphyr {MIRRORED}")),
+        "fastyaml.rs says which version it mirrors"
+    );
+}

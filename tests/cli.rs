@@ -201,3 +201,80 @@ fn a_closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// What a kubectl/istioctl user expects of the command line: a wrong `--mesh` or `-n`
+/// names what there is, an input without Kuma resources says so, `explain` with a
+/// SOURCE where the DESTINATION belongs does not silently load the demo (exit 2 each).
+#[test]
+fn wrong_names_and_empty_inputs_exit_2_naming_what_there_is() {
+    let o = meshtcp(&["report", "--mesh", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no mesh `nosuch`") && stderr(&o).contains("default, shop"),
+        "{}",
+        stderr(&o)
+    );
+    let o = meshtcp(&["report", "--mesh", "nosuch", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = meshtcp(&["report", "-n", "nowhere"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("namespaces with proxies: "),
+        "{}",
+        stderr(&o)
+    );
+    // -n on files: only that namespace's proxies.
+    let o = meshtcp(&["report", "-n", "storefront", "--output", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = r["proxies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["storefront-6d9f7-abcde"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    let o = meshtcp(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no Kuma resources found in"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = meshtcp(&["explain", "web-1", "assets/demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("DESTINATION is missing"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn explain_as_json_and_completions() {
+    let o = meshtcp(&["explain", "web-1", "backend", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e["proxy"]["name"], "web-1");
+    assert_eq!(e["outbound"]["route"], "MeshTCPRoute");
+    assert!(e["outbound"]["policies"].as_array().unwrap().len() >= 2);
+    let o = meshtcp(&["check", "--output", "json"]);
+    assert!(serde_json::from_slice::<serde_json::Value>(&o.stdout).is_ok());
+    for shell in ["bash", "zsh", "fish"] {
+        let o = meshtcp(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0));
+        let s = stdout(&o);
+        assert!(
+            s.contains("explain") && s.contains("kuma-version"),
+            "{shell}"
+        );
+    }
+}

@@ -191,3 +191,16 @@ fn a_very_large_mesh_opens_at_once_and_resolves_proxies_on_demand() {
     p.text("q");
     p.wait_for("the process to exit", |s| s.contains("EXITED:0"));
 }
+
+/// Ctrl-C quits with exit code 130 (interrupted), as a shell expects; `q` with 0.
+#[test]
+fn ctrl_c_exits_130() {
+    if !tmux_available() {
+        return;
+    }
+    let p = Pane::start("ctrl-c", &shell(""), 100, 30);
+    p.wait_for("the tree", |s| s.contains("mesh default"));
+    p.keys(&["C-c"]);
+    let s = p.wait_for("the exit code", |s| s.contains("EXITED:"));
+    assert!(s.contains("EXITED:130"), "{s}");
+}

@@ -229,6 +229,7 @@ fn streamed_report_with_one_proxy_or_none_matches_serde() {
         let filter = Filter {
             mesh: None,
             proxy: Some(proxy),
+            ..Filter::default()
         };
         let whole = engine.report(&filter);
         assert_eq!(whole.proxies.len(), proxies);

@@ -82,12 +82,14 @@ fn a_proxy_filter_and_a_mesh_filter_work_on_several_threads() {
     let one = engine.report(&Filter {
         mesh: None,
         proxy: Some(name.clone()),
+        ..Filter::default()
     });
     assert_eq!(one.proxies.len(), 1);
     assert_eq!(one.proxies[0], *all.proxy(&name).unwrap());
     let none = engine.report(&Filter {
         mesh: Some("no-such-mesh".into()),
         proxy: None,
+        ..Filter::default()
     });
     assert!(none.proxies.is_empty());
 }

@@ -38,6 +38,9 @@ pub struct Filter {
     pub mesh: Option<String>,
     /// A proxy name, or `namespace/name`.
     pub proxy: Option<String>,
+    /// Only the proxies of this Kubernetes namespace (`-n` on file sources): the other
+    /// resources still take part in resolving them.
+    pub namespace: Option<String>,
 }
 
 impl Filter {
@@ -49,6 +52,16 @@ impl Filter {
         self.proxy
             .as_deref()
             .is_none_or(|p| p == meta.name || p == meta.qualified_name())
+            && self
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| meta.kri_namespace() == Some(ns))
+    }
+
+    /// Whether reports leave some proxies out (then a pass still looks at every proxy
+    /// for what depends on all of them).
+    fn narrows_proxies(&self) -> bool {
+        self.proxy.is_some() || self.namespace.is_some()
     }
 }
 
@@ -529,7 +542,7 @@ impl<'a> Engine<'a> {
                                 shared.interned.finding(&mut f);
                                 f
                             }));
-                        } else if filter.proxy.is_some() {
+                        } else if filter.narrows_proxies() {
                             // Not reported, but its outbounds still decide whether a
                             // policy's to[] entries match anything.
                             let (obs, _, set) =

@@ -93,6 +93,8 @@ pub enum Action {
     CloseOverlay,
     Reload,
     Quit,
+    /// Ctrl-C: quit, and the process exits with 130 (interrupted), as a shell expects.
+    Interrupt,
     // Mouse, in terminal cells.
     Click {
         col: u16,

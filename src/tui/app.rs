@@ -161,6 +161,8 @@ pub struct App {
     /// `--kube`: connection state and version (status line).
     pub cluster: Option<String>,
     pub quit: bool,
+    /// Quit by Ctrl-C: the process exits with 130.
+    pub interrupted: bool,
     /// The Policies and Findings rows do not follow the filter yet.
     lists_stale: bool,
     /// The load the model comes from; lazy requests and answers carry it.
@@ -220,6 +222,7 @@ impl App {
             changed_until: None,
             cluster: None,
             quit: false,
+            interrupted: false,
             lists_stale: false,
             generation: 0,
             requested: HashSet::new(),
@@ -413,6 +416,11 @@ impl App {
             }
             Action::Quit => {
                 self.quit = true;
+                fx.push(Effect::Quit);
+            }
+            Action::Interrupt => {
+                self.quit = true;
+                self.interrupted = true;
                 fx.push(Effect::Quit);
             }
             a if matches!(self.mode, Mode::Help | Mode::Yaml) => self.update_overlay(a),

@@ -145,7 +145,13 @@ pub static COMMON: &[Binding] = &[
         "reload the sources",
     ),
     b(&[c('?')], Action::ShowHelp, "?", "this help"),
-    b(&[c('q'), ctrl('c')], Action::Quit, "q C-c", "quit"),
+    b(&[c('q')], Action::Quit, "q", "quit"),
+    b(
+        &[ctrl('c')],
+        Action::Interrupt,
+        "C-c",
+        "quit (exit code 130)",
+    ),
 ];
 
 pub static TREE: &[Binding] = &[
@@ -212,7 +218,12 @@ pub static INPUT: &[Binding] = &[
         "↓",
         "next command",
     ),
-    b(&[ctrl('c')], Action::Quit, "C-c", "quit"),
+    b(
+        &[ctrl('c')],
+        Action::Interrupt,
+        "C-c",
+        "quit (exit code 130)",
+    ),
 ];
 
 pub static OVERLAY: &[Binding] = &[
@@ -237,7 +248,12 @@ pub static OVERLAY: &[Binding] = &[
     ),
     b(&[k(KeyCode::PageUp)], Action::PageUp, "PgUp", "page up"),
     b(&[k(KeyCode::Home), c('g')], Action::Home, "Home", "top"),
-    b(&[ctrl('c')], Action::Quit, "C-c", "quit"),
+    b(
+        &[ctrl('c')],
+        Action::Interrupt,
+        "C-c",
+        "quit (exit code 130)",
+    ),
 ];
 
 pub fn view_table(v: View) -> &'static [Binding] {

@@ -87,7 +87,8 @@ pub fn color_allowed() -> bool {
 }
 
 /// `meshtcp [SOURCE...]` and `meshtcp tui`.
-pub fn run(c: &Common) -> anyhow::Result<()> {
+/// Returns the process's exit code: 130 when quit by Ctrl-C (or a signal), else 0.
+pub fn run(c: &Common) -> anyhow::Result<i32> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "the terminal UI needs a terminal, and standard output is not one.\n\

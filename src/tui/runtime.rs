@@ -116,7 +116,7 @@ pub fn run(
     kube: Option<KubeSpec>,
     color: bool,
     engine: crate::resolve::Options,
-) -> Result<()> {
+) -> Result<i32> {
     let label = sources
         .iter()
         .map(Source::label)
@@ -196,8 +196,10 @@ pub fn run(
             break;
         }
     }
+    let signalled = guard.signalled();
     drop(guard);
-    Ok(())
+    // Ctrl-C (a key in raw mode) or a signal: "interrupted", as a shell reports it.
+    Ok(if app.interrupted || signalled { 130 } else { 0 })
 }
 
 impl Runtime {

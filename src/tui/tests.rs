@@ -359,6 +359,7 @@ fn command_line_quit_version_and_completion() {
 fn q_and_ctrl_c_quit() {
     let mut a = app();
     assert_eq!(key(&mut a, KeyCode::Char('q')), vec![Effect::Quit]);
+    assert!(!a.interrupted, "q is a plain quit (exit 0)");
     let mut a = app();
     key(&mut a, KeyCode::Char('/'));
     assert_eq!(
@@ -366,6 +367,11 @@ fn q_and_ctrl_c_quit() {
         vec![Effect::Quit],
         "Ctrl-C quits even while typing"
     );
+    assert!(a.interrupted, "Ctrl-C is an interrupt: exit code 130");
+    let mut a = app();
+    a.update(Action::ShowHelp);
+    key_mod(&mut a, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(a.quit && a.interrupted, "and from an overlay");
 }
 
 #[test]

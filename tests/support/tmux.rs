@@ -6,13 +6,20 @@ use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Is tmux installed? Prints why a test is skipped when it is not.
+/// Is tmux installed? Prints why a test is skipped when it is not; under CI (`CI` set
+/// and not empty or `false`) a missing tmux fails the test instead: CI must never pass
+/// an end-to-end test it did not run.
 pub fn tmux_available() -> bool {
     let ok = Command::new("tmux")
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(
+            !ci,
+            "tmux is not installed, and CI is set: the end-to-end TUI tests need it (.ci/run installs it)"
+        );
         eprintln!(
             "SKIPPED: tmux is not installed (apt-get install -y tmux); the end-to-end TUI test needs it"
         );
