@@ -54,10 +54,23 @@ pub enum Code {
     KindNotInstalled,
     /// `--kube`: RBAC forbids reading a kind; the rest loaded (warning).
     AccessDenied,
+    /// A `to[].targetRef` (or a backendRef's resource) that matches no destination of
+    /// any proxy its policy selects (warning).
+    TargetrefMatchesNothing,
+    /// Two documents define the same kind/mesh/namespace/name; the later is kept (error).
+    DuplicateResource,
+    /// Resources without `kuma.io/zone` were placed in the input's local zone (info).
+    ZoneAssumed,
+    /// A real resource without `status` VIPs was given an assumed one (info).
+    VipAssumed,
+    /// A kind the version accepts in that position but the docs table does not list (info).
+    TargetrefUndocumented,
+    /// A field the kind's Kuma schema does not have: the control plane drops it (warning).
+    UnknownField,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 23] = [
         Code::TcprouteIgnoredByHttproute,
         Code::HttprouteIgnoredOnTcp,
         Code::TrafficrouteOverridden,
@@ -75,6 +88,12 @@ impl Code {
         Code::SourceUnreadable,
         Code::KindNotInstalled,
         Code::AccessDenied,
+        Code::TargetrefMatchesNothing,
+        Code::DuplicateResource,
+        Code::ZoneAssumed,
+        Code::VipAssumed,
+        Code::TargetrefUndocumented,
+        Code::UnknownField,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +115,12 @@ impl Code {
             Code::SourceUnreadable => "source-unreadable",
             Code::KindNotInstalled => "kind-not-installed",
             Code::AccessDenied => "access-denied",
+            Code::TargetrefMatchesNothing => "targetref-matches-nothing",
+            Code::DuplicateResource => "duplicate-resource",
+            Code::ZoneAssumed => "zone-assumed",
+            Code::VipAssumed => "vip-assumed",
+            Code::TargetrefUndocumented => "targetref-undocumented",
+            Code::UnknownField => "unknown-field",
         }
     }
 
@@ -106,10 +131,14 @@ impl Code {
             | Code::WeightsAllZero
             | Code::InvalidResource
             | Code::ParseError
-            | Code::SourceUnreadable => Severity::Error,
-            Code::PolicySelectsNothing | Code::UnknownKind | Code::KindNotInstalled => {
-                Severity::Info
-            }
+            | Code::SourceUnreadable
+            | Code::DuplicateResource => Severity::Error,
+            Code::PolicySelectsNothing
+            | Code::UnknownKind
+            | Code::KindNotInstalled
+            | Code::ZoneAssumed
+            | Code::VipAssumed
+            | Code::TargetrefUndocumented => Severity::Info,
             _ => Severity::Warning,
         }
     }
