@@ -457,10 +457,9 @@ fn kuma_words(field: &FieldPath, err: &str) -> String {
                 .replace("integer ", "")
                 .replace("floating point ", "")
                 .replace('`', "");
-            if g.starts_with("string ") {
-                format!("the string {}", &g["string ".len()..])
-            } else {
-                g
+            match g.strip_prefix("string ") {
+                Some(text) => format!("the string {text}"),
+                None => g,
             }
         }
     };

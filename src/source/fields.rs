@@ -97,41 +97,59 @@ pub struct Unknown {
 
 /// The fields of a route's `spec` (as found in the document under `spec`) that Kuma's
 /// schema for `kind` does not have. Only MeshTCPRoute and MeshHTTPRoute are checked.
+/// Nothing is allocated unless a field is unknown (every route document passes here).
 pub fn unknown_route_fields(kind: ResourceKind, spec: &Node) -> Vec<Unknown> {
+    use Step::{I, K};
     let (to, rule, default) = match kind {
         ResourceKind::MeshTCPRoute => (TCP_TO, TCP_RULE, TCP_DEFAULT),
         ResourceKind::MeshHTTPRoute => (HTTP_TO, HTTP_RULE, HTTP_DEFAULT),
         _ => return Vec::new(),
     };
     let mut out = Vec::new();
-    let root = FieldPath::default().key("spec");
-    check(spec, SPEC, &root, &mut out);
+    check(spec, SPEC, &[K("spec")], &mut out);
     if let Some(t) = spec.get("targetRef") {
-        check(t, TARGET_REF, &root.clone().key("targetRef"), &mut out);
+        check(t, TARGET_REF, &[K("spec"), K("targetRef")], &mut out);
     }
     for (i, entry) in seq(spec.get("to")).iter().enumerate() {
-        let at = root.clone().key("to").index(i);
+        let at = [K("spec"), K("to"), I(i)];
         check(entry, to, &at, &mut out);
         if let Some(t) = entry.get("targetRef") {
-            check(t, TARGET_REF, &at.clone().key("targetRef"), &mut out);
+            check(
+                t,
+                TARGET_REF,
+                &[K("spec"), K("to"), I(i), K("targetRef")],
+                &mut out,
+            );
         }
         for (j, r) in seq(entry.get("rules")).iter().enumerate() {
-            let at = at.clone().key("rules").index(j);
+            let at = [K("spec"), K("to"), I(i), K("rules"), I(j)];
             check(r, rule, &at, &mut out);
             let Some(d) = r.get("default") else { continue };
-            let at = at.key("default");
+            let at = [K("spec"), K("to"), I(i), K("rules"), I(j), K("default")];
             check(d, default, &at, &mut out);
             for (k, b) in seq(d.get("backendRefs")).iter().enumerate() {
-                check(
-                    b,
-                    BACKEND_REF,
-                    &at.clone().key("backendRefs").index(k),
-                    &mut out,
-                );
+                let at = [
+                    K("spec"),
+                    K("to"),
+                    I(i),
+                    K("rules"),
+                    I(j),
+                    K("default"),
+                    K("backendRefs"),
+                    I(k),
+                ];
+                check(b, BACKEND_REF, &at, &mut out);
             }
         }
     }
     out
+}
+
+/// A path step that borrows its key (made into a [`FieldPath`] only when reported).
+#[derive(Clone, Copy)]
+enum Step {
+    K(&'static str),
+    I(usize),
 }
 
 fn seq<'n, 'a>(n: Option<&'n Node<'a>>) -> &'n [Node<'a>] {
@@ -141,15 +159,21 @@ fn seq<'n, 'a>(n: Option<&'n Node<'a>>) -> &'n [Node<'a>] {
     }
 }
 
-fn check(n: &Node, allowed: &'static [&'static str], at: &FieldPath, out: &mut Vec<Unknown>) {
-    if let Node::Map(m) = n {
-        for (k, _) in m {
-            if !allowed.contains(k) {
-                out.push(Unknown {
-                    path: at.clone().key(k),
-                    allowed,
-                });
+fn check(n: &Node, allowed: &'static [&'static str], at: &[Step], out: &mut Vec<Unknown>) {
+    let Node::Map(m) = n else { return };
+    for (k, _) in m {
+        if !allowed.contains(k) {
+            let mut path = FieldPath(Vec::with_capacity(at.len() + 1));
+            for s in at {
+                path = match *s {
+                    Step::K(k) => path.key(k),
+                    Step::I(i) => path.index(i),
+                };
             }
+            out.push(Unknown {
+                path: path.key(k),
+                allowed,
+            });
         }
     }
 }

@@ -111,9 +111,13 @@ fn not_manifests(label: &str, text: &str) -> Option<(u32, String)> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("");
-    let kustomize_api = text.lines().position(|l| {
-        l.trim_start()
-            .starts_with("apiVersion: kustomize.config.k8s.io")
+    let find = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes());
+    // Whole-text searches first (SIMD): most files have neither, and are not read twice.
+    let kustomize_api = find("kustomize.config.k8s.io").and_then(|_| {
+        text.lines().position(|l| {
+            l.trim_start()
+                .starts_with("apiVersion: kustomize.config.k8s.io")
+        })
     });
     if matches!(
         name,
@@ -124,6 +128,9 @@ fn not_manifests(label: &str, text: &str) -> Option<(u32, String)> {
             kustomize_api.map_or(1, |i| i as u32 + 1),
             "a Kustomize file, not Kuma resources: render it with `kubectl kustomize DIR` (or `kustomize build DIR`) and give meshtcp the output; the files it lists are read as they are, without its patches".into(),
         ));
+    }
+    if find("{{").is_none() && find("{%").is_none() {
+        return None;
     }
     for (n, l) in (1u32..).zip(text.lines()) {
         if l.trim_start().starts_with('#') {
