@@ -145,6 +145,9 @@ fn alias_bombs_are_refused() {
     }
     let (_d, l) = with_bad("bomb.yaml", t.as_bytes());
     assert_eq!(codes(&l)[0].0, Code::ParseError);
+    let m = &l.findings[0].message;
+    assert!(m.contains("too large for meshtcp's limits"), "{m}");
+    assert!(!m.contains("budget") && !m.contains("ScalarBytes"), "{m}");
 }
 
 #[test]
@@ -156,6 +159,8 @@ fn very_deep_nesting_is_refused() {
     );
     let (_d, l) = with_bad("deep.yaml", t.as_bytes());
     assert_eq!(codes(&l)[0].0, Code::ParseError);
+    let m = &l.findings[0].message;
+    assert!(m.ends_with("nested deeper than 64 levels"), "{m}");
 }
 
 #[test]

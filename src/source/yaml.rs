@@ -430,7 +430,7 @@ fn saphyr_words(e: &serde_saphyr::Error) -> String {
     use serde_saphyr::Error as E;
     use serde_saphyr::budget::BudgetBreach as B;
     match e {
-        E::WithSnippet { error, .. } => saphyr_words(error),
+        E::WithSnippet { error, .. } | E::AliasError { error, .. } => saphyr_words(error),
         E::DuplicateMappingKey { key: Some(k), .. } => {
             format!("duplicate key `{k}`: a mapping holds each key once")
         }
@@ -458,7 +458,16 @@ fn saphyr_words(e: &serde_saphyr::Error) -> String {
         E::MergeValueNotMapOrSeqOfMaps { .. } => {
             "a merge key (`<<`) must be a mapping or a list of mappings".into()
         }
-        _ => without_advice(&strip_position(&first_line_of(&e.to_string()))),
+        _ => {
+            let m = without_advice(&strip_position(&first_line_of(&e.to_string())));
+            if m.starts_with("recursion limit") {
+                format!("nested deeper than {MAX_DEPTH} levels")
+            } else if m.starts_with("budget breached") {
+                "the document is too large for meshtcp's limits (alias expansion or size)".into()
+            } else {
+                m
+            }
+        }
     }
 }
 
