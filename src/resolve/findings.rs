@@ -96,19 +96,28 @@ fn location_then_message(a: &Finding, b: &Finding) -> Ordering {
 
 /// What makes two findings repeats of each other. `Arc` keys: equal references
 /// compare by pointer first (std's `Arc` equality for `Eq` types), hashed by value.
-type Key<'f> = (
-    Code,
-    bool,
-    Option<&'f Arc<ResourceRef>>,
-    Option<&'f Location>,
-    &'f str,
-);
+type Key<'f> = (Code, bool, Option<&'f Arc<ResourceRef>>, At<'f>, &'f str);
 
 fn key(x: &Finding) -> Key<'_> {
-    let (r, l) = (x.resource.as_ref(), x.location.as_ref());
+    let (r, l) = (x.resource.as_ref(), At(x.location.as_ref()));
     match &x.proxy {
         Some(p) => (x.code, true, r, l, p),
         None => (x.code, false, r, l, &x.message),
+    }
+}
+
+/// A finding's location as part of its identity. Hashed by its line and the length of
+/// its file name only (equal locations hash alike): most findings of a large mesh are
+/// about one policy file, and hashing its path for each cost 5% of the merge.
+#[derive(PartialEq, Eq)]
+struct At<'f>(Option<&'f Location>);
+
+impl std::hash::Hash for At<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        if let Some(l) = self.0 {
+            h.write_u32(l.line);
+            h.write_usize(l.file.len());
+        }
     }
 }
 
