@@ -655,6 +655,16 @@ fn yaml_1_1_booleans_where_a_string_is_expected_ask_to_quote() {
     for (text, field, line) in [
         ("type: Mesh\nname: y\n", "`name`", 2),
         (
+            "apiVersion: kuma.io/v1alpha1\nkind: Timeout\nmesh: off\nmetadata:\n  name: t\nspec: {}\n",
+            "`mesh`",
+            3,
+        ),
+        (
+            "apiVersion: kuma.io/v1alpha1\nkind: MeshTCPRoute\nmetadata:\n  name: t\n  namespace: no\nspec: {}\n",
+            "`metadata.namespace`",
+            5,
+        ),
+        (
             "type: Dataplane\nname: dp\nmesh: default\nlabels:\n  canary: on\nnetworking: {address: 1.2.3.4}\n",
             "`labels.canary`",
             5,

@@ -204,10 +204,18 @@ fn decode_kubernetes(origin: Origin, obj: Node<'_>) -> Outcome {
             .map(String::from);
         invalid(kind, name, namespace, None, &origin, msg, field)
     };
-    if let Some(Node::Bool(_)) = metadata.and_then(|m| m.get("name")) {
+    for k in ["name", "namespace"] {
+        if let Some(Node::Bool(_)) = metadata.and_then(|m| m.get(k)) {
+            return bad(
+                format!("{kind}: {}", boolean_word(&format!("metadata.{k}"))),
+                at(k),
+            );
+        }
+    }
+    if let Some(Node::Bool(_)) = obj.get("mesh") {
         return bad(
-            format!("{kind}: {}", boolean_word("metadata.name")),
-            at("name"),
+            format!("{kind} {name}: {}", boolean_word("mesh")),
+            Some(FieldPath::default().key("mesh")),
         );
     }
     if name.is_empty() {
