@@ -231,7 +231,7 @@ fn to_doc(line: u32, doc: Result<Node<'_>, String>) -> Doc {
 }
 
 /// What [`for_each_document`] hands on: a document's line and its tree (borrowing the
-/// text), or the message of the error that made it unreadable.
+/// text), or the line of the error that made it unreadable and its message.
 pub type Sink<'s> = dyn for<'n> FnMut(u32, Result<Node<'n>, String>) + 's;
 
 /// Every document of `text` in order, each handed to `f` as soon as it is parsed (the
