@@ -551,6 +551,11 @@ fn a_misspelled_targetref_field_is_unknown() {
         "{}",
         unknown[0].message
     );
+    assert!(
+        unknown[0].message.contains("Kubernetes prunes it"),
+        "{}",
+        unknown[0].message
+    );
 }
 
 #[test]

@@ -173,11 +173,15 @@ fn unknown_field(
     Finding::new(
         Code::UnknownField,
         format!(
-            "{} {}: `{}` is not a field of {} in Kuma's schema{hint}: the control plane ignores it (Kubernetes prunes it), so what it says has no effect",
+            "{} {}: `{}` is not a field of {} in Kuma's schema{hint}: {}, so what it says has no effect",
             meta.kind,
             meta.qualified_name(),
             u.path,
-            meta.kind
+            meta.kind,
+            match meta.format {
+                crate::model::Format::Kubernetes => "Kubernetes prunes it when the object is stored",
+                crate::model::Format::Universal => "the control plane ignores it",
+            }
         ),
     )
     .with_resource(meta.resource_ref())
