@@ -746,3 +746,32 @@ fn the_same_parse_error_in_three_files_is_three_findings() {
     assert_eq!(r.len(), 3, "{r:?}");
     assert_eq!(r[0].message, r[1].message, "the messages are the same");
 }
+
+#[test]
+fn an_unknown_field_in_a_kubectl_json_dump_is_at_its_line() {
+    let text = r#"{
+    "apiVersion": "v1",
+    "kind": "List",
+    "items": [
+        {
+            "apiVersion": "kuma.io/v1alpha1",
+            "kind": "MeshTCPRoute",
+            "metadata": {"name": "r", "namespace": "kuma-system", "labels": {"kuma.io/mesh": "default"}},
+            "spec": {
+                "to": [
+                    {
+                        "targetRef": {"kind": "MeshService", "name": "a"},
+                        "rules": [{"matches": [], "default": {}}]
+                    }
+                ]
+            }
+        }
+    ]
+}
+"#;
+    let (_d, l) = load_one("dump.json", text);
+    assert_eq!(l.resources().len(), 1, "{:?}", l.findings);
+    let unknown = findings_of(&l, Code::UnknownField);
+    assert_eq!(unknown.len(), 1, "{:?}", l.findings);
+    assert_eq!(line_of(unknown[0]).1, 13);
+}

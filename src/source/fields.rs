@@ -213,6 +213,12 @@ impl<'t> Lines<'t> {
     pub fn locate(&self, start: u32, path: &FieldPath) -> Option<u32> {
         let mut line = start as usize;
         let first = self.get(line)?;
+        if first.trim_start().starts_with('{') {
+            // JSON (`kubectl get -o json`): an object from its `{`.
+            let at = self.starts[line - 1] + indent(first);
+            let found = json_find(self.text.as_bytes(), at, &path.0)?;
+            return Some(self.line_of(found));
+        }
         // The mapping's column: after any `- ` item markers on its first line.
         let mut col = content_col(first);
         let mut first_line = true;
@@ -331,6 +337,134 @@ impl<'t> Lines<'t> {
                 }
             }
             n += 1;
+        }
+    }
+}
+
+impl Lines<'_> {
+    /// The 1-based line of byte offset `at`.
+    fn line_of(&self, at: usize) -> u32 {
+        self.starts.partition_point(|&s| s <= at) as u32
+    }
+}
+
+/// The offset of the member key (or the element) that `path` names in the JSON value
+/// at `at`; `None` when the text is not plain JSON there or the path is not in it.
+fn json_find(b: &[u8], at: usize, path: &[Seg]) -> Option<usize> {
+    let (seg, rest) = path.split_first()?;
+    let mut i = ws(b, at);
+    match (b.get(i)?, seg) {
+        (b'{', Seg::Key(key)) => {
+            i += 1;
+            loop {
+                i = ws(b, i);
+                match b.get(i)? {
+                    b'}' => return None,
+                    b',' => {
+                        i += 1;
+                        continue;
+                    }
+                    b'"' => {}
+                    _ => return None,
+                }
+                let key_at = i;
+                let end = json_string_end(b, i)?;
+                let name = std::str::from_utf8(&b[i + 1..end - 1]).ok()?;
+                i = ws(b, end);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i += 1;
+                if name == key {
+                    return if rest.is_empty() {
+                        Some(key_at)
+                    } else {
+                        json_find(b, i, rest)
+                    };
+                }
+                i = json_skip(b, i)?;
+            }
+        }
+        (b'[', Seg::Index(n)) => {
+            i += 1;
+            let mut idx = 0;
+            loop {
+                i = ws(b, i);
+                match b.get(i)? {
+                    b']' => return None,
+                    b',' => {
+                        i += 1;
+                        idx += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                if idx == *n {
+                    return if rest.is_empty() {
+                        Some(i)
+                    } else {
+                        json_find(b, i, rest)
+                    };
+                }
+                i = json_skip(b, i)?;
+            }
+        }
+        _ => None,
+    }
+}
+
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+        i += 1;
+    }
+    i
+}
+
+/// The offset after the string that starts (with its `"`) at `i`.
+fn json_string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        match b.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The offset after the JSON value at `i`.
+fn json_skip(b: &[u8], i: usize) -> Option<usize> {
+    let mut i = ws(b, i);
+    match b.get(i)? {
+        b'"' => json_string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            loop {
+                match b.get(i)? {
+                    b'"' => {
+                        i = json_string_end(b, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            while b
+                .get(i)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            Some(i)
         }
     }
 }
@@ -463,6 +597,21 @@ spec:
             "flow over two lines"
         );
         assert_eq!(l.locate(2, &path("kind")), Some(2));
+    }
+
+    #[test]
+    fn finds_the_line_of_a_field_in_pretty_json() {
+        let t = "{\n    \"kind\": \"List\",\n    \"items\": [\n        {\n            \"kind\": \"MeshTCPRoute\",\n            \"metadata\": {\"name\": \"a,}\\\"b\"},\n            \"spec\": {\n                \"to\": [\n                    {\"targetRef\": {\"kind\": \"Mesh\"}},\n                    {\n                        \"rules\": []\n                    }\n                ]\n            }\n        }\n    ]\n}\n";
+        let l = Lines::new(t);
+        assert_eq!(
+            l.locate(1, &path("items[0].spec.to[1].rules")),
+            Some(11),
+            "{t}"
+        );
+        assert_eq!(l.locate(4, &path("spec.to[0].targetRef.kind")), Some(9));
+        assert_eq!(l.locate(4, &path("spec.to[1]")), Some(10));
+        assert_eq!(l.locate(4, &path("spec.from")), None);
+        assert_eq!(l.locate(4, &path("metadata.name")), Some(6));
     }
 
     #[test]
