@@ -278,3 +278,67 @@ fn explain_as_json_and_completions() {
         );
     }
 }
+#[test]
+fn check_on_three_files_with_the_same_parse_error_reports_three() {
+    let d = tempfile::tempdir().unwrap();
+    for f in ["a.yaml", "b.yaml", "c.yaml"] {
+        std::fs::write(
+            d.path().join(f),
+            "type: Mesh\nname: default\nlabels: {a: [\n",
+        )
+        .unwrap();
+    }
+    let o = meshtcp(&["check", d.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let s = stdout(&o);
+    assert_eq!(s.matches("parse-error").count(), 3, "{s}");
+    for f in ["a.yaml:3", "b.yaml:3", "c.yaml:3"] {
+        assert!(s.contains(f), "{f} in {s}");
+    }
+    assert!(s.lines().last().unwrap().contains("3 errors"), "{s}");
+    let o = meshtcp(&["check", d.path().to_str().unwrap(), "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_resource_in_a_file_and_on_standard_input_is_kept_once_the_later() {
+    let d = tempfile::tempdir().unwrap();
+    let route = |backend: &str| {
+        format!(
+            "type: MeshTCPRoute\nname: pin\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: web}}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: {backend}}}]}}}}]\n"
+        )
+    };
+    let file = d.path().join("pin.yaml");
+    std::fs::write(&file, format!("type: Mesh\nname: default\n---\ntype: Dataplane\nname: web-1\nmesh: default\nnetworking:\n  address: 10.0.0.1\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  outbound: [{{port: 10001, tags: {{kuma.io/service: web}}}}]\n---\n{}", route("from-file"))).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meshtcp"))
+        .args(["report", "-o", "json", file.to_str().unwrap(), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(route("from-stdin").as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let backends = &v["proxies"][0]["outbounds"][0]["backends"];
+    assert_eq!(backends.as_array().unwrap().len(), 1, "{backends}");
+    assert_eq!(backends[0]["name"], "from-stdin", "{backends}");
+    let dups: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "duplicate-resource")
+        .collect();
+    assert_eq!(dups.len(), 1, "{}", v["findings"]);
+    assert_eq!(dups[0]["location"]["line"], 12);
+    assert!(
+        dups[0]["message"].as_str().unwrap().contains("-:1 is used"),
+        "{}",
+        dups[0]
+    );
+}

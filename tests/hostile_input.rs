@@ -556,9 +556,11 @@ fn numbers_that_overflow_give_findings_and_the_rest_loads() {
     assert_eq!(l.resources().len(), 2, "{:?}", l.findings);
     let c = codes(&l);
     assert_eq!(c.len(), cases.len(), "{:?}", l.findings);
+    // Each at the line of its field (the flow collection that holds it).
+    let lines = [6, 6, 5, 5, 5, 7];
     for (i, (code, file, line)) in c.iter().enumerate() {
         assert_eq!(file, &format!("n{i}.yaml"));
-        assert_eq!(*line, 1);
+        assert_eq!(*line, lines[i], "{:?}", l.findings[i]);
         assert!(
             matches!(code, Code::InvalidResource | Code::ParseError),
             "{:?}",

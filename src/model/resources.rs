@@ -734,4 +734,8 @@ pub struct LegacyPolicySpec {
     pub destinations: Vec<Selector>,
     #[serde(default)]
     pub selectors: Vec<Selector>,
+    /// The policy's settings, kept as written: meshtcp does not read them, but a
+    /// snapshot writes them back (the control plane refuses most kinds without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conf: Option<serde_json::Value>,
 }

@@ -5,6 +5,7 @@ pub mod decode;
 pub mod demo;
 pub mod derive;
 mod fastyaml;
+pub mod fields;
 pub mod kube;
 pub mod node;
 pub mod snapshot;
@@ -74,16 +75,160 @@ pub struct Loaded {
     pub stats: LoadStats,
     /// Kubernetes objects read but not yet derived from (see [`Loaded::derive`]).
     pub kube: Vec<derive::KubeObject>,
+    /// Documents dropped because a later one defines the same resource.
+    dropped: Vec<Dropped>,
+}
+
+/// A document dropped for a later definition of the same resource.
+#[derive(Debug, Clone)]
+struct Dropped {
+    kind: crate::model::ResourceKind,
+    mesh: String,
+    namespace: Option<String>,
+    name: String,
+    context: Option<String>,
+    resource: std::sync::Arc<crate::model::ResourceRef>,
+    origin: crate::model::Origin,
+}
+
+/// What makes two documents the same resource: kind, mesh, namespace (none for
+/// Universal and cluster-scoped kinds), name, and a cluster object's context.
+type Identity<'r> = (
+    crate::model::ResourceKind,
+    &'r str,
+    Option<&'r str>,
+    &'r str,
+    Option<&'r str>,
+);
+
+fn identity(r: &Resource) -> Identity<'_> {
+    let m = &r.meta;
+    (
+        m.kind,
+        &m.mesh,
+        m.namespace.as_deref(),
+        &m.name,
+        m.origin.context(),
+    )
+}
+
+/// A file that is not manifests to read as they are: a template (one finding at its
+/// first marker, instead of a YAML error per document) or a Kustomize file.
+fn not_manifests(label: &str, text: &str) -> Option<(u32, String)> {
+    let name = Path::new(label)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let find = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes());
+    // Whole-text searches first (SIMD): most files have neither, and are not read twice.
+    let kustomize_api = find("kustomize.config.k8s.io").and_then(|_| {
+        text.lines().position(|l| {
+            l.trim_start()
+                .starts_with("apiVersion: kustomize.config.k8s.io")
+        })
+    });
+    if matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    ) || kustomize_api.is_some()
+    {
+        return Some((
+            kustomize_api.map_or(1, |i| i as u32 + 1),
+            "a Kustomize file, not Kuma resources: render it with `kubectl kustomize DIR` (or `kustomize build DIR`) and give meshtcp the output; the files it lists are read as they are, without its patches".into(),
+        ));
+    }
+    if find("{{").is_none() && find("{%").is_none() {
+        return None;
+    }
+    for (n, l) in (1u32..).zip(text.lines()) {
+        if l.trim_start().starts_with('#') {
+            continue;
+        }
+        let marker = |open: &str, close: &str| {
+            l.find(open)
+                .is_some_and(|i| l[i + open.len()..].contains(close))
+        };
+        if marker("{{", "}}") || marker("{%", "%}") {
+            return Some((
+                n,
+                "looks like a Helm/Go/Liquid template (`{{ … }}` markers): render it first (`helm template …`) and give meshtcp the output; file skipped".into(),
+            ));
+        }
+    }
+    None
+}
+
+/// The `unknown-field` finding for a field `meta`'s kind does not have.
+fn unknown_field(
+    meta: &crate::model::Meta,
+    u: &fields::Unknown,
+    file: &std::sync::Arc<str>,
+    line: u32,
+) -> Finding {
+    let field = u.path.last_key().unwrap_or("");
+    let tcp = meta.kind == crate::model::ResourceKind::MeshTCPRoute;
+    let hint = if tcp && matches!(field, "matches" | "filters" | "hostnames") {
+        " (a MeshTCPRoute routes connections, not requests: HTTP `matches`, `filters` and `hostnames` belong in a MeshHTTPRoute)".to_string()
+    } else if let Some(near) = u
+        .allowed
+        .iter()
+        .find(|a| a.len() > 2 && edit_distance(a, field) <= 2)
+    {
+        format!(" (did you mean `{near}`?)")
+    } else {
+        format!(" (allowed there: {})", u.allowed.join(", "))
+    };
+    Finding::new(
+        Code::UnknownField,
+        format!(
+            "{} {}: `{}` is not a field of {} in Kuma's schema{hint}: {}, so what it says has no effect",
+            meta.kind,
+            meta.qualified_name(),
+            u.path,
+            meta.kind,
+            match meta.format {
+                crate::model::Format::Kubernetes => "Kubernetes prunes it when the object is stored",
+                crate::model::Format::Universal => "the control plane ignores it",
+            }
+        ),
+    )
+    .with_resource(meta.resource_ref())
+    .with_location(Some(Location {
+        file: file.clone(),
+        line,
+    }))
+}
+
+/// Levenshtein distance (short strings: field names).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 impl Loaded {
     /// Add every document of `text` (read from `label`). At most
     /// [`MAX_FINDINGS_PER_FILE`] findings are kept per file; one more says how many
-    /// were left out.
+    /// were left out. A template or a Kustomize file is one finding and nothing else.
     pub fn add_text(&mut self, label: &str, text: &str) {
         self.stats.files += 1;
         // One copy of the path for every object and finding of this file.
         let file: std::sync::Arc<str> = label.into();
+        if let Some((line, message)) = not_manifests(label, text) {
+            self.findings.push(
+                Finding::new(Code::ParseError, message)
+                    .with_location(Some(Location { file, line })),
+            );
+            return;
+        }
         let mut kept = 0usize;
         let mut left_out: Option<(usize, Code)> = None;
         let mut keep = |findings: &mut Vec<Finding>, f: Finding| {
@@ -98,9 +243,17 @@ impl Loaded {
                 }
             }
         };
+        // The start of every line, computed when a finding first needs a field's line.
+        let mut lines: Option<fields::Lines> = None;
         yaml::for_each_document(text, true, &mut |line, doc| {
             self.stats.documents += 1;
+            let mut place = |path: &fields::FieldPath| {
+                lines
+                    .get_or_insert_with(|| fields::Lines::new(text))
+                    .locate(line, path)
+            };
             match doc {
+                // `line` is the error's own line.
                 Err(message) => keep(
                     &mut self.findings,
                     Finding::new(Code::ParseError, message).with_location(Some(Location {
@@ -116,9 +269,26 @@ impl Loaded {
                         self.kube.push(o);
                         return;
                     }
-                    match decode::decode_node(crate::model::Origin::file(file.clone(), line), node)
-                    {
-                        Decoded::Finding(f) => keep(&mut self.findings, f),
+                    let out = decode::decode_node_full(
+                        crate::model::Origin::file(file.clone(), line),
+                        node,
+                    );
+                    match out.decoded {
+                        Decoded::Finding(mut f) => {
+                            if let (Some(p), Some(loc)) = (&out.field, f.location.as_mut())
+                                && let Some(l) = place(p)
+                            {
+                                loc.line = l;
+                            }
+                            keep(&mut self.findings, f)
+                        }
+                        Decoded::Resource(r) => {
+                            for u in &out.unknown {
+                                let at = place(&u.path).unwrap_or(line);
+                                keep(&mut self.findings, unknown_field(&r.meta, u, &file, at));
+                            }
+                            self.add_decoded(Decoded::Resource(r));
+                        }
                         d => self.add_decoded(d),
                     }
                 }
@@ -178,10 +348,19 @@ impl Loaded {
         }
     }
 
-    /// Append another load's results (files read in parallel, sources read one by one).
+    /// Append another load's results (sources read one by one): a resource defined
+    /// again is kept once, the later definition (see [`Loaded::drop_duplicates`]).
     pub fn merge(&mut self, other: Loaded) {
+        self.append(other);
+        self.drop_duplicates();
+    }
+
+    /// [`Loaded::merge`] without looking for duplicates (the files of one SOURCE,
+    /// checked once when all are read).
+    fn append(&mut self, other: Loaded) {
         self.snapshot.resources.extend(other.snapshot.resources);
         self.findings.extend(other.findings);
+        self.dropped.extend(other.dropped);
         self.stats.files += other.stats.files;
         self.stats.documents += other.stats.documents;
         self.stats.resources += other.stats.resources;
@@ -205,6 +384,94 @@ impl Loaded {
         self.stats.derived += d.resources.len();
         self.snapshot.resources.extend(d.resources);
         self.findings.extend(d.findings);
+    }
+
+    /// Keep one resource per identity (kind, mesh, namespace, name; and the cluster
+    /// context of a cluster object), as the control plane would: a document applied
+    /// again replaces the stored one, so the **later** one in load order is kept. Each
+    /// dropped document is a `duplicate-resource` finding that names the one used.
+    /// Idempotent; the findings are rewritten when a later load supersedes a kept one.
+    pub fn drop_duplicates(&mut self) {
+        let rs = &self.snapshot.resources;
+        if rs.len() < 2 {
+            return;
+        }
+        let hasher = foldhash::quality::FixedState::default();
+        let hash = |k: &Identity<'_>| std::hash::BuildHasher::hash_one(&hasher, k);
+        let mut table: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(rs.len());
+        let mut dropped: Vec<usize> = Vec::new();
+        for (i, r) in rs.iter().enumerate() {
+            let k = identity(r);
+            let h = hash(&k);
+            match table.find_mut(h, |&j| identity(&rs[j as usize]) == k) {
+                Some(j) => {
+                    dropped.push(*j as usize);
+                    *j = i as u32;
+                }
+                None => {
+                    table.insert_unique(h, i as u32, |&j| hash(&identity(&rs[j as usize])));
+                }
+            }
+        }
+        if dropped.is_empty() {
+            return;
+        }
+        for &j in &dropped {
+            let m = &rs[j].meta;
+            self.dropped.push(Dropped {
+                kind: m.kind,
+                mesh: m.mesh.clone(),
+                namespace: m.namespace.clone(),
+                name: m.name.clone(),
+                context: m.origin.context().map(String::from),
+                resource: std::sync::Arc::new(m.resource_ref()),
+                origin: m.origin.clone(),
+            });
+        }
+        // Every duplicate finding again: a kept definition may have been superseded.
+        self.findings.retain(|f| f.code != Code::DuplicateResource);
+        for d in &self.dropped {
+            let k: Identity = (
+                d.kind,
+                &d.mesh,
+                d.namespace.as_deref(),
+                &d.name,
+                d.context.as_deref(),
+            );
+            let Some(&used) = table.find(hash(&k), |&j| identity(&rs[j as usize]) == k) else {
+                continue;
+            };
+            let used = &rs[used as usize].meta;
+            let mesh = if d.kind == crate::model::ResourceKind::Mesh {
+                String::new()
+            } else {
+                format!(" (mesh {})", d.mesh)
+            };
+            let name = match &d.namespace {
+                Some(ns) => format!("{ns}/{}", d.name),
+                None => d.name.clone(),
+            };
+            self.findings.push(
+                Finding::new(
+                    Code::DuplicateResource,
+                    format!(
+                        "{} {name}{mesh} is defined more than once: the definition at {} is used, as the control plane keeps the last one applied, and this one at {} is dropped",
+                        d.kind, used.origin, d.origin
+                    ),
+                )
+                .with_shared_resource(d.resource.clone())
+                .with_location(d.origin.location()),
+            );
+        }
+        let mut gone = vec![false; rs.len()];
+        for j in dropped {
+            gone[j] = true;
+        }
+        let mut i = 0;
+        self.snapshot.resources.retain(|_| {
+            i += 1;
+            !gone[i - 1]
+        });
     }
 
     fn unreadable(&mut self, label: &str, code: Code, msg: impl Into<String>) {
@@ -319,6 +586,7 @@ pub fn load_underived(sources: &[Source], progress: &LoadProgress) -> Loaded {
         }
         progress.add(out.stats.files - before.0, out.stats.resources - before.1);
     }
+    out.drop_duplicates();
     out
 }
 
@@ -513,7 +781,7 @@ fn read_files(out: &mut Loaded, files: Vec<(String, PathBuf)>, progress: &LoadPr
         .resources
         .reserve_exact(parts.iter().map(|l| l.snapshot.resources.len()).sum());
     for l in parts {
-        out.merge(l);
+        out.append(l);
     }
 }
 

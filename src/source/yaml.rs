@@ -231,7 +231,7 @@ fn to_doc(line: u32, doc: Result<Node<'_>, String>) -> Doc {
 }
 
 /// What [`for_each_document`] hands on: a document's line and its tree (borrowing the
-/// text), or the message of the error that made it unreadable.
+/// text), or the line of the error that made it unreadable and its message.
 pub type Sink<'s> = dyn for<'n> FnMut(u32, Result<Node<'n>, String>) + 's;
 
 /// Every document of `text` in order, each handed to `f` as soon as it is parsed (the
@@ -300,13 +300,15 @@ fn saphyr_chunk(first_line: u32, chunk: &str, f: &mut Sink<'_>) {
                 .location()
                 .map(|l| (l.line() as u32, l.column() as u32))
                 .unwrap_or((1, 0));
-            let msg = strip_position(&first_line_of(&e.to_string()));
+            let line = offset + line.max(1);
+            let msg = saphyr_words(&e);
             let at = if col > 0 {
-                format!("line {}, column {col}", offset + line.max(1))
+                format!("line {line}, column {col}")
             } else {
-                format!("line {}", offset + line.max(1))
+                format!("line {line}")
             };
-            f(first_line, Err(format!("invalid YAML at {at}: {msg}")));
+            // Located at the error's own line, not the document's first.
+            f(line, Err(format!("invalid YAML at {at}: {msg}")));
         }
     }
 }
@@ -420,6 +422,73 @@ fn show(docs: &[Doc]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A serde-saphyr error in YAML's terms, without the library's own advice (its
+/// options, Rust types).
+fn saphyr_words(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    match e {
+        E::WithSnippet { error, .. } | E::AliasError { error, .. } => saphyr_words(error),
+        E::DuplicateMappingKey { key: Some(k), .. } => {
+            format!("duplicate key `{k}`: a mapping holds each key once")
+        }
+        E::DuplicateMappingKey { key: None, .. } => {
+            "duplicate key: a mapping holds each key once".into()
+        }
+        E::Eof { .. } => {
+            "the document ends inside a value: a bracket, brace or quote is not closed".into()
+        }
+        E::Budget { breach, .. } => match breach {
+            B::Depth { .. } => format!("nested deeper than {MAX_DEPTH} levels"),
+            B::Aliases { .. } | B::Anchors { .. } => {
+                "too many anchors or aliases (at most 1,000 in a document)".into()
+            }
+            _ => "the document is too large for meshtcp's limits (alias expansion or size)".into(),
+        },
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. }
+        | E::AliasReplayCounterOverflow { .. } => {
+            "aliases expand too far (an alias bomb?); document refused".into()
+        }
+        E::NonFiniteFloat { value, .. } => format!("`{value}` is not a finite number"),
+        E::UnknownAnchor { .. } => "an alias (`*name`) names an anchor that is not defined".into(),
+        E::MergeValueNotMapOrSeqOfMaps { .. } => {
+            "a merge key (`<<`) must be a mapping or a list of mappings".into()
+        }
+        _ => {
+            let m = without_advice(&strip_position(&first_line_of(&e.to_string())));
+            if m.starts_with("recursion limit") {
+                format!("nested deeper than {MAX_DEPTH} levels")
+            } else if m.starts_with("budget breached") {
+                "the document is too large for meshtcp's limits (alias expansion or size)".into()
+            } else {
+                m
+            }
+        }
+    }
+}
+
+/// Cut a library's advice to its caller off a message ("set X in Options", "use
+/// Option<String>").
+fn without_advice(msg: &str) -> String {
+    let mut m = msg;
+    for cut in [", set ", "; set ", "; use ", ". If you ", " (strict mode"] {
+        if let Some(i) = m.find(cut) {
+            m = &m[..i];
+        }
+    }
+    // The position is said once, before the message.
+    if let Some(i) = m.rfind(" at line ")
+        && m[i + " at line ".len()..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == ' ' || c.is_ascii_lowercase())
+    {
+        m = &m[..i];
+    }
+    m.to_string()
 }
 
 /// Drop serde-saphyr's chunk-relative `line N column M: ` prefix (we print absolute ones).

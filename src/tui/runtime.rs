@@ -196,10 +196,9 @@ pub fn run(
             break;
         }
     }
-    let signalled = guard.signalled();
     drop(guard);
-    // Ctrl-C (a key in raw mode) or a signal: "interrupted", as a shell reports it.
-    Ok(if app.interrupted || signalled { 130 } else { 0 })
+    // Ctrl-C (a key in raw mode): "interrupted", as a shell reports it.
+    Ok(if app.interrupted { 130 } else { 0 })
 }
 
 impl Runtime {
