@@ -95,7 +95,8 @@ pub fn hint(
         {
             return Some(format!(
                 "port {sec} of {kind} {} is named `{}`: a to[] sectionName takes the port's name \
-                 (sectionName: {})",
+                 (sectionName: {}; an outbound a Dataplane declares with backendRef and a port \
+                 number, without transparent proxying, matches only a to[] item without sectionName)",
                 qualified(ns, name),
                 p.name.as_deref().unwrap_or_default(),
                 p.name.as_deref().unwrap_or_default()
