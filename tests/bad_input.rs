@@ -485,6 +485,25 @@ fn the_same_name_in_another_namespace_mesh_or_kind_is_not_a_duplicate() {
     assert!(findings_of(&l, Code::DuplicateResource).is_empty());
 }
 
+/// Exports of two zone control planes may each hold a MeshService `db`: two resources
+/// of two stores (their `kuma.io/zone` labels differ), not one applied twice.
+#[test]
+fn the_same_name_in_two_zones_is_not_a_duplicate() {
+    let ms = |zone: &str| {
+        format!(
+            "type: MeshService\nname: db\nmesh: default\nlabels: {{kuma.io/zone: {zone}}}\nspec: {{ports: [{{port: 5432}}]}}\n"
+        )
+    };
+    let text = format!("{}---\n{}", ms("east"), ms("west"));
+    let (_d, l) = load_one("db.yaml", &text);
+    assert_eq!(l.resources().len(), 2, "{:?}", l.findings);
+    assert!(findings_of(&l, Code::DuplicateResource).is_empty());
+    let same = format!("{}---\n{}", ms("east"), ms("east"));
+    let (_d, l) = load_one("db.yaml", &same);
+    assert_eq!(l.resources().len(), 1);
+    assert_eq!(findings_of(&l, Code::DuplicateResource).len(), 1);
+}
+
 // ------------------------------------------------------------ fields Kuma drops or refuses
 
 #[test]

@@ -342,3 +342,65 @@ fn a_resource_in_a_file_and_on_standard_input_is_kept_once_the_later() {
         dups[0]
     );
 }
+
+/// `--zone` says which zone files without `kuma.io/zone` were applied to: a route by
+/// name then reaches that zone's exported MeshService.
+#[test]
+fn zone_flag_places_unlabelled_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("all.yaml"),
+        r#"type: Mesh
+name: default
+meshServices: {mode: Exclusive}
+---
+type: MeshService
+name: db
+mesh: default
+labels: {kuma.io/zone: east}
+spec: {ports: [{port: 5432, targetPort: 5432}]}
+status: {vips: [{ip: 241.0.0.1}]}
+---
+type: MeshService
+name: db
+mesh: default
+labels: {kuma.io/zone: west}
+spec: {ports: [{port: 5432, targetPort: 5432}]}
+status: {vips: [{ip: 241.0.0.2}]}
+---
+type: Dataplane
+name: app-1
+mesh: default
+labels: {kuma.io/zone: east}
+networking:
+  address: 10.0.0.1
+  inbound: [{port: 80, tags: {kuma.io/service: app}}]
+  outbound: [{port: 15432, backendRef: {kind: MeshService, name: db, port: 5432}}]
+---
+type: MeshTCPRoute
+name: db-route
+mesh: default
+spec:
+  to:
+    - targetRef: {kind: MeshService, name: db}
+      rules: [{default: {backendRefs: [{kind: MeshService, name: db, port: 5432, weight: 3}]}}]
+"#,
+    )
+    .unwrap();
+    let route = |extra: &[&str]| {
+        let mut args = vec!["report", "-o", "json", dir.path().to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = meshtcp(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        r["proxies"][0]["outbounds"][0]["route"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Two zones and no --zone: the unlabelled route has no zone and matches nothing.
+    assert_eq!(route(&[]), "default");
+    assert_eq!(route(&["--zone", "east"]), "MeshTCPRoute");
+    // In zone west the route names west's db, which app-1 (east) has no outbound to.
+    assert_eq!(route(&["--zone", "west"]), "default");
+}

@@ -96,10 +96,14 @@ pub fn local_zone(snapshot: &Snapshot, explicit: Option<&str>) -> LocalZone {
             Finding::new(
                 Code::ZoneAssumed,
                 format!(
-                    "{} have no kuma.io/zone label while others belong to zones {}: pass --zone NAME to say \
+                    "{} no kuma.io/zone label while others belong to zones {}: pass --zone NAME to say \
                      which zone they were applied to; until then they only match resources without a zone, \
                      and routes by name to zone-labelled services match nothing",
-                    resources(unlabelled),
+                    if unlabelled == 1 {
+                        "1 resource has".to_string()
+                    } else {
+                        format!("{unlabelled} resources have")
+                    },
                     list.join(", ")
                 ),
             )

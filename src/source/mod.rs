@@ -87,17 +87,20 @@ struct Dropped {
     namespace: Option<String>,
     name: String,
     context: Option<String>,
+    zone: Option<String>,
     resource: std::sync::Arc<crate::model::ResourceRef>,
     origin: crate::model::Origin,
 }
 
 /// What makes two documents the same resource: kind, mesh, namespace (none for
-/// Universal and cluster-scoped kinds), name, and a cluster object's context.
+/// Universal and cluster-scoped kinds), name, a cluster object's context, and the
+/// `kuma.io/zone` label.
 type Identity<'r> = (
     crate::model::ResourceKind,
     &'r str,
     Option<&'r str>,
     &'r str,
+    Option<&'r str>,
     Option<&'r str>,
 );
 
@@ -109,6 +112,9 @@ fn identity(r: &Resource) -> Identity<'_> {
         m.namespace.as_deref(),
         &m.name,
         m.origin.context(),
+        // Exports of two zones may hold a resource of the same name each: they are
+        // two resources (their zone control planes' stores), not one applied twice.
+        m.zone(),
     )
 }
 
@@ -424,6 +430,7 @@ impl Loaded {
                 namespace: m.namespace.clone(),
                 name: m.name.clone(),
                 context: m.origin.context().map(String::from),
+                zone: m.zone().map(String::from),
                 resource: std::sync::Arc::new(m.resource_ref()),
                 origin: m.origin.clone(),
             });
@@ -437,6 +444,7 @@ impl Loaded {
                 d.namespace.as_deref(),
                 &d.name,
                 d.context.as_deref(),
+                d.zone.as_deref(),
             );
             let Some(&used) = table.find(hash(&k), |&j| identity(&rs[j as usize]) == k) else {
                 continue;
