@@ -12,7 +12,7 @@ use super::version::KumaVersion;
 use crate::model::{TargetRef, fmt_tags};
 
 /// Levenshtein distance of `a` and `b`, or `None` when it is over `max`.
-fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
+pub fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().abs_diff(b.len()) > max {
         return None;

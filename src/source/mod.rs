@@ -178,7 +178,7 @@ fn unknown_field(
     } else if let Some(near) = u
         .allowed
         .iter()
-        .find(|a| a.len() > 2 && edit_distance(a, field) <= 2)
+        .find(|a| a.len() > 2 && crate::resolve::nearest::distance(a, field, 2).is_some())
     {
         format!(" (did you mean `{near}`?)")
     } else {
@@ -203,21 +203,6 @@ fn unknown_field(
         file: file.clone(),
         line,
     }))
-}
-
-/// Levenshtein distance (short strings: field names).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 impl Loaded {
