@@ -611,14 +611,16 @@ impl Ctx<'_, '_> {
             Decision::NoRoute => {
                 let reason = if self.gates.mesh_has_traffic_route {
                     cat(&[
-                        "no listener: the mesh has TrafficRoutes (",
+                        "not routed: the mesh has TrafficRoutes (",
                         &self.traffic_route_names(),
                         ") but none selects this proxy and destination, and no MeshTCPRoute or MeshHTTPRoute \
-                         rule builds it: connections to it fail",
+                         rule builds it, so Kuma gives the outbound no route (\"the traffic won't be routed\"): \
+                         connections to it fail",
                     ])
                 } else {
-                    "no listener: Kuma 2.3–2.5 routes legacy outbounds only through TrafficRoute (each mesh then \
-                     came with a default `route-all`), and this mesh has none: connections to it fail"
+                    "not routed: Kuma 2.3–2.5 routes legacy outbounds only through TrafficRoute (each mesh then \
+                     came with a default `route-all`), and this mesh has none, so the outbound has no route \
+                     (\"the traffic won't be routed\"): connections to it fail"
                         .to_string()
                 };
                 (vec![], reason, RouteKind::None)
@@ -985,7 +987,7 @@ impl Ctx<'_, '_> {
                 )
             }
         };
-        let less_specific = |c: &TrCandidate| (Status::Overridden, lost_to_winner(c));
+        let lost = |c: &TrCandidate| (Status::Overridden, lost_to_winner(c));
         for c in trs {
             let is_winner = std::ptr::eq(c, w);
             let (status, reason) = if d == Decision::TrafficRoute {
@@ -1002,10 +1004,10 @@ impl Ctx<'_, '_> {
                     }
                     (Status::Applied, r)
                 } else {
-                    less_specific(c)
+                    lost(c)
                 }
             } else if !is_winner {
-                less_specific(c)
+                lost(c)
             } else {
                 // Joined by hand: once per outbound, where `format!` cost several times
                 // more.
