@@ -494,7 +494,11 @@ pub fn summary_line(d: &Diff) -> String {
         .into_iter()
         .filter_map(|v| {
             let n = d.findings.added.iter().filter(|f| f.severity == v).count();
-            (n > 0).then(|| format!("{n} {}", super::marks::severity(v).1))
+            let word = super::marks::severity(v).1;
+            (n > 0).then(|| match (n, v) {
+                (1, _) | (_, Severity::Info) => format!("{n} {word}"),
+                _ => format!("{n} {word}s"),
+            })
         })
         .collect();
     if !sev.is_empty() {
@@ -857,8 +861,8 @@ pub fn render_markdown(d: &Diff) -> String {
     if left > 0 {
         let _ = writeln!(
             out,
-            "\n… and {} more (the JSON output, `-o json`, lists every change).",
-            plural(left, "proxy", "proxies")
+            "\n… and {left} more {} (the JSON output, `-o json`, lists every change).",
+            if left == 1 { "proxy" } else { "proxies" }
         );
     }
     for (title, list) in [
