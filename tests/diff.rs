@@ -392,6 +392,39 @@ fn findings_are_compared_below_their_source() {
     assert_eq!(d.findings.added.len(), rb.findings.len());
     assert_eq!(d.findings.resolved.len(), ra.findings.len());
     assert!(d.changes.is_empty());
+    // A CHANGES file given to --apply is named by its file name: `pr/r.yaml` is `r.yaml`.
+    let (m, dp) = (
+        fixture("shared/mesh.yaml"),
+        fixture("shared/dataplanes.yaml"),
+    );
+    let pr = load(&[
+        ("old/shared/mesh.yaml", &m),
+        ("old/shared/dataplanes.yaml", &dp),
+        ("pr/r.yaml", &missing),
+    ]);
+    let rp = report(&pr, "2.14");
+    let not_found = |r: &Report| {
+        r.findings
+            .iter()
+            .filter(|f| f.code == Code::BackendNotFound)
+            .map(|f| f.location.as_ref().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(not_found(&rp), ["pr/r.yaml:1"]);
+    let d = diff::diff(
+        &ra,
+        &strings(&["old"]),
+        &rp,
+        &strings(&["old", "pr/r.yaml"]),
+    );
+    assert!(d.is_empty(), "{:#?}", d.findings);
+    // Two single files are the one file they are compared as.
+    let whole = format!("{m}---\n{dp}---\n{missing}");
+    let (one, two) = (load(&[("a.yaml", &whole)]), load(&[("b.yaml", &whole)]));
+    let (r1, r2) = (report(&one, "2.14"), report(&two, "2.14"));
+    assert_eq!(not_found(&r1).len(), 1);
+    let d = diff::diff(&r1, &strings(&["a.yaml"]), &r2, &strings(&["b.yaml"]));
+    assert!(d.is_empty(), "{:#?}", d.findings);
     // A finding whose document moved down a line is another finding.
     let b2 = mesh("new", &[("r.yaml", &format!("# moved\n{missing}"))]);
     let d = diff::diff(

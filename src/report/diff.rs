@@ -385,41 +385,50 @@ pub fn parts(x: &OutboundReport, y: &OutboundReport) -> Vec<Part> {
 }
 
 /// What makes two findings the same: code, resource, location (the file below its
-/// SOURCE, and the line), message, and proxy.
+/// SOURCE, see [`below`], and the line), message, and proxy.
 #[derive(PartialEq, Eq, Hash)]
 struct FindingId<'f> {
     code: Code,
     resource: Option<&'f ResourceRef>,
-    file: Option<(usize, &'f str)>,
+    file: Option<&'f str>,
     line: u32,
     message: &'f str,
     proxy: Option<&'f str>,
 }
 
-/// `file` as found below one of `sources`: (which SOURCE, the path below it). A file
-/// under no SOURCE (the demo) is compared whole.
-fn below<'f>(file: &'f str, sources: &[String]) -> (usize, &'f str) {
-    for (i, s) in sources.iter().enumerate() {
+/// `file` as it is named below the SOURCE it was read from, so that `old/a.yaml` and
+/// `new/a.yaml` are one file, and so is `pr/a.yaml` given to `--apply`: the path below
+/// a directory SOURCE; the file name of a file SOURCE, or nothing at all when each side
+/// is one file (`diff old.yaml new.yaml` compares the two). A file under no SOURCE (the
+/// demo) is compared whole.
+fn below<'f>(file: &'f str, sources: &[String], one_file_each: bool) -> &'f str {
+    for s in sources {
         if file == s {
-            return (i, "");
+            if one_file_each {
+                return "";
+            }
+            return file.rsplit('/').next().unwrap_or(file);
         }
         if let Some(rest) = file.strip_prefix(s.as_str()) {
             if s.ends_with('/') {
-                return (i, rest);
+                return rest;
             }
             if let Some(rest) = rest.strip_prefix('/') {
-                return (i, rest);
+                return rest;
             }
         }
     }
-    (usize::MAX, file)
+    file
 }
 
-fn id<'f>(f: &'f Finding, sources: &[String]) -> FindingId<'f> {
+fn id<'f>(f: &'f Finding, sources: &[String], one_file_each: bool) -> FindingId<'f> {
     FindingId {
         code: f.code,
         resource: f.resource.as_deref(),
-        file: f.location.as_ref().map(|l| below(&l.file, sources)),
+        file: f
+            .location
+            .as_ref()
+            .map(|l| below(&l.file, sources, one_file_each)),
         line: f.location.as_ref().map_or(0, |l| l.line),
         message: &f.message,
         proxy: f.proxy.as_deref(),
@@ -435,13 +444,14 @@ fn diff_findings(
     after: &[Finding],
     after_sources: &[String],
 ) -> (Vec<Finding>, Vec<Finding>) {
+    let one_file_each = before_sources.len() == 1 && after_sources.len() == 1;
     let only = |this: &[Finding], this_src: &[String], other: &[Finding], other_src: &[String]| {
         let mut count: HashMap<FindingId, usize> = HashMap::with_capacity(other.len());
         for f in other {
-            *count.entry(id(f, other_src)).or_default() += 1;
+            *count.entry(id(f, other_src, one_file_each)).or_default() += 1;
         }
         this.iter()
-            .filter(|f| match count.get_mut(&id(f, this_src)) {
+            .filter(|f| match count.get_mut(&id(f, this_src, one_file_each)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
                     false
