@@ -296,22 +296,7 @@ fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Repo
     Ok(r)
 }
 
-/// One side of a diff: the report of `snapshot` under `version`, the load findings
-/// merged in. The engine is left (see [`leave`]); the report owns its data.
-fn diff_side(
-    snapshot: &crate::model::Snapshot,
-    load_findings: Vec<crate::model::Finding>,
-    version: KumaVersion,
-    common: &Common,
-    filter: &Filter,
-) -> crate::resolve::Report {
-    let engine = engine(snapshot, version, common);
-    let r = report::diff::side_report(&engine, filter, load_findings);
-    leave(engine);
-    r
-}
-
-/// `meshtcp diff`: the two sides as the mode says, then the diff.
+/// `meshtcp diff`: the two inputs as the mode says, then the diff of their resolutions.
 fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
     let filter = Filter {
         mesh: a.mesh.clone(),
@@ -322,9 +307,9 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
     };
     let versioned = a.from_version.is_some() || a.to_version.is_some();
     let changing = !a.apply.is_empty() || !a.delete.is_empty();
-    let (before, after, before_sources, after_sources) = if changing {
-        let (mut base, v) = a.common.load()?;
-        let (from, to) = (a.from_version.unwrap_or(v), a.to_version.unwrap_or(v));
+    // The before input; the after one (None: the same input, under another version).
+    let (before, after, from, to, before_sources, after_sources) = if changing {
+        let (base, v) = a.common.load()?;
         let before_sources = labels(&a.common)?;
         let with = |paths: &Vec<String>| Common {
             sources: paths.clone(),
@@ -337,38 +322,21 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
         } else {
             source::load(&with(&a.delete).sources()?)
         };
-        // Before, then the same snapshot changed in place: one copy of the input.
-        let before = diff_side(
-            &base.snapshot,
-            base.findings.clone(),
-            from,
-            &a.common,
-            &filter,
-        );
-        let gone = base
+        let mut after = base.clone();
+        let gone = after
             .snapshot
             .apply(changes.snapshot.resources, &delete.snapshot.resources);
-        base.findings = crate::model::without_findings_of(base.findings, &gone);
-        base.findings.extend(changes.findings);
-        let after = diff_side(&base.snapshot, base.findings, to, &a.common, &filter);
-        leave(base.snapshot);
+        after.findings = crate::model::without_findings_of(after.findings, &gone);
+        after.findings.extend(changes.findings);
         let mut after_sources = before_sources.clone();
         after_sources.extend(labels(&with(&a.apply))?);
-        (before, after, before_sources, after_sources)
+        let (from, to) = (a.from_version.unwrap_or(v), a.to_version.unwrap_or(v));
+        (base, Some(after), from, to, before_sources, after_sources)
     } else if versioned {
         let (loaded, v) = a.common.load()?;
         let (from, to) = (a.from_version.unwrap_or(v), a.to_version.unwrap_or(v));
         let s = labels(&a.common)?;
-        let before = diff_side(
-            &loaded.snapshot,
-            loaded.findings.clone(),
-            from,
-            &a.common,
-            &filter,
-        );
-        let after = diff_side(&loaded.snapshot, loaded.findings, to, &a.common, &filter);
-        leave(loaded.snapshot);
-        (before, after, s.clone(), s)
+        (loaded, None, from, to, s.clone(), s)
     } else {
         let [old, new] = a.common.sources.as_slice() else {
             bail!(
@@ -385,23 +353,46 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
         let (old_c, new_c) = (side(old), side(new));
         let (lo, v) = old_c.load()?;
         let (ln, _) = new_c.load()?;
-        let before = diff_side(&lo.snapshot, lo.findings, v, &old_c, &filter);
-        let after = diff_side(&ln.snapshot, ln.findings, v, &new_c, &filter);
-        leave(lo.snapshot);
-        leave(ln.snapshot);
-        (before, after, labels(&old_c)?, labels(&new_c)?)
+        (lo, Some(ln), v, v, labels(&old_c)?, labels(&new_c)?)
     };
+    let after_snapshot = after.as_ref().map_or(&before.snapshot, |l| &l.snapshot);
     if let Some(p) = &a.proxy
-        && before.proxies.is_empty()
-        && after.proxies.is_empty()
+        && ![&before.snapshot, after_snapshot].iter().any(|s| {
+            s.resources.iter().any(|r| {
+                r.meta.kind == crate::model::ResourceKind::Dataplane
+                    && a.mesh.as_ref().is_none_or(|m| &r.meta.mesh == m)
+                    && (&r.meta.name == p || &r.meta.qualified_name() == p)
+            })
+        })
     {
         bail!("no proxy named `{p}` in the input");
     }
-    let mut d = report::diff::diff(&before, &before_sources, &after, &after_sources);
+    let after_findings = after
+        .as_ref()
+        .map_or_else(|| before.findings.clone(), |l| l.findings.clone());
+    let (e_before, e_after) = (
+        engine(&before.snapshot, from, &a.common),
+        engine(after_snapshot, to, &a.common),
+    );
+    let mut d = report::diff::diff_engines(
+        report::diff::Input {
+            engine: &e_before,
+            load_findings: before.findings.clone(),
+            sources: before_sources,
+        },
+        report::diff::Input {
+            engine: &e_after,
+            load_findings: after_findings,
+            sources: after_sources,
+        },
+        &filter,
+    );
     if !a.delete.is_empty() {
         d.after.deleted = a.delete.clone();
     }
-    leave(before);
+    leave(e_before);
+    leave(e_after);
+    leave(before.snapshot);
     leave(after);
     Ok(d)
 }

@@ -776,3 +776,61 @@ fn markdown_lists_a_bounded_number_of_proxies() {
     assert_eq!(md.matches("\n#### ").count(), diff::MARKDOWN_MAX_PROXIES);
     assert!(md.contains("… and 4 more proxies"), "{md}");
 }
+
+// ------------------------------------------------------------------ streamed = whole
+
+/// `diff_engines` (what the command runs: no report held) gives `diff` of the reports.
+fn both_ways(before: &Loaded, bv: &str, after: &Loaded, av: &str, filter: &Filter) {
+    let (eb, ea) = (
+        Engine::new(&before.snapshot, v(bv)),
+        Engine::new(&after.snapshot, v(av)),
+    );
+    let (sb, sa) = (strings(&["old"]), strings(&["new"]));
+    let whole = diff::diff(
+        &diff::side_report(&eb, filter, before.findings.clone()),
+        &sb,
+        &diff::side_report(&ea, filter, after.findings.clone()),
+        &sa,
+    );
+    let streamed = diff::diff_engines(
+        diff::Input {
+            engine: &eb,
+            load_findings: before.findings.clone(),
+            sources: sb.clone(),
+        },
+        diff::Input {
+            engine: &ea,
+            load_findings: after.findings.clone(),
+            sources: sa.clone(),
+        },
+        filter,
+    );
+    assert!(!whole.is_empty() || before.snapshot.resources == after.snapshot.resources);
+    assert_eq!(streamed, whole);
+}
+
+#[test]
+fn the_streamed_diff_is_the_diff_of_the_reports() {
+    let demo = source::load(&[Source::Demo]);
+    both_ways(&demo, "2.5", &demo, "2.14", &Filter::default());
+    both_ways(&demo, "2.14", &demo, "2.14", &Filter::default());
+    let web1 = Filter {
+        proxy: Some("web-1".into()),
+        ..Filter::default()
+    };
+    both_ways(&demo, "2.5", &demo, "2.14", &web1);
+    // Proxies only before, only after, and changed outbounds in between.
+    let legacy = fixture("e9/legacy.yaml");
+    let a = mesh("old", &[("legacy.yaml", &legacy)]);
+    let dps = fixture("shared/dataplanes.yaml")
+        .replace("name: web-1", "name: web-9")
+        .replace("    - port: 10003\n", "    - port: 10005\n");
+    let b = load(&[
+        ("new/shared/mesh.yaml", &fixture("shared/mesh.yaml")),
+        ("new/shared/dataplanes.yaml", &dps),
+        ("new/legacy.yaml", &legacy),
+        ("new/split.yaml", &split("split-90-10", 90, 10)),
+    ]);
+    both_ways(&a, "2.14", &b, "2.14", &Filter::default());
+    both_ways(&b, "2.5", &a, "2.14", &Filter::default());
+}

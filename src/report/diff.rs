@@ -167,7 +167,6 @@ pub fn diff(
     after_sources: &[String],
 ) -> Diff {
     let mut changes = Vec::new();
-    let mut proxies = 0;
     let b = sorted_proxies(before);
     let a = sorted_proxies(after);
     let (mut i, mut j) = (0, 0);
@@ -192,11 +191,7 @@ pub fn diff(
                 (Some(b[i - 1]), Some(a[j - 1]))
             }
         };
-        let n = changes.len();
         diff_proxy(bp, ap, &mut changes);
-        if changes.len() > n {
-            proxies += 1;
-        }
     }
     let (added, resolved) = diff_findings(
         &before.findings,
@@ -204,32 +199,129 @@ pub fn diff(
         &after.findings,
         after_sources,
     );
+    assemble(
+        changes,
+        FindingChanges { added, resolved },
+        (before_sources, &before.kuma_version),
+        (after_sources, &after.kuma_version),
+    )
+}
+
+/// The diff of its parts: `changes` sorted by proxy, then destination.
+fn assemble(
+    changes: Vec<Change>,
+    findings: FindingChanges,
+    before: (&[String], &str),
+    after: (&[String], &str),
+) -> Diff {
     let count = |k| changes.iter().filter(|c: &&Change| c.change == k).count();
+    let proxies = changes
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i == 0 || changes[i - 1].proxy != c.proxy)
+        .count();
     let summary = Summary {
         proxies,
         outbounds: changes.len(),
         added: count(ChangeKind::Added),
         removed: count(ChangeKind::Removed),
         changed: count(ChangeKind::Changed),
-        findings_added: added.len(),
-        findings_resolved: resolved.len(),
+        findings_added: findings.added.len(),
+        findings_resolved: findings.resolved.len(),
+    };
+    let side = |(sources, v): (&[String], &str)| Side {
+        sources: sources.to_vec(),
+        kuma_version: v.to_string(),
+        deleted: Vec::new(),
     };
     Diff {
         schema: SCHEMA,
-        before: Side {
-            sources: before_sources.to_vec(),
-            kuma_version: before.kuma_version.clone(),
-            deleted: Vec::new(),
-        },
-        after: Side {
-            sources: after_sources.to_vec(),
-            kuma_version: after.kuma_version.clone(),
-            deleted: Vec::new(),
-        },
+        before: side(before),
+        after: side(after),
         summary,
         changes,
-        findings: FindingChanges { added, resolved },
+        findings,
     }
+}
+
+/// One side of [`diff_engines`]: the engine, the loader's findings, the SOURCE labels.
+pub struct Input<'e, 'a> {
+    pub engine: &'e crate::resolve::Engine<'a>,
+    pub load_findings: Vec<Finding>,
+    pub sources: Vec<String>,
+}
+
+/// [`diff`] of the reports the two engines give for `filter`, without holding either
+/// report: the proxies of `before` are resolved on its threads, and each is compared
+/// there with the same proxy resolved by `after` ([`Engine::resolve_id`]); `after`'s
+/// findings come from its findings-only pass. Memory holds a few proxies at a time and
+/// the changes, whatever the size of the mesh. The result is [`diff`]'s.
+///
+/// [`Engine::resolve_id`]: crate::resolve::Engine::resolve_id
+pub fn diff_engines(before: Input, after: Input, filter: &crate::resolve::Filter) -> Diff {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    let skeleton = after.engine.skeleton(filter);
+    let proxies = &skeleton.report.proxies;
+    let index: HashMap<PKey, usize> = proxies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (proxy_key(p), i))
+        .collect();
+    let seen: Vec<AtomicBool> = proxies.iter().map(|_| AtomicBool::new(false)).collect();
+    // One cache per thread at a time: proxies with one selection share their outbounds.
+    let caches: std::sync::Mutex<Vec<crate::resolve::ProxyCache>> = Default::default();
+    let resolve_after = |i: usize| {
+        let mut cache = caches
+            .lock()
+            .ok()
+            .and_then(|mut c| c.pop())
+            .unwrap_or_default();
+        let r = after.engine.resolve_id(skeleton.ids[i], &mut cache);
+        if let Ok(mut c) = caches.lock() {
+            c.push(cache);
+        }
+        r
+    };
+    let mut changes: Vec<Change> = Vec::new();
+    let mut parts = before.engine.for_each_proxy_unmerged(
+        filter,
+        crate::resolve::Want::WRITTEN,
+        |p| {
+            let other = index.get(&proxy_key(&p)).and_then(|&i| {
+                seen[i].store(true, Relaxed);
+                resolve_after(i)
+            });
+            let mut out = Vec::new();
+            diff_proxy(Some(&p), other.as_ref(), &mut out);
+            out
+        },
+        |mut c| changes.append(&mut c),
+    );
+    for (i, s) in seen.iter().enumerate() {
+        if !s.load(Relaxed)
+            && let Some(p) = resolve_after(i)
+        {
+            diff_proxy(None, Some(&p), &mut changes);
+        }
+    }
+    // Each proxy's changes are in destination order already.
+    changes.sort_by(|x, y| x.proxy.cmp(&y.proxy));
+    parts.push(before.load_findings);
+    let before_findings = crate::resolve::merge(parts).into_vec();
+    let after_findings =
+        crate::resolve::merge(vec![skeleton.report.findings, after.load_findings]).into_vec();
+    let (added, resolved) = diff_findings(
+        &before_findings,
+        &before.sources,
+        &after_findings,
+        &after.sources,
+    );
+    assemble(
+        changes,
+        FindingChanges { added, resolved },
+        (&before.sources, &before.engine.version.to_string()),
+        (&after.sources, &after.engine.version.to_string()),
+    )
 }
 
 type PKey<'r> = (&'r str, Option<&'r str>, &'r str, Option<&'r str>);
