@@ -33,6 +33,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Tell the precedence story of one outbound of one proxy.
     Explain(ExplainArgs),
+    /// What a change would do: OLD vs NEW, SOURCE vs SOURCE with --apply CHANGES, or one
+    /// input under two Kuma versions. Exit 0: no change, 1: changes, 2: error.
+    Diff(DiffArgs),
     /// Write every resource meshtcp sees (derived Dataplanes and MeshServices
     /// included) as YAML files that load offline to the same report; with --kube and
     /// no SOURCE, the cluster's objects as listed.
@@ -142,6 +145,45 @@ pub struct CheckArgs {
     /// Output format of the findings.
     #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "text"])]
     pub format: String,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Modes:\n  \
+    meshtcp diff OLD NEW                          two inputs (file, directory, -)\n  \
+    meshtcp diff [SOURCE...] --apply CHANGES      SOURCE (or --kube) with CHANGES applied on top\n  \
+    meshtcp diff [SOURCE...] --delete FILES       ... with the resources of FILES removed\n  \
+    meshtcp diff SOURCE... --from-version 2.5 --to-version 2.14\n\n\
+    --from-version/--to-version also combine with --apply (before: FROM, after: TO);\n\
+    without --apply, every SOURCE is read once and resolved under both versions.\n\
+    Exit codes as kubectl diff: 0 no change, 1 changes, 2 error.")]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Files or directories whose resources replace those with the same
+    /// kind/mesh/namespace/name in SOURCE, or are added (repeatable; - for stdin).
+    #[arg(long, value_name = "CHANGES")]
+    pub apply: Vec<String>,
+    /// Files or directories whose resources are removed from SOURCE (repeatable).
+    #[arg(long, value_name = "FILES")]
+    pub delete: Vec<String>,
+    /// Kuma version of the before side (default: --kuma-version, else 2.14).
+    #[arg(long, value_name = "X.Y", value_parser = parse_version)]
+    pub from_version: Option<KumaVersion>,
+    /// Kuma version of the after side (default: --kuma-version, else 2.14).
+    #[arg(long, value_name = "X.Y", value_parser = parse_version)]
+    pub to_version: Option<KumaVersion>,
+    /// Output format: text, json (meshtcp.diff/v1) or markdown (a pull-request comment).
+    #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "json", "markdown"])]
+    pub format: String,
+    /// Only this mesh.
+    #[arg(long)]
+    pub mesh: Option<String>,
+    /// Only this proxy (name or namespace/name).
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// Colour in the text format: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +343,108 @@ fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Repo
     leave(engine);
     leave(loaded.snapshot);
     Ok(r)
+}
+
+/// `meshtcp diff`: the two inputs as the mode says, then the diff of their resolutions.
+fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
+    let filter = Filter {
+        mesh: a.mesh.clone(),
+        proxy: a.proxy.clone(),
+        namespace: a.common.namespace.clone(),
+    };
+    let labels = |c: &Common| -> Result<Vec<String>> {
+        Ok(c.sources()?.iter().map(Source::label).collect())
+    };
+    let versioned = a.from_version.is_some() || a.to_version.is_some();
+    let changing = !a.apply.is_empty() || !a.delete.is_empty();
+    // The before input; the after one (None: the same input, under another version).
+    let (before, after, from, to, before_sources, after_sources) = if changing {
+        let (base, v) = a.common.load()?;
+        let before_sources = labels(&a.common)?;
+        let with = |paths: &Vec<String>| Common {
+            sources: paths.clone(),
+            kube: false,
+            ..a.common.clone()
+        };
+        let changes = source::load(&with(&a.apply).sources()?);
+        let delete = if a.delete.is_empty() {
+            Loaded::default()
+        } else {
+            source::load(&with(&a.delete).sources()?)
+        };
+        let mut after = base.clone();
+        let gone = after
+            .snapshot
+            .apply(changes.snapshot.resources, &delete.snapshot.resources);
+        after.findings = crate::model::without_findings_of(after.findings, &gone);
+        after.findings.extend(changes.findings);
+        let mut after_sources = before_sources.clone();
+        after_sources.extend(labels(&with(&a.apply))?);
+        let (from, to) = (a.from_version.unwrap_or(v), a.to_version.unwrap_or(v));
+        (base, Some(after), from, to, before_sources, after_sources)
+    } else if versioned {
+        let (loaded, v) = a.common.load()?;
+        let (from, to) = (a.from_version.unwrap_or(v), a.to_version.unwrap_or(v));
+        let s = labels(&a.common)?;
+        (loaded, None, from, to, s.clone(), s)
+    } else {
+        let [old, new] = a.common.sources.as_slice() else {
+            bail!(
+                "diff needs OLD NEW (two sources), --apply CHANGES, or --from-version/--to-version (see meshtcp diff --help)"
+            );
+        };
+        if a.common.kube {
+            bail!("diff OLD NEW reads two inputs; with --kube, use --apply CHANGES");
+        }
+        let side = |s: &String| Common {
+            sources: vec![s.clone()],
+            ..a.common.clone()
+        };
+        let (old_c, new_c) = (side(old), side(new));
+        let (lo, v) = old_c.load()?;
+        let (ln, _) = new_c.load()?;
+        (lo, Some(ln), v, v, labels(&old_c)?, labels(&new_c)?)
+    };
+    let after_snapshot = after.as_ref().map_or(&before.snapshot, |l| &l.snapshot);
+    if let Some(p) = &a.proxy
+        && ![&before.snapshot, after_snapshot].iter().any(|s| {
+            s.resources.iter().any(|r| {
+                r.meta.kind == crate::model::ResourceKind::Dataplane
+                    && a.mesh.as_ref().is_none_or(|m| &r.meta.mesh == m)
+                    && (&r.meta.name == p || &r.meta.qualified_name() == p)
+            })
+        })
+    {
+        bail!("no proxy named `{p}` in the input");
+    }
+    let after_findings = after
+        .as_ref()
+        .map_or_else(|| before.findings.clone(), |l| l.findings.clone());
+    let (e_before, e_after) = (
+        engine(&before.snapshot, from, &a.common),
+        engine(after_snapshot, to, &a.common),
+    );
+    let mut d = report::diff::diff_engines(
+        report::diff::Input {
+            engine: &e_before,
+            load_findings: before.findings.clone(),
+            sources: before_sources,
+        },
+        report::diff::Input {
+            engine: &e_after,
+            load_findings: after_findings,
+            sources: after_sources,
+        },
+        &filter,
+    );
+    if !a.delete.is_empty() {
+        d.after.deleted = a.delete.clone();
+    }
+    leave(e_before);
+    leave(e_after);
+    leave(before.snapshot);
+    leave(after);
+    Ok(d)
 }
 
 /// Load and collect the findings only (no outbound reports): what `check` prints. For
@@ -541,6 +685,21 @@ pub fn run(cli: Cli) -> Result<i32> {
                 a.output.display()
             );
             Ok(0)
+        }
+        Some(Command::Diff(a)) => {
+            let d = build_diff(&a)?;
+            let s = match a.format.as_str() {
+                "json" => report::diff::to_json(&d),
+                "markdown" => report::diff::render_markdown(&d),
+                _ => report::diff::render_text(
+                    &d,
+                    report::TextOptions {
+                        color: use_color(&a.color),
+                    },
+                ),
+            };
+            emit(&s)?;
+            Ok(d.exit_code())
         }
         Some(Command::Explain(a)) => {
             // `explain PROXY SOURCE` would read SOURCE as the destination and then load

@@ -3,9 +3,11 @@
 //! Pure data: no IO. Every resource carries its [`Origin`] so that every report line,
 //! finding and TUI row can point back to `file:line` or to the cluster object.
 
+mod apply;
 mod finding;
 mod resources;
 
+pub use apply::without_findings_of;
 pub use finding::{Code, Finding, Location, ResourceRef, Severity};
 pub use resources::*;
 

@@ -1,6 +1,7 @@
 //! Writers of the engine's output: JSON and YAML (the contract), text (for people),
 //! `explain` (one outbound's precedence story), and `check`'s exit code.
 
+pub mod diff;
 pub mod json;
 pub mod text;
 

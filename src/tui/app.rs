@@ -1747,7 +1747,9 @@ fn proxy_changes(
     for (oi, o) in p.outbounds.iter().enumerate() {
         let on = Node::Outbound(pi, oi as u32);
         match new.key(on).and_then(|k| old_idx.get(&k).copied()) {
-            Some(Node::Outbound(a, b)) if old.outbound(a, b) == o => {}
+            // Changed as `meshtcp diff` says: not a reason's wording or a policy's line.
+            Some(Node::Outbound(a, b))
+                if crate::report::diff::parts(old.outbound(a, b), o).is_empty() => {}
             Some(Node::Outbound(a, b)) => {
                 out.insert(on);
                 out.insert(pn);
