@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod demo;
+pub mod cp;
 pub mod derive;
 mod fastyaml;
 pub mod kube;

@@ -114,6 +114,7 @@ pub fn run(
     sources: Vec<Source>,
     version: KumaVersion,
     kube: Option<KubeSpec>,
+    cp: Option<Loaded>,
     color: bool,
     engine: crate::resolve::Options,
 ) -> Result<()> {
@@ -121,6 +122,7 @@ pub fn run(
         .iter()
         .map(Source::label)
         .chain(kube.as_ref().map(KubeSpec::label))
+        .chain(cp.as_ref().map(|_| "control plane".to_string()))
         .collect::<Vec<_>>()
         .join(", ");
     let mut guard = TerminalGuard::enter()?;
@@ -148,7 +150,8 @@ pub fn run(
         tx: tx.clone(),
         _watchers: Vec::new(),
         kube,
-        cluster: None,
+        // `--cp`: the control planes' resources, merged into every load like a cluster's.
+        cluster: cp.map(Arc::new),
         cluster_view: ClusterView::default(),
         kube_watch: None,
     };
