@@ -632,6 +632,16 @@ fn verify(a: &VerifyArgs) -> Result<i32> {
                         if s.mode() == crate::model::MeshServicesMode::Exclusive)
             })
     };
+    // KRIs name policies by display name.
+    let display = |kind: &str, name: &str| {
+        loaded
+            .snapshot
+            .resources
+            .iter()
+            .find(|r| r.meta.kind.as_str() == kind && r.meta.name == name)
+            .map_or(name, |r| r.meta.display_name())
+            .to_string()
+    };
     let mut out = Vec::new();
     for p in &r.proxies {
         let Some(c) = conns
@@ -657,6 +667,7 @@ fn verify(a: &VerifyArgs) -> Result<i32> {
                     Ok(v) => pv.outbounds.push(verify::compare(
                         o,
                         verify::winner(&verify::from_routes(&v), &o.protocol),
+                        &display,
                     )),
                     Err(f) => {
                         pv.error = Some(format!("GET …/_outbounds/{kri}/_routes: {f}"));

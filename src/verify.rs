@@ -117,6 +117,12 @@ fn display_name(meta: &Value) -> Option<String> {
         .map(String::from)
 }
 
+/// The name a resource is stored under on the control plane (a synced copy's hashed
+/// name): what meshtcp read from the same control plane.
+fn stored_name(meta: &Value) -> Option<String> {
+    meta.get("name").and_then(Value::as_str).map(String::from)
+}
+
 fn refs(list: Option<&Value>) -> Vec<Ref> {
     list.and_then(Value::as_array)
         .map(|a| {
@@ -185,7 +191,7 @@ pub fn from_rules(rules: &Value, d: &Destination) -> Vec<Entry> {
                 let origins = rule
                     .get("origin")
                     .and_then(Value::as_array)
-                    .map(|o| o.iter().filter_map(display_name).collect())
+                    .map(|o| o.iter().filter_map(stored_name).collect())
                     .unwrap_or_default();
                 let backends = rule.get("conf").map(conf_refs).unwrap_or_default();
                 out.push(Entry {
@@ -224,7 +230,7 @@ pub fn from_rules(rules: &Value, d: &Destination) -> Vec<Entry> {
                 .and_then(Value::as_array)
                 .map(|o| {
                     o.iter()
-                        .filter_map(|x| x.get("resourceMeta").and_then(display_name))
+                        .filter_map(|x| x.get("resourceMeta").and_then(stored_name))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -319,8 +325,10 @@ pub fn winner(entries: &[Entry], protocol: &str) -> Routing {
     }
 }
 
-/// meshtcp's account of an outbound in the same terms.
-pub fn ours(o: &OutboundReport) -> Routing {
+/// meshtcp's account of an outbound in the same terms; `name_of(kind, name)` gives the
+/// name a policy is compared by (the stored name against `_rules`, the display name
+/// against `_routes`, whose KRIs carry display names).
+pub fn ours(o: &OutboundReport, name_of: &dyn Fn(&str, &str) -> String) -> Routing {
     let kind = match o.route {
         RouteKind::MeshTCPRoute => "MeshTCPRoute",
         RouteKind::MeshHTTPRoute => "MeshHTTPRoute",
@@ -330,7 +338,7 @@ pub fn ours(o: &OutboundReport) -> Routing {
         .policies
         .iter()
         .filter(|p| p.kind == kind && matches!(p.status, Status::Applied | Status::Overridden))
-        .map(|p| p.name.to_string())
+        .map(|p| name_of(&p.kind, &p.name))
         .collect();
     let backends = if kind == "MeshTCPRoute" {
         o.backends
@@ -364,9 +372,18 @@ fn same_refs(a: &[Ref], b: &[Ref]) -> bool {
         })
 }
 
-/// Compare one outbound.
-pub fn compare(o: &OutboundReport, theirs: Routing) -> Verdict {
-    let mine = ours(o);
+/// Policies compared by their stored names.
+pub fn stored(_kind: &str, name: &str) -> String {
+    name.to_string()
+}
+
+/// Compare one outbound (`name_of` as for [`ours`]).
+pub fn compare(
+    o: &OutboundReport,
+    theirs: Routing,
+    name_of: &dyn Fn(&str, &str) -> String,
+) -> Verdict {
+    let mine = ours(o, name_of);
     let mut differences = Vec::new();
     if mine.route != theirs.route {
         differences.push("route");
@@ -390,7 +407,13 @@ pub fn compare(o: &OutboundReport, theirs: Routing) -> Verdict {
 pub fn compare_rules(p: &ProxyReport, rules: &Value) -> Vec<Verdict> {
     p.outbounds
         .iter()
-        .map(|o| compare(o, winner(&from_rules(rules, &o.destination), &o.protocol)))
+        .map(|o| {
+            compare(
+                o,
+                winner(&from_rules(rules, &o.destination), &o.protocol),
+                &stored,
+            )
+        })
         .collect()
 }
 

@@ -271,9 +271,12 @@ fn a_global_control_plane_synced_copies_are_named_by_their_display_name() {
         }
         let name = o["name"].as_str().unwrap().to_string();
         o["name"] = Value::String(format!("{name}-7c9f4d2b8e"));
+        // ledger-pin was made in another zone: a zone-origin policy selects only that
+        // zone's proxies.
+        let zone = if name == "ledger-pin" { "zone-west" } else { "zone-east" };
         o["labels"] = json!({
             "kuma.io/display-name": name,
-            "kuma.io/zone": "zone-east",
+            "kuma.io/zone": zone,
             "kuma.io/origin": "zone",
         });
     }
@@ -299,7 +302,24 @@ fn a_global_control_plane_synced_copies_are_named_by_their_display_name() {
         .filter(|p| p["status"] == "applied")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(applied, ["cart-canary"], "the display name, not the hash");
+    assert_eq!(applied, ["cart-canary-7c9f4d2b8e"], "the name the global holds");
+    let backends: Vec<&str> = o["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(backends, ["cart", "cart-next"]);
+    let ledger = cart["outbounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["destination"]["name"] == "ledger")
+        .unwrap();
+    assert_ne!(
+        ledger["route"], "MeshTCPRoute",
+        "ledger-pin comes from zone-west and does not select a zone-east proxy: {ledger}"
+    );
 }
 
 #[test]
@@ -463,4 +483,30 @@ fn kumactl_export_files_load_as_they_are() {
     assert!(findings_with(&exported, "parse-error").is_empty());
     assert!(findings_with(&exported, "invalid-resource").is_empty());
     assert_eq!(portable(exported)["proxies"], portable(files)["proxies"]);
+}
+
+#[test]
+fn a_bad_client_key_is_named_by_path_and_never_quoted() {
+    let cp = FakeCp::start(shop_state());
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("client.pem");
+    let key = dir.path().join("client-key.pem");
+    std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        &key,
+        format!("-----BEGIN PRIVATE KEY-----\n{CP_TOKEN}\n-----END PRIVATE KEY-----\n"),
+    )
+    .unwrap();
+    let out = meshtcp(&[
+        "check",
+        "--cp",
+        &cp.url,
+        "--cp-client-cert",
+        cert.to_str().unwrap(),
+        "--cp-client-key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("client-key.pem") || err.contains("client.pem"), "{err}");
 }
