@@ -448,7 +448,10 @@ pub fn exit_code(v: &[ProxyVerdict]) -> i32 {
 pub fn render_text(v: &[ProxyVerdict]) -> String {
     let mut s = String::new();
     for p in v {
-        s.push_str(&format!("{} (mesh {}) — asked {}\n", p.name, p.mesh, p.asked));
+        s.push_str(&format!(
+            "{} (mesh {}) — asked {}\n",
+            p.name, p.mesh, p.asked
+        ));
         if let Some(e) = &p.error {
             s.push_str(&format!("  ! cannot ask the control plane: {e}\n"));
         }
@@ -543,14 +546,20 @@ mod tests {
         let http = winner(&e, "http");
         assert_eq!(http.route, "MeshHTTPRoute");
         assert_eq!(http.policies, ["pay-http"]);
-        assert!(http.backends.is_empty(), "an HTTP route's backends are not compared");
+        assert!(
+            http.backends.is_empty(),
+            "an HTTP route's backends are not compared"
+        );
         // Only an HTTP route on a tcp outbound: nothing routes it.
         assert_eq!(winner(&e[..1], "tcp").route, "none");
     }
 
     #[test]
     fn kri_name_is_the_fifth_part() {
-        assert_eq!(kri_name("kri_mtcpr_default___the-tcp-route_"), "the-tcp-route");
+        assert_eq!(
+            kri_name("kri_mtcpr_default___the-tcp-route_"),
+            "the-tcp-route"
+        );
         assert_eq!(kri_name("kri_msvc_m_z_ns_name_8080"), "name");
         assert_eq!(kri_name("plain"), "plain");
     }
@@ -585,7 +594,13 @@ mod tests {
              "conf": {"rules": [{"default": {"backendRefs": [{"kind": "MeshService", "name": "y", "weight": 1}]}}]},
              "origin": [{"name": "all", "mesh": "m", "type": "MeshTCPRoute", "labels": {}}]}
         ]}]});
-        assert_eq!(from_rules(&rules, &dest("service", "web", 80))[0].origins, ["not-db"]);
-        assert_eq!(from_rules(&rules, &dest("service", "db", 80))[0].origins, ["all"]);
+        assert_eq!(
+            from_rules(&rules, &dest("service", "web", 80))[0].origins,
+            ["not-db"]
+        );
+        assert_eq!(
+            from_rules(&rules, &dest("service", "db", 80))[0].origins,
+            ["all"]
+        );
     }
 }

@@ -37,7 +37,10 @@ fn meshtcp_home(args: &[&str], home: &Path) -> Output {
         !all.contains(CP_TOKEN) && !all.contains("cp-user-token"),
         "the token leaked in `meshtcp {args:?}`: {all}"
     );
-    assert!(!all.contains("X-Secret-Value"), "a header value leaked: {all}");
+    assert!(
+        !all.contains("X-Secret-Value"),
+        "a header value leaked: {all}"
+    );
     out
 }
 
@@ -248,7 +251,10 @@ fn kong_mesh_index_picks_the_kuma_version_it_is_based_on() {
     let v = json_of(&out);
     assert_eq!(v["kumaVersion"], "2.11");
     let err = text(&out.stderr);
-    assert!(err.contains("Kong Mesh 2.7.4 based on Kuma 2.11.2"), "{err}");
+    assert!(
+        err.contains("Kong Mesh 2.7.4 based on Kuma 2.11.2"),
+        "{err}"
+    );
     // --kuma-version wins over what the control plane says.
     let given = json_of(&meshtcp(&[
         "report",
@@ -273,7 +279,11 @@ fn a_global_control_plane_synced_copies_are_named_by_their_display_name() {
         o["name"] = Value::String(format!("{name}-7c9f4d2b8e"));
         // ledger-pin was made in another zone: a zone-origin policy selects only that
         // zone's proxies.
-        let zone = if name == "ledger-pin" { "zone-west" } else { "zone-east" };
+        let zone = if name == "ledger-pin" {
+            "zone-west"
+        } else {
+            "zone-east"
+        };
         o["labels"] = json!({
             "kuma.io/display-name": name,
             "kuma.io/zone": zone,
@@ -302,7 +312,11 @@ fn a_global_control_plane_synced_copies_are_named_by_their_display_name() {
         .filter(|p| p["status"] == "applied")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(applied, ["cart-canary-7c9f4d2b8e"], "the name the global holds");
+    assert_eq!(
+        applied,
+        ["cart-canary-7c9f4d2b8e"],
+        "the name the global holds"
+    );
     let backends: Vec<&str> = o["backends"]
         .as_array()
         .unwrap()
@@ -371,7 +385,10 @@ fn tls_without_the_right_ca_fails_with_exit_2() {
     let out = meshtcp(&["check", "--cp", &url]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains(&url) && err.contains("cannot connect"), "{err}");
+    assert!(
+        err.contains(&url) && err.contains("cannot connect"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -392,10 +409,7 @@ fn the_kumactl_context_gives_url_headers_and_token_and_none_is_printed() {
         cp.url
     );
     std::fs::write(home.path().join(".kumactl/config"), config).unwrap();
-    let out = meshtcp_home(
-        &["report", "--kumactl-context", "-o", "json"],
-        home.path(),
-    );
+    let out = meshtcp_home(&["report", "--kumactl-context", "-o", "json"], home.path());
     let v = json_of(&out);
     assert_eq!(v["proxies"].as_array().unwrap().len(), 4);
     assert!(
@@ -411,7 +425,11 @@ fn the_kumactl_context_gives_url_headers_and_token_and_none_is_printed() {
     assert_eq!(named.status.code(), Some(0));
     let bad = meshtcp_home(&["report", "--kumactl-context", "other"], home.path());
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad.stderr).contains("`nowhere`"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("`nowhere`"),
+        "{}",
+        text(&bad.stderr)
+    );
     cp.assert_only_get();
 }
 
@@ -491,7 +509,11 @@ fn a_bad_client_key_is_named_by_path_and_never_quoted() {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("client.pem");
     let key = dir.path().join("client-key.pem");
-    std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        &cert,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     std::fs::write(
         &key,
         format!("-----BEGIN PRIVATE KEY-----\n{CP_TOKEN}\n-----END PRIVATE KEY-----\n"),
@@ -508,5 +530,8 @@ fn a_bad_client_key_is_named_by_path_and_never_quoted() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("client-key.pem") || err.contains("client.pem"), "{err}");
+    assert!(
+        err.contains("client-key.pem") || err.contains("client.pem"),
+        "{err}"
+    );
 }

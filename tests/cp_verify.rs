@@ -106,14 +106,25 @@ fn verify_points_at_the_outbound_whose_answer_differs() {
     let out = meshtcp(&["verify", "--cp", &cp.url, "--proxy", "storefront-1"]);
     let s = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{s}{}", text(&out.stderr));
-    assert!(s.contains("✗ cart:") && s.contains("differs in backendRefs"), "{s}");
+    assert!(
+        s.contains("✗ cart:") && s.contains("differs in backendRefs"),
+        "{s}"
+    );
     assert!(
         s.contains("weight 75") && s.contains("weight 50"),
         "both answers are printed: {s}"
     );
     assert!(s.contains("✓ ledger:"), "{s}");
 
-    let json = meshtcp(&["verify", "--cp", &cp.url, "--proxy", "storefront-1", "-o", "json"]);
+    let json = meshtcp(&[
+        "verify",
+        "--cp",
+        &cp.url,
+        "--proxy",
+        "storefront-1",
+        "-o",
+        "json",
+    ]);
     assert_eq!(json.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["schema"], "meshtcp.verify/v1");
@@ -139,8 +150,14 @@ fn verify_reports_another_winning_policy() {
     let out = meshtcp(&["verify", "--cp", &cp.url, "--proxy", "storefront-1"]);
     let s = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{s}");
-    assert!(s.contains("✗ ledger:") && s.contains("differs in policies"), "{s}");
-    assert!(s.contains("[ledger-old]") && s.contains("[ledger-pin]"), "{s}");
+    assert!(
+        s.contains("✗ ledger:") && s.contains("differs in policies"),
+        "{s}"
+    );
+    assert!(
+        s.contains("[ledger-old]") && s.contains("[ledger-pin]"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -150,8 +167,68 @@ fn verify_exits_2_when_the_control_plane_cannot_answer() {
     let out = meshtcp(&["verify", "--cp", &cp.url, "--proxy", "cart-a"]);
     let s = text(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{s}");
-    assert!(s.contains("cannot ask the control plane") && s.contains("404"), "{s}");
+    assert!(
+        s.contains("cannot ask the control plane") && s.contains("404"),
+        "{s}"
+    );
     // Without --cp there is nothing to ask.
     let none = meshtcp(&["verify"]);
     assert_eq!(none.status.code(), Some(2));
+}
+
+/// `_routes` for teller-1's outbound to `ledger` in the Exclusive mesh `pay`, shaped as
+/// Kuma answers it: the MeshTCPRoute by KRI, backendRefs by display-name label and port.
+fn ledger_routes(v2_weight: u64) -> Value {
+    json!({"routes": [{
+        "kind": "MeshTCPRoute",
+        "origins": [{"kri": "kri_mtcpr_pay___ledger-split_"}],
+        "rules": [{
+            "conf": {"backendRefs": [
+                {"kind": "MeshService", "labels": {"kuma.io/display-name": "ledger"}, "port": 5432, "weight": 80},
+                {"kind": "MeshService", "labels": {"kuma.io/display-name": "ledger-v2"}, "port": 5432, "weight": v2_weight}
+            ]},
+            "kri": "",
+            "matches": null
+        }]
+    }]})
+}
+
+fn start_exclusive(ledger: Value) -> FakeCp {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cp/exclusive");
+    let mut s = State {
+        objects: documents(&dir),
+        index: json!({"product": "Kuma", "version": "2.13.1"}),
+        ..State::default()
+    };
+    let base = "/meshes/pay/dataplanes/teller-1/_outbounds";
+    s.answers
+        .insert(format!("{base}/kri_msvc_pay___ledger_5432/_routes"), ledger);
+    s.answers.insert(
+        format!("{base}/kri_msvc_pay___ledger-v2_5432/_routes"),
+        json!({"routes": []}),
+    );
+    FakeCp::start(s)
+}
+
+#[test]
+fn verify_asks_each_outbound_routes_on_an_exclusive_mesh() {
+    let cp = start_exclusive(ledger_routes(20));
+    let out = meshtcp(&["verify", "--cp", &cp.url, "--proxy", "teller-1"]);
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{s}{}", text(&out.stderr));
+    assert!(
+        s.contains("✓ ledger:5432") && s.contains("✓ ledger-v2:5432"),
+        "{s}"
+    );
+    assert!(
+        !cp.requests().iter().any(|r| r.uri.ends_with("/_rules")),
+        "an Exclusive mesh is asked per outbound"
+    );
+
+    let altered = start_exclusive(ledger_routes(30));
+    let out = meshtcp(&["verify", "--cp", &altered.url, "--proxy", "teller-1"]);
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    assert!(s.contains("✗ ledger:5432  differs in backendRefs"), "{s}");
+    assert!(s.contains("✓ ledger-v2:5432"), "{s}");
 }

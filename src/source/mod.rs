@@ -1,9 +1,9 @@
 //! Sources: files, directories, stdin and the embedded demo. They produce the model plus
 //! located findings; nothing here decides routing.
 
+pub mod cp;
 pub mod decode;
 pub mod demo;
-pub mod cp;
 pub mod derive;
 mod fastyaml;
 pub mod kube;

@@ -306,7 +306,11 @@ impl FakeCp {
         let r = self.requests();
         assert!(!r.is_empty(), "no request reached the fake control plane");
         for x in &r {
-            assert_eq!(x.method, "GET", "a {} request was sent: {}", x.method, x.uri);
+            assert_eq!(
+                x.method, "GET",
+                "a {} request was sent: {}",
+                x.method, x.uri
+            );
         }
     }
 }

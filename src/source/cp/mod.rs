@@ -88,7 +88,13 @@ impl Endpoint {
             ));
         }
         if uri.query().is_some() {
-            return Err(format!("`{url}`: a control plane URL has no query"));
+            // Not quoted: a query may carry a credential.
+            return Err(format!(
+                "`{}://{}{}?…`: a control plane URL has no query",
+                scheme,
+                auth.as_str(),
+                uri.path()
+            ));
         }
         let path = uri.path().trim_end_matches('/');
         let base = format!("{scheme}://{}{path}", auth.as_str());
@@ -202,7 +208,11 @@ pub enum CpError {
     #[error("control plane {url}: cannot connect: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("control plane {url}: no answer to {what} within {secs} s (--request-timeout)")]
-    Timeout { url: String, what: String, secs: u64 },
+    Timeout {
+        url: String,
+        what: String,
+        secs: u64,
+    },
     #[error(
         "control plane {url}: {what} was refused ({status}): the credentials are missing, \
          wrong or expired (--cp-token-file, --kumactl-context)"
@@ -399,7 +409,11 @@ impl Conn {
             } else {
                 return Err(Failure::Other("the answer has no `items` list".into()));
             }
-            match page.get("next").and_then(Value::as_str).and_then(next_query) {
+            match page
+                .get("next")
+                .and_then(Value::as_str)
+                .and_then(next_query)
+            {
                 Some(q) => {
                     if !seen.insert(q.to_string()) {
                         return Err(Failure::Other(format!(
@@ -481,7 +495,8 @@ pub async fn load_one(c: &Conn, page_size: u32) -> Result<(Loaded, Index), CpErr
             Some(p) => match p.get(kind.as_str()) {
                 Some(p) => p.clone(),
                 None => {
-                    out.findings.push(not_installed(&label, kind, "/_resources does not list it"));
+                    out.findings
+                        .push(not_installed(&label, kind, "/_resources does not list it"));
                     continue;
                 }
             },
@@ -544,7 +559,8 @@ pub async fn load_all(opts: &CpOptions) -> Result<CpLoad, CpError> {
     let mut out = CpLoad::default();
     for ep in opts.endpoints()? {
         let label = ep.label.clone();
-        let c = Conn::new(ep, opts.timeout).map_err(|m| CpError::Config(format!("{label}: {m}")))?;
+        let c =
+            Conn::new(ep, opts.timeout).map_err(|m| CpError::Config(format!("{label}: {m}")))?;
         let (l, index) = load_one(&c, opts.page_size.clamp(1, 1000)).await?;
         out.detected.push(index.detected(&label));
         out.index.push((label, index));
