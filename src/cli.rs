@@ -118,6 +118,10 @@ pub struct Common {
     /// NAME) from kumactl's config: URL, headers, token, certificates.
     #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
     pub kumactl_context: Option<String>,
+    /// The terminal UI reads the control planes again this often (the API has no
+    /// watch); `r` reads them at once.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub cp_poll: std::time::Duration,
     /// kumactl's config file. Default: ~/.kumactl/config.
     #[arg(long, value_name = "FILE", requires = "kumactl_context")]
     pub kumactl_config: Option<std::path::PathBuf>,
@@ -644,6 +648,11 @@ fn verify(a: &VerifyArgs) -> Result<i32> {
     };
     let mut out = Vec::new();
     for p in &r.proxies {
+        // A builtin gateway's listeners are not outbounds in the control plane's rules
+        // (it answers them as gateway rules): not compared.
+        if p.proxy_type == crate::model::ProxyType::BuiltinGateway {
+            continue;
+        }
         let Some(c) = conns
             .iter()
             .find(|c| p.context.as_deref() == Some(c.endpoint.label.as_str()))

@@ -102,6 +102,13 @@ pub fn run(c: &Common) -> anyhow::Result<()> {
         anyhow::bail!("the terminal UI reads --kube or --cp, not both; use `report` for both");
     }
     let version = cp.as_ref().map_or(c.version(), |(_, v)| *v);
+    let cp = cp
+        .zip(c.cp_options())
+        .map(|((loaded, _), opts)| runtime::CpSpec {
+            loaded,
+            opts,
+            poll: c.cp_poll,
+        });
     let kube = c.kube_options().map(|opts| kube::KubeSpec {
         opts,
         given: c.kuma_version,
@@ -110,7 +117,7 @@ pub fn run(c: &Common) -> anyhow::Result<()> {
         sources,
         version,
         kube,
-        cp.map(|(l, _)| l),
+        cp,
         color_allowed(),
         c.engine_options(),
     )
