@@ -604,3 +604,66 @@ pub async fn routes_for(c: &Conn, mesh: &str, name: &str, kri: &str) -> Result<V
     ))
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_quoting_them() {
+        for url in [
+            "https://admin:hunter2-secret@cp:5682",
+            "https://cp:5682/?token=hunter2-secret",
+        ] {
+            let Err(e) = Endpoint::new(url, vec![], Tls::default(), None) else {
+                panic!("{url} accepted");
+            };
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+        let e = Endpoint::new("https://cp:5682/", vec![], Tls::default(), None).unwrap();
+        assert_eq!(e.label, "https://cp:5682");
+        assert!(Endpoint::new("ftp://cp", vec![], Tls::default(), None).is_err());
+    }
+
+    #[test]
+    fn a_bad_header_value_is_not_quoted() {
+        let Err(e) = Endpoint::new(
+            "http://cp:5681",
+            vec![("x-key".into(), "bad\nhunter2-secret".into())],
+            Tls::default(),
+            None,
+        ) else {
+            panic!("accepted");
+        };
+        assert!(e.contains("x-key") && !e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn the_index_tells_the_kuma_version() {
+        let d = |v: serde_json::Value| Index::parse(&v).detected("cp");
+        let kuma = d(json!({"product": "Kuma", "version": "2.10.4"}));
+        assert_eq!((kuma.version, kuma.exact), (KumaVersion::new(2, 10), true));
+        let kong = d(json!({"product": "Kong Mesh", "version": "2.7.4", "basedOnKuma": "2.11.2"}));
+        assert_eq!(kong.version, KumaVersion::new(2, 11));
+        assert!(kong.how.contains("Kong Mesh 2.7.4 based on Kuma 2.11.2"));
+        let newer = d(json!({"product": "Kuma", "version": "2.19.0"}));
+        assert_eq!((newer.version, newer.exact), (KumaVersion::NEWEST, true));
+        let dev = d(json!({"product": "Kuma", "version": "dev-4f1a"}));
+        assert_eq!((dev.version, dev.exact), (KumaVersion::DEFAULT, false));
+    }
+
+    #[test]
+    fn paths_come_from_resources_and_next_gives_only_its_query() {
+        let p = paths_of(&json!({"resources": [
+            {"name": "MeshTCPRoute", "path": "meshtcproutes"},
+            {"name": "TrafficRoute", "path": "traffic-routes"}
+        ]}));
+        assert_eq!(p["TrafficRoute"], "traffic-routes");
+        assert_eq!(
+            next_query("http://elsewhere:5681/meshes/m/dataplanes?offset=2&size=1"),
+            Some("offset=2&size=1")
+        );
+        assert_eq!(segment("a b/c"), "a%20b%2Fc");
+    }
+}
