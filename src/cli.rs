@@ -40,6 +40,9 @@ pub enum Command {
     /// included) as YAML files that load offline to the same report; with --kube and
     /// no SOURCE, the cluster's objects as listed.
     Snapshot(SnapshotArgs),
+    /// Ask the control plane (--cp) how it routes each outbound of each proxy and
+    /// compare with meshtcp's answer; exit 1 on a disagreement, 2 when it cannot ask.
+    Verify(VerifyArgs),
     /// Write a synthetic mesh of any size (benchmarks; deterministic for a seed).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -100,6 +103,39 @@ pub struct Common {
     /// kubectl's: 30s, 2m.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: std::time::Duration,
+    /// Also read Kuma resources from a control plane's REST API (port 5681, what kumactl
+    /// reads): Universal, Kubernetes or global. Repeat for several control planes.
+    /// Read-only: GET requests only.
+    #[arg(long = "cp", value_name = "URL")]
+    pub cp: Vec<String>,
+    /// A file holding a user token for --cp, sent as `Authorization: Bearer` (never
+    /// printed).
+    #[arg(long, value_name = "FILE")]
+    pub cp_token_file: Option<std::path::PathBuf>,
+    /// CA certificates (PEM) that sign the control plane's certificate. Default: the
+    /// system's.
+    #[arg(long, value_name = "FILE")]
+    pub cp_ca_file: Option<std::path::PathBuf>,
+    /// Client certificate (PEM) for --cp, with --cp-client-key.
+    #[arg(long, value_name = "FILE", requires = "cp_client_key")]
+    pub cp_client_cert: Option<std::path::PathBuf>,
+    /// Client key (PEM) for --cp, with --cp-client-cert.
+    #[arg(long, value_name = "FILE", requires = "cp_client_cert")]
+    pub cp_client_key: Option<std::path::PathBuf>,
+    /// Accept any certificate from the control plane (testing only).
+    #[arg(long)]
+    pub cp_insecure_skip_verify: bool,
+    /// Read the control plane of kumactl's context NAME (the current context without a
+    /// NAME) from kumactl's config: URL, headers, token, certificates.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub kumactl_context: Option<String>,
+    /// The terminal UI reads the control planes again this often (the API has no
+    /// watch); `r` reads them at once.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub cp_poll: std::time::Duration,
+    /// kumactl's config file. Default: ~/.kumactl/config.
+    #[arg(long, value_name = "FILE", requires = "kumactl_context")]
+    pub kumactl_config: Option<std::path::PathBuf>,
     /// The zone of resources without a kuma.io/zone label (files written by hand, as the
     /// zone control plane they are applied to would label them). Default: the one zone
     /// of the input's zone-labelled resources.
@@ -133,6 +169,18 @@ pub struct ReportArgs {
     /// Colour in the text format: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Only this proxy (name).
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'o', default_value = "text", value_parser = ["json", "text"])]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]
@@ -225,7 +273,7 @@ fn parse_version(s: &str) -> Result<KumaVersion, String> {
 impl Common {
     pub fn sources(&self) -> Result<Vec<Source>> {
         if self.sources.is_empty() {
-            return Ok(if self.kube {
+            return Ok(if self.kube || self.cp_options().is_some() {
                 vec![]
             } else {
                 vec![Source::Demo]
@@ -305,18 +353,63 @@ impl Common {
         Ok((loaded, v))
     }
 
-    fn load_any(&self) -> Result<(Loaded, KumaVersion)> {
-        let Some(o) = self.kube_options() else {
-            return Ok((source::load(&self.sources()?), self.version()));
+    /// `--cp`, `--kumactl-context` and their options.
+    pub fn cp_options(&self) -> Option<source::cp::CpOptions> {
+        let o = source::cp::CpOptions {
+            urls: self.cp.clone(),
+            token_file: self.cp_token_file.clone(),
+            tls: source::cp::Tls {
+                ca_file: self.cp_ca_file.clone(),
+                client_cert: self.cp_client_cert.clone(),
+                client_key: self.cp_client_key.clone(),
+                insecure: self.cp_insecure_skip_verify,
+            },
+            kumactl_context: self
+                .kumactl_context
+                .clone()
+                .map(|n| Some(n).filter(|n| !n.is_empty())),
+            kumactl_config: self.kumactl_config.clone(),
+            timeout: self.request_timeout,
+            ..Default::default()
         };
-        let mut loaded = source::load_underived(&self.sources()?, &source::LoadProgress::default());
-        let c = source::kube::list_all_blocking(&o, &|_| {})?;
+        o.is_set().then_some(o)
+    }
+
+    /// Read the control planes of `--cp`; says on stderr which version it used.
+    pub fn load_cp(&self) -> Result<Option<(Loaded, KumaVersion)>> {
+        let Some(o) = self.cp_options() else {
+            return Ok(None);
+        };
+        let c = source::cp::load_all_blocking(&o)?;
         let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
         eprintln!("meshtcp: {how}");
-        source::kube::merge(&mut loaded, c.loaded());
+        Ok(Some((c.loaded, v)))
+    }
+
+    /// [`Common::load`] without the check for an empty input.
+    fn load_any(&self) -> Result<(Loaded, KumaVersion)> {
+        let kube = self.kube_options();
+        if kube.is_none() && self.cp_options().is_none() {
+            return Ok((source::load(&self.sources()?), self.version()));
+        }
+        let mut loaded = source::load_underived(&self.sources()?, &source::LoadProgress::default());
+        let mut version = self.version();
+        if let Some(o) = kube {
+            let c = source::kube::list_all_blocking(&o, &|_| {})?;
+            let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
+            eprintln!("meshtcp: {how}");
+            version = v;
+            source::kube::merge(&mut loaded, c.loaded());
+        }
+        if let Some((cp, v)) = self.load_cp()? {
+            if self.kube_options().is_none() {
+                version = v;
+            }
+            source::kube::merge(&mut loaded, cp);
+        }
         // Once the cluster's Dataplanes are in too: they win over derived ones.
         loaded.derive();
-        Ok((loaded, v))
+        Ok((loaded, version))
     }
 }
 
@@ -607,7 +700,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             let Some(o) = a
                 .common
                 .kube_options()
-                .filter(|_| a.common.sources.is_empty())
+                .filter(|_| a.common.sources.is_empty() && a.common.cp_options().is_none())
             else {
                 // Files (and a cluster beside them): the model, derived resources included.
                 let (loaded, _) = a.common.load()?;
@@ -652,6 +745,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             emit(&String::from_utf8_lossy(&out))?;
             Ok(0)
         }
+        Some(Command::Verify(a)) => verify(&a),
         Some(Command::Generate(a)) => {
             let files = if a.shape == "kubernetes" {
                 let base = crate::synth::KubernetesShape::large();
@@ -766,4 +860,138 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The KRI of a real-resource outbound (`kri_msvc_<mesh>_<zone>_<namespace>_<name>_<section>`),
+/// with the zone and namespace of the resource as the model holds it.
+fn outbound_kri(
+    snapshot: &crate::model::Snapshot,
+    mesh: &str,
+    d: &crate::resolve::output::Destination,
+) -> Option<String> {
+    use crate::model::ResourceKind;
+    let (short, kind) = match d.kind.as_str() {
+        "MeshService" => ("msvc", ResourceKind::MeshService),
+        "MeshMultiZoneService" => ("mzsvc", ResourceKind::MeshMultiZoneService),
+        "MeshExternalService" => ("extsvc", ResourceKind::MeshExternalService),
+        _ => return None,
+    };
+    let r = snapshot.resources.iter().find(|r| {
+        r.meta.kind == kind
+            && r.meta.mesh == mesh
+            && r.meta.display_name() == d.name
+            && r.meta.kri_namespace() == d.namespace.as_deref()
+    })?;
+    let section = d.section_name.clone().unwrap_or_else(|| d.port.to_string());
+    Some(format!(
+        "kri_{short}_{mesh}_{}_{}_{}_{section}",
+        r.meta.zone().unwrap_or(""),
+        r.meta.kri_namespace().unwrap_or(""),
+        d.name
+    ))
+}
+
+/// `meshtcp verify`: each proxy's outbounds, meshtcp's resolution against the control
+/// plane's `_rules` (or, on an Exclusive mesh from 2.12 on, each outbound's `_routes`).
+fn verify(a: &VerifyArgs) -> Result<i32> {
+    use crate::verify::{self, ProxyVerdict};
+    let Some(opts) = a.common.cp_options() else {
+        bail!("verify asks a control plane: give --cp URL or --kumactl-context");
+    };
+    let (loaded, version) = a.common.load()?;
+    let engine = engine(&loaded.snapshot, version, &a.common);
+    let r = engine.report(&Filter {
+        mesh: None,
+        proxy: a.proxy.clone(),
+        namespace: a.common.namespace.clone(),
+    });
+    if let Some(p) = &a.proxy
+        && r.proxies.is_empty()
+    {
+        bail!("no proxy named `{p}` on the control plane");
+    }
+    let conns = opts
+        .endpoints()?
+        .into_iter()
+        .map(|e| source::cp::client::Conn::new(e, opts.timeout))
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(anyhow::Error::msg)?;
+    let rt = source::cp::runtime()?;
+    let exclusive = |mesh: &str| {
+        version.at_least(12)
+            && loaded.snapshot.resources.iter().any(|m| {
+                m.meta.kind == crate::model::ResourceKind::Mesh
+                    && m.meta.name == mesh
+                    && matches!(&m.body, crate::model::Body::Mesh(s)
+                        if s.mode() == crate::model::MeshServicesMode::Exclusive)
+            })
+    };
+    // KRIs name policies by display name.
+    let display = |kind: &str, name: &str| {
+        loaded
+            .snapshot
+            .resources
+            .iter()
+            .find(|r| r.meta.kind.as_str() == kind && r.meta.name == name)
+            .map_or(name, |r| r.meta.display_name())
+            .to_string()
+    };
+    let mut out = Vec::new();
+    for p in &r.proxies {
+        // A builtin gateway's listeners are not outbounds in the control plane's rules
+        // (it answers them as gateway rules): not compared.
+        if p.proxy_type == crate::model::ProxyType::BuiltinGateway {
+            continue;
+        }
+        let Some(c) = conns
+            .iter()
+            .find(|c| p.context.as_deref() == Some(c.endpoint.label.as_str()))
+            .or(conns.first())
+        else {
+            continue;
+        };
+        let mut pv = ProxyVerdict {
+            mesh: p.mesh.clone(),
+            name: p.name.clone(),
+            asked: c.endpoint.label.clone(),
+            error: None,
+            outbounds: Vec::new(),
+        };
+        if exclusive(&p.mesh) {
+            for o in &p.outbounds {
+                let Some(kri) = outbound_kri(&loaded.snapshot, &p.mesh, &o.destination) else {
+                    continue;
+                };
+                match rt.block_on(source::cp::routes_for(c, &p.mesh, &p.name, &kri)) {
+                    Ok(v) => pv.outbounds.push(verify::compare(
+                        o,
+                        verify::winner(&verify::from_routes(&v), &o.protocol),
+                        &display,
+                    )),
+                    Err(f) => {
+                        pv.error = Some(format!("GET …/_outbounds/{kri}/_routes: {f}"));
+                        break;
+                    }
+                }
+            }
+        } else {
+            match rt.block_on(source::cp::rules_for(c, &p.mesh, &p.name)) {
+                Ok(v) => pv.outbounds = verify::compare_rules(p, &v),
+                Err(f) => {
+                    pv.error = Some(format!(
+                        "GET /meshes/{}/dataplanes/{}/_rules: {f}",
+                        p.mesh, p.name
+                    ))
+                }
+            }
+        }
+        out.push(pv);
+    }
+    let s = if a.format == "json" {
+        verify::to_json(&r.kuma_version, &out)
+    } else {
+        verify::render_text(&out)
+    };
+    emit(&s)?;
+    Ok(verify::exit_code(&out))
 }

@@ -11,3 +11,4 @@ pub mod resolve;
 pub mod source;
 pub mod synth;
 pub mod tui;
+pub mod verify;

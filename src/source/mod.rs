@@ -1,6 +1,7 @@
 //! Sources: files, directories, stdin and the embedded demo. They produce the model plus
 //! located findings; nothing here decides routing.
 
+pub mod cp;
 pub mod decode;
 pub mod demo;
 pub mod derive;

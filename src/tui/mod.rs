@@ -97,14 +97,28 @@ pub fn run(c: &Common) -> anyhow::Result<i32> {
         );
     }
     let sources = c.sources()?;
+    // `--cp`: read once before the UI opens (the API has no watch).
+    let cp = if c.kube { None } else { c.load_cp()? };
+    if c.kube && c.cp_options().is_some() {
+        anyhow::bail!("the terminal UI reads --kube or --cp, not both; use `report` for both");
+    }
+    let version = cp.as_ref().map_or(c.version(), |(_, v)| *v);
+    let cp = cp
+        .zip(c.cp_options())
+        .map(|((loaded, _), opts)| runtime::CpSpec {
+            loaded,
+            opts,
+            poll: c.cp_poll,
+        });
     let kube = c.kube_options().map(|opts| kube::KubeSpec {
         opts,
         given: c.kuma_version,
     });
     runtime::run(
         sources,
-        c.version(),
+        version,
         kube,
+        cp,
         color_allowed(),
         c.engine_options(),
     )

@@ -60,6 +60,28 @@ fn guarded(tx: Sender<Msg>, what: &'static str, f: impl FnOnce(&Sender<Msg>) + S
     }
 }
 
+/// Read the control planes every `every`, and at once when woken; send what was read.
+/// Ends when the runtime is gone.
+fn poll_cp(opts: source::cp::CpOptions, every: Duration, tx: Sender<Msg>) -> Sender<()> {
+    let (wake, woken) = channel::<()>();
+    let _ = thread::Builder::new()
+        .name("cp-poll".into())
+        .spawn(move || {
+            while !matches!(
+                woken.recv_timeout(every),
+                Err(RecvTimeoutError::Disconnected)
+            ) {
+                let r = source::cp::load_all_blocking(&opts)
+                    .map(|c| Box::new(c.loaded))
+                    .map_err(|e| e.to_string());
+                if tx.send(Msg::Cp(r)).is_err() {
+                    break;
+                }
+            }
+        });
+    wake
+}
+
 /// Two clicks on the same row within this time are a double click.
 const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 /// Shown documents are cut after this many lines.
@@ -77,6 +99,16 @@ enum Msg {
     Changed(String),
     /// An event of the cluster watch (`--kube`).
     Kube(WatchEvent),
+    /// The control planes read again (`--cp`), or why they could not be.
+    Cp(std::result::Result<Box<Loaded>, String>),
+}
+
+/// `--cp`: the control planes as read before the UI opened, and how to read them again
+/// (the API has no watch: every `poll`, and at once on `r`).
+pub struct CpSpec {
+    pub loaded: Loaded,
+    pub opts: source::cp::CpOptions,
+    pub poll: Duration,
 }
 
 /// A lazy model's request for one proxy (see [`Effect::ResolveProxy`]).
@@ -108,12 +140,15 @@ struct Runtime {
     cluster: Option<Arc<Loaded>>,
     cluster_view: ClusterView,
     kube_watch: Option<WatchHandle>,
+    /// `--cp`: wakes the polling thread at once (`r`).
+    cp_poll: Option<Sender<()>>,
 }
 
 pub fn run(
     sources: Vec<Source>,
     version: KumaVersion,
     kube: Option<KubeSpec>,
+    cp: Option<CpSpec>,
     color: bool,
     engine: crate::resolve::Options,
 ) -> Result<i32> {
@@ -121,6 +156,7 @@ pub fn run(
         .iter()
         .map(Source::label)
         .chain(kube.as_ref().map(KubeSpec::label))
+        .chain(cp.as_ref().map(|_| "control plane".to_string()))
         .collect::<Vec<_>>()
         .join(", ");
     let mut guard = TerminalGuard::enter()?;
@@ -151,7 +187,13 @@ pub fn run(
         cluster: None,
         cluster_view: ClusterView::default(),
         kube_watch: None,
+        cp_poll: None,
     };
+    if let Some(spec) = cp {
+        // The control planes' resources, merged into every load like a cluster's.
+        rt.cluster = Some(Arc::new(spec.loaded));
+        rt.cp_poll = Some(poll_cp(spec.opts, spec.poll, tx.clone()));
+    }
     rt._watchers = watch(&rt.sources, &tx, &mut app);
     if rt.kube.is_some() {
         // The first model comes with the cluster's (files are read then too).
@@ -249,6 +291,21 @@ impl Runtime {
                 self.start_load(true);
                 vec![Action::Watching(what)]
             }
+            Msg::Cp(Ok(l)) => {
+                if self
+                    .cluster
+                    .as_ref()
+                    .is_some_and(|c| c.snapshot.resources == l.snapshot.resources)
+                {
+                    return vec![];
+                }
+                self.cluster = Some(Arc::new(*l));
+                self.start_load(true);
+                vec![Action::ClusterChanged(
+                    "the control plane changed; reloading".into(),
+                )]
+            }
+            Msg::Cp(Err(e)) => vec![Action::ClusterChanged(e)],
             Msg::Kube(ev) => {
                 let acts = self.cluster_view.on_event(&ev);
                 match ev {
@@ -293,6 +350,9 @@ impl Runtime {
         match fx {
             Effect::Quit => {}
             Effect::Reload => {
+                if let Some(t) = &self.cp_poll {
+                    let _ = t.send(());
+                }
                 if self.kube.is_some() && self.kube_watch.is_none() {
                     // The cluster watch failed (401, unreachable): retry it.
                     self.start_kube();
