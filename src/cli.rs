@@ -459,12 +459,14 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
             kube: false,
             ..a.common.clone()
         };
-        let changes = source::load(&with(&a.apply).sources()?);
-        let delete = if a.delete.is_empty() {
-            Loaded::default()
-        } else {
-            source::load(&with(&a.delete).sources()?)
+        // (No paths would read the demo mesh: a flag not given reads nothing.)
+        let read = |paths: &Vec<String>| -> Result<Loaded> {
+            if paths.is_empty() {
+                return Ok(Loaded::default());
+            }
+            Ok(source::load(&with(paths).sources()?))
         };
+        let (changes, delete) = (read(&a.apply)?, read(&a.delete)?);
         let mut after = base.clone();
         let gone = after
             .snapshot
@@ -472,7 +474,9 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
         after.findings = crate::model::without_findings_of(after.findings, &gone);
         after.findings.extend(changes.findings);
         let mut after_sources = before_sources.clone();
-        after_sources.extend(labels(&with(&a.apply))?);
+        if !a.apply.is_empty() {
+            after_sources.extend(labels(&with(&a.apply))?);
+        }
         let (from, to) = (a.from_version.unwrap_or(v), a.to_version.unwrap_or(v));
         (base, Some(after), from, to, before_sources, after_sources)
     } else if versioned {

@@ -453,3 +453,29 @@ fn formats_and_colour() {
     assert!(!stdout(&run(&[])).contains('\x1b'));
     assert!(stdout(&run(&["--color", "always"])).contains("\x1b[33m~ changed"));
 }
+
+#[test]
+fn delete_alone_removes_what_the_files_name_and_applies_nothing_else() {
+    let t = tempfile::tempdir().unwrap();
+    let r = route("split", &[("backend-v1", 90), ("backend-v2", 10)]);
+    dir(t.path(), "base", &[("r.yaml", &r)]);
+    std::fs::write(t.path().join("gone.yaml"), &r).unwrap();
+    let o = meshtcp_in(
+        t.path(),
+        &["diff", "base", "--delete", "gone.yaml", "-o", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["after"]["sources"], serde_json::json!(["base"]));
+    assert_eq!(v["after"]["deleted"], serde_json::json!(["gone.yaml"]));
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{v:#}");
+    assert_eq!(changes[0]["destination"]["name"], "backend");
+    assert_eq!(changes[0]["before"]["route"], "MeshTCPRoute");
+    assert_ne!(changes[0]["after"]["route"], "MeshTCPRoute");
+    let s = stdout(&meshtcp_in(
+        t.path(),
+        &["diff", "base", "--delete", "gone.yaml"],
+    ));
+    assert!(s.contains("sources: base − gone.yaml"), "{s}");
+}
