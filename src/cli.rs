@@ -383,6 +383,11 @@ impl Common {
         let c = source::cp::load_all_blocking(&o)?;
         let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
         eprintln!("meshtcp: {how}");
+        for (label, index) in &c.index {
+            if let Some(m) = index.mode_text() {
+                eprintln!("meshtcp: {label} is {m}");
+            }
+        }
         Ok(Some((c.loaded, v)))
     }
 

@@ -535,3 +535,67 @@ fn a_bad_client_key_is_named_by_path_and_never_quoted() {
         "{err}"
     );
 }
+
+/// `GET /config` says whether the control plane is a global, a zone (and which) or
+/// standalone (`mode`, `multizone.zone.name`: `pkg/config/app/kuma-cp/config.go@v2.13.0`);
+/// a user who may not read it still gets everything else, and an info says so.
+#[test]
+fn the_config_says_the_control_plane_mode_and_a_refusal_is_only_info() {
+    let mut answers = std::collections::BTreeMap::new();
+    answers.insert(
+        "/config".to_string(),
+        json!({"mode": "zone", "environment": "universal",
+               "multizone": {"zone": {"name": "east", "globalAddress": "grpcs://global:5685"}}}),
+    );
+    let cp = FakeCp::start(State {
+        answers,
+        ..shop_state()
+    });
+    let out = meshtcp(&["report", "--cp", &cp.url, "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is a zone control plane (zone `east`)"),
+        "{err}"
+    );
+
+    let mut forbidden = std::collections::BTreeSet::new();
+    forbidden.insert("config".to_string());
+    let cp = FakeCp::start(State {
+        forbidden,
+        ..shop_state()
+    });
+    let out = meshtcp(&["report", "--cp", &cp.url, "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json_of(&out);
+    let refused: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("GET /config was refused")
+        })
+        .collect();
+    assert_eq!(refused.len(), 1, "{v}");
+    assert_eq!(refused[0]["severity"], "info");
+    assert!(
+        !v["proxies"].as_array().unwrap().is_empty(),
+        "the rest loads"
+    );
+    assert!(
+        !text(&out.stderr).contains("control plane ("),
+        "no mode is claimed"
+    );
+    // Only GETs, as ever.
+    assert!(
+        cp.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .all(|r| r.method == "GET")
+    );
+}

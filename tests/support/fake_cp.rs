@@ -199,6 +199,9 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
     if s.require_token && !authorized {
         return error(StatusCode::UNAUTHORIZED, "Unauthenticated");
     }
+    if path == "/config" && s.forbidden.contains("config") {
+        return error(StatusCode::FORBIDDEN, "Access Denied");
+    }
     if let Some(v) = s.answers.get(&path) {
         return answer(StatusCode::OK, v);
     }

@@ -236,6 +236,11 @@ pub struct Index {
     pub product: String,
     pub version: String,
     pub based_on_kuma: Option<String>,
+    /// From `GET /config` where the user may read it: `global`, `zone` or
+    /// `standalone` (`pkg/config/app/kuma-cp/config.go@v2.13.0`, `mode`).
+    pub mode: Option<String>,
+    /// A zone control plane's zone (`multizone.zone.name`).
+    pub zone: Option<String>,
 }
 
 impl Index {
@@ -245,7 +250,37 @@ impl Index {
             product: s("product").unwrap_or_default(),
             version: s("version").unwrap_or_default(),
             based_on_kuma: s("basedOnKuma").filter(|b| !b.is_empty()),
+            mode: None,
+            zone: None,
         }
+    }
+
+    /// Take the mode and zone from a `GET /config` answer.
+    pub fn set_config(&mut self, v: &Value) {
+        self.mode = v
+            .get("mode")
+            .and_then(Value::as_str)
+            .filter(|m| !m.is_empty())
+            .map(String::from);
+        self.zone = v
+            .pointer("/multizone/zone/name")
+            .and_then(Value::as_str)
+            .filter(|z| !z.is_empty())
+            .map(String::from);
+    }
+
+    /// `a zone control plane (zone `east`)`, `a global control plane`, … when known.
+    pub fn mode_text(&self) -> Option<String> {
+        let m = self.mode.as_deref()?;
+        Some(match (m, &self.zone) {
+            ("zone", Some(z)) => format!("a zone control plane (zone `{z}`)"),
+            ("global", _) => {
+                "a global control plane (policies synced to zones keep their names in \
+                 kuma.io/display-name)"
+                    .to_string()
+            }
+            (m, _) => format!("a {m} control plane"),
+        })
     }
 
     /// The Kuma version this control plane runs, and how it was known.
@@ -462,9 +497,19 @@ fn add_items(out: &mut Loaded, label: &str, items: Vec<Value>) {
 /// Read one control plane.
 pub async fn load_one(c: &Conn, page_size: u32) -> Result<(Loaded, Index), CpError> {
     let label = c.endpoint.label.clone();
-    let index = match c.get_json("/").await {
+    let mut index = match c.get_json("/").await {
         Ok(v) => Index::parse(&v),
         Err(f) => return Err(c.error(f, "GET /")),
+    };
+    // The mode (global, zone, standalone), where this user may read the config: it is
+    // said, never needed (a refusal or an old control plane is not an error).
+    let config_refused = match c.get_json("/config").await {
+        Ok(v) => {
+            index.set_config(&v);
+            false
+        }
+        Err(Failure::Unauthorized | Failure::Forbidden(_)) => true,
+        Err(_) => false,
     };
     let paths = match c.get_json("/_resources").await {
         Ok(v) => Some(paths_of(&v)),
@@ -478,6 +523,18 @@ pub async fn load_one(c: &Conn, page_size: u32) -> Result<(Loaded, Index), CpErr
     };
     let mut out = Loaded::default();
     out.stats.files += 1;
+    if config_refused {
+        out.findings.push(
+            Finding::new(
+                Code::AccessDenied,
+                format!(
+                    "control plane {label}: GET /config was refused, so its mode (global, zone or \
+                 standalone) is unknown; everything else loads"
+                ),
+            )
+            .with_severity(crate::model::Severity::Info),
+        );
+    }
     let meshes = c
         .list("/meshes", page_size)
         .await
