@@ -599,3 +599,47 @@ fn the_config_says_the_control_plane_mode_and_a_refusal_is_only_info() {
             .all(|r| r.method == "GET")
     );
 }
+
+/// Over TLS: the control plane's certificate checked against `--cp-ca-file`, or not
+/// checked with `--cp-insecure-skip-verify`; without either, the system's CAs refuse
+/// the test CA (exit 2, naming the URL).
+#[test]
+fn tls_with_the_ca_file_or_insecure_skip_verify_loads() {
+    let cp = FakeCp::start_tls(shop_state());
+    assert!(cp.url.starts_with("https://127.0.0.1:"), "{}", cp.url);
+    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cp/tls/ca.pem");
+    let with_ca = meshtcp(&[
+        "report",
+        "--cp",
+        &cp.url,
+        "--cp-ca-file",
+        ca.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(with_ca.status.code(), Some(0), "{}", text(&with_ca.stderr));
+    let v = json_of(&with_ca);
+    assert!(!v["proxies"].as_array().unwrap().is_empty());
+    let insecure = meshtcp(&[
+        "report",
+        "--cp",
+        &cp.url,
+        "--cp-insecure-skip-verify",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        insecure.status.code(),
+        Some(0),
+        "{}",
+        text(&insecure.stderr)
+    );
+    assert_eq!(json_of(&insecure)["proxies"], v["proxies"]);
+    let untrusted = meshtcp(&["report", "--cp", &cp.url, "-o", "json"]);
+    assert_eq!(untrusted.status.code(), Some(2));
+    assert!(
+        text(&untrusted.stderr).contains(&cp.url),
+        "{}",
+        text(&untrusted.stderr)
+    );
+}

@@ -256,6 +256,35 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
 
 impl FakeCp {
     pub fn start(state: State) -> FakeCp {
+        Self::serve(state, None)
+    }
+
+    /// [`FakeCp::start`] over TLS, with the test certificate for 127.0.0.1 signed by
+    /// `tests/fixtures/cp/tls/ca.pem` (the URL is `https://…`).
+    pub fn start_tls(state: State) -> FakeCp {
+        use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cp/tls");
+        let certs = rustls::pki_types::CertificateDer::pem_file_iter(dir.join("server.pem"))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        Self::serve(
+            state,
+            Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        )
+    }
+
+    fn serve(state: State, tls: Option<tokio_rustls::TlsAcceptor>) -> FakeCp {
+        let secure = tls.is_some();
         let state = Arc::new(Mutex::new(state));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
@@ -274,14 +303,25 @@ impl FakeCp {
                         a = l.accept() => {
                             let Ok((sock, _)) = a else { continue };
                             let st = st.clone();
+                            let tls = tls.clone();
                             tokio::spawn(async move {
                                 let svc = service_fn(move |r| {
                                     let st = st.clone();
                                     async move { Ok::<_, std::convert::Infallible>(handle(st, r).await) }
                                 });
-                                let _ = http1::Builder::new()
-                                    .serve_connection(TokioIo::new(sock), svc)
-                                    .await;
+                                match tls {
+                                    Some(acceptor) => {
+                                        let Ok(stream) = acceptor.accept(sock).await else { return };
+                                        let _ = http1::Builder::new()
+                                            .serve_connection(TokioIo::new(stream), svc)
+                                            .await;
+                                    }
+                                    None => {
+                                        let _ = http1::Builder::new()
+                                            .serve_connection(TokioIo::new(sock), svc)
+                                            .await;
+                                    }
+                                }
                             });
                         }
                     }
@@ -290,7 +330,7 @@ impl FakeCp {
         });
         let addr = addr_rx.recv().unwrap();
         FakeCp {
-            url: format!("http://{addr}"),
+            url: format!("{}://{addr}", if secure { "https" } else { "http" }),
             state,
             _stop: stop,
         }
