@@ -643,3 +643,51 @@ fn tls_with_the_ca_file_or_insecure_skip_verify_loads() {
         text(&untrusted.stderr)
     );
 }
+
+/// A control plane that asks for a client certificate: `--cp-client-cert` and
+/// `--cp-client-key` answer it; without them the handshake fails (exit 2). A key that
+/// does not fit is named by its path, never shown.
+#[test]
+fn a_client_certificate_is_presented_and_a_key_is_never_shown() {
+    let cp = FakeCp::start_mtls(shop_state());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cp/tls");
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let (ca, cert, key) = (p("ca.pem"), p("client.pem"), p("client.key"));
+    let ok = meshtcp(&[
+        "report",
+        "--cp",
+        &cp.url,
+        "--cp-ca-file",
+        &ca,
+        "--cp-client-cert",
+        &cert,
+        "--cp-client-key",
+        &key,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert!(!json_of(&ok)["proxies"].as_array().unwrap().is_empty());
+    let without = meshtcp(&["report", "--cp", &cp.url, "--cp-ca-file", &ca]);
+    assert_eq!(without.status.code(), Some(2), "{}", text(&without.stderr));
+    // The server's key beside the client's certificate: refused, and no key material
+    // reaches the output.
+    let wrong = meshtcp(&[
+        "report",
+        "--cp",
+        &cp.url,
+        "--cp-ca-file",
+        &ca,
+        "--cp-client-cert",
+        &cert,
+        "--cp-client-key",
+        &p("server.key"),
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let all = format!("{}{}", text(&wrong.stdout), text(&wrong.stderr));
+    let secret = std::fs::read_to_string(dir.join("server.key")).unwrap();
+    for line in secret.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!all.contains(line), "key material in the output: {all}");
+    }
+    assert!(!all.contains("PRIVATE KEY-----"), "{all}");
+}

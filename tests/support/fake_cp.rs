@@ -262,25 +262,12 @@ impl FakeCp {
     /// [`FakeCp::start`] over TLS, with the test certificate for 127.0.0.1 signed by
     /// `tests/fixtures/cp/tls/ca.pem` (the URL is `https://…`).
     pub fn start_tls(state: State) -> FakeCp {
-        use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cp/tls");
-        let certs = rustls::pki_types::CertificateDer::pem_file_iter(dir.join("server.pem"))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let key = rustls::pki_types::PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-        Self::serve(
-            state,
-            Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
-        )
+        Self::serve(state, Some(tls_acceptor(false)))
+    }
+
+    /// [`FakeCp::start_tls`], and a client certificate signed by the test CA required.
+    pub fn start_mtls(state: State) -> FakeCp {
+        Self::serve(state, Some(tls_acceptor(true)))
     }
 
     fn serve(state: State, tls: Option<tokio_rustls::TlsAcceptor>) -> FakeCp {
@@ -356,4 +343,38 @@ impl FakeCp {
             );
         }
     }
+}
+
+/// The fake control plane's TLS: the test certificate for 127.0.0.1 signed by
+/// `tests/fixtures/cp/tls/ca.pem`, and, when `client_auth`, client certificates signed
+/// by that CA required.
+fn tls_acceptor(client_auth: bool) -> tokio_rustls::TlsAcceptor {
+    use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cp/tls");
+    let pems = |f: &str| {
+        rustls::pki_types::CertificateDer::pem_file_iter(dir.join(f))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    };
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = if client_auth {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in pems("ca.pem") {
+            roots.add(c).unwrap();
+        }
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder.with_single_cert(pems("server.pem"), key).unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
