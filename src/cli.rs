@@ -20,13 +20,13 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
-    pub tui: Common,
+    pub tui: TuiArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the terminal UI (the default).
-    Tui(Common),
+    Tui(TuiArgs),
     /// Print the resolved routes of every proxy (JSON, YAML or text).
     Report(ReportArgs),
     /// Like report, but only findings; exit 1 when one is at or over the threshold.
@@ -141,6 +141,23 @@ pub struct Common {
     /// of the input's zone-labelled resources.
     #[arg(long, value_name = "NAME")]
     pub zone: Option<String>,
+}
+
+/// The terminal UI's arguments: the sources, and changes to show applied to them.
+#[derive(Debug, Clone, Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Show the sources with these files applied (each resource replaces the one with
+    /// the same kind/mesh/namespace/name, or is added), every changed outbound marked
+    /// and its detail showing it before the change, as `meshtcp diff --apply` says;
+    /// `]` and `[` jump between the changes.
+    #[arg(long, value_name = "CHANGES")]
+    pub apply: Vec<String>,
+    /// Show the sources with the resources these files name removed (with or without
+    /// --apply).
+    #[arg(long, value_name = "FILES")]
+    pub delete: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -472,12 +489,7 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
             Ok(source::load(&with(paths).sources()?))
         };
         let (changes, delete) = (read(&a.apply)?, read(&a.delete)?);
-        let mut after = base.clone();
-        let gone = after
-            .snapshot
-            .apply(changes.snapshot.resources, &delete.snapshot.resources);
-        after.findings = crate::model::without_findings_of(after.findings, &gone);
-        after.findings.extend(changes.findings);
+        let after = source::apply_changes(&base, changes, &delete);
         let mut after_sources = before_sources.clone();
         if !a.apply.is_empty() {
             after_sources.extend(labels(&with(&a.apply))?);

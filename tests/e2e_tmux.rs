@@ -204,3 +204,37 @@ fn ctrl_c_exits_130() {
     let s = p.wait_for("the exit code", |s| s.contains("EXITED:"));
     assert!(s.contains("EXITED:130"), "{s}");
 }
+
+/// `meshtcp SOURCE --apply CHANGES`: the changed outbound is marked, `]` selects it and
+/// its detail says what it was before.
+#[test]
+fn apply_marks_the_changed_outbound_and_shows_before_and_after() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let change = dir.path().join("change.yaml");
+    std::fs::write(
+        &change,
+        "type: MeshTCPRoute\nname: backend-split-90-10\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: MeshService, name: backend}\n      rules:\n        - default:\n            backendRefs:\n              - {kind: MeshService, name: backend-v1, weight: 50}\n              - {kind: MeshService, name: backend-v2, weight: 50}\n",
+    )
+    .unwrap();
+    let p = Pane::start(
+        "apply",
+        &shell(&format!("assets/demo --apply {}", change.display())),
+        150,
+        40,
+    );
+    p.wait_for("the applied model", |s| {
+        s.contains("applied: 1 outbound changed")
+    });
+    p.text("]");
+    let s = p.wait_for("the change selected", |s| {
+        s.contains("✱ changed by the applied changes")
+    });
+    assert!(
+        s.contains("backend-v1 90%, backend-v2 10% → backend-v1 50%"),
+        "{s}"
+    );
+    assert!(s.contains("change 1 of 1"), "{s}");
+}

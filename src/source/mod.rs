@@ -521,6 +521,19 @@ impl LoadProgress {
     }
 }
 
+/// `base` with `changes` applied (each resource replaces the one with the same
+/// kind/mesh/namespace/name, or is added) and the resources `deletes` names removed:
+/// what `meshtcp diff --apply` and the TUI's `--apply` compare with `base`.
+pub fn apply_changes(base: &Loaded, changes: Loaded, deletes: &Loaded) -> Loaded {
+    let mut after = base.clone();
+    let gone = after
+        .snapshot
+        .apply(changes.snapshot.resources, &deletes.snapshot.resources);
+    after.findings = crate::model::without_findings_of(after.findings, &gone);
+    after.findings.extend(changes.findings);
+    after
+}
+
 /// Load every SOURCE, in order, and derive what Kuma would generate from the
 /// Kubernetes objects among them. Never fails: what cannot be read is a finding.
 pub fn load(sources: &[Source]) -> Loaded {

@@ -51,6 +51,10 @@ pub struct Loaded {
     /// The load this model comes from. A lazy model's proxy requests
     /// ([`Effect::ResolveProxy`]) and their answers carry it.
     pub generation: u64,
+    /// The sources with changes applied (`--apply`, `:apply`), replacing the model of
+    /// the same sources without them: the changes stay marked, and each changed
+    /// outbound's detail shows it before the change.
+    pub applied: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +91,9 @@ pub enum Action {
     ClearFilter,
     NextMatch,
     PrevMatch,
+    /// Select the next (previous) outbound the applied changes changed.
+    NextChange,
+    PrevChange,
     // Overlays and commands.
     ShowHelp,
     ShowYaml,
@@ -153,6 +160,7 @@ impl Loaded {
             replace,
             now,
             generation: 0,
+            applied: false,
         }
     }
 
@@ -178,6 +186,7 @@ impl Loaded {
             replace,
             now,
             generation,
+            applied: false,
         }
     }
 }
@@ -188,6 +197,8 @@ pub enum Effect {
     Quit,
     Reload,
     Resolve(KumaVersion),
+    /// `:apply PATH…`: show the sources with these files applied.
+    Apply(Vec<String>),
     ReadSource(Location),
     /// Lazy mode: resolve proxy `proxy` of the model of load `generation`. `opened`:
     /// the proxy is open in the tree (else it is only selected, and a later selection

@@ -112,6 +112,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "re-resolve under another Kuma version: :version 2.9",
     ),
     ("filter", "set the filter: :filter TEXT"),
+    (
+        "apply",
+        "show the sources with changes applied: :apply FILE… (] [ jump between changes)",
+    ),
     ("tree", "Tree view"),
     ("policies", "Policies view"),
     ("findings", "Findings view"),
@@ -157,6 +161,9 @@ pub struct App {
     pub yaml: Option<YamlView>,
     pub sources: HashMap<Location, SourceText>,
     pub changed: NodeSet,
+    /// With changes applied (`--apply`, `:apply`): the model without them, for the
+    /// detail of a changed outbound. Its marks stay until the next load.
+    pub before: Option<(Model, HashMap<String, Node>)>,
     pub changed_until: Option<Instant>,
     /// `--kube`: connection state and version (status line).
     pub cluster: Option<String>,
@@ -220,6 +227,7 @@ impl App {
             sources: HashMap::new(),
             changed: NodeSet::default(),
             changed_until: None,
+            before: None,
             cluster: None,
             quit: false,
             interrupted: false,
@@ -587,6 +595,8 @@ impl App {
             }
             Action::NextMatch => self.next_match(true),
             Action::PrevMatch => self.next_match(false),
+            Action::NextChange => self.next_change(true),
+            Action::PrevChange => self.next_change(false),
             Action::ShowHelp => {
                 self.mode = Mode::Help;
                 self.help_scroll = 0;
@@ -876,6 +886,51 @@ impl App {
         match found {
             Some(i) => self.select_index(i),
             None => self.say(format!("no match for /{}", self.filter), true),
+        }
+    }
+
+    /// With changes applied: outbound `n` of the shown model as it was before them
+    /// (`None`: it is new, or nothing was applied).
+    pub fn before_outbound(&self, n: Node) -> Option<&crate::resolve::OutboundReport> {
+        let (old, keys) = self.before.as_ref()?;
+        let key = self.model.as_ref()?.key(n)?;
+        match keys.get(&key)? {
+            Node::Outbound(p, o) => Some(old.outbound(*p, *o)),
+            _ => None,
+        }
+    }
+
+    /// Select the next (or previous) changed outbound, in tree order, wrapping.
+    fn next_change(&mut self, forward: bool) {
+        let mut all: Vec<Node> = self
+            .changed
+            .iter()
+            .copied()
+            .filter(|n| matches!(n, Node::Outbound(..)))
+            .collect();
+        if all.is_empty() {
+            self.say(
+                "no changed outbound (apply changes with --apply or :apply FILE)",
+                true,
+            );
+            return;
+        }
+        all.sort_unstable();
+        let here = self.selected_node();
+        let next = if forward {
+            all.iter()
+                .find(|n| here.is_none_or(|h| **n > h))
+                .or(all.first())
+        } else {
+            all.iter()
+                .rev()
+                .find(|n| here.is_none_or(|h| **n < h))
+                .or(all.last())
+        };
+        if let Some(&n) = next {
+            let i = all.iter().position(|x| *x == n).unwrap_or(0) + 1;
+            self.reveal(n);
+            self.say(format!("change {i} of {}", all.len()), false);
         }
     }
 
@@ -1381,8 +1436,12 @@ impl App {
         if let Ok(v) = new.report.kuma_version.parse() {
             self.version = v;
         }
+        // Applied changes and another version are what the user came to compare: their
+        // marks stay, and a changed outbound's detail shows it before.
+        let compared = l.applied || self.pending_version.is_some();
         // A `:version` re-resolves the same input; anything else read it again.
         let what = match self.pending_version.take() {
+            _ if l.applied => "applied".to_string(),
             Some(_) => format!("Kuma {}", new.report.kuma_version),
             None => "reloaded".to_string(),
         };
@@ -1397,6 +1456,7 @@ impl App {
         self.restore_sel = None;
         self.prior = None;
         let old = self.model.take();
+        self.before = None;
         let keep = match (old, l.replace) {
             (Some(old), true) => {
                 let idx = new.key_index();
@@ -1430,7 +1490,9 @@ impl App {
                     self.restore_sel = old.key(n);
                 }
                 self.changed = changes(&old, &new);
-                self.changed_until = (!self.changed.is_empty()).then(|| l.now + CHANGE_MARK);
+                // Applied changes stay marked (the point of looking); a reload's fade.
+                self.changed_until =
+                    (!self.changed.is_empty() && !compared).then(|| l.now + CHANGE_MARK);
                 if new.is_lazy() {
                     let n = self
                         .changed
@@ -1450,10 +1512,22 @@ impl App {
                     self.prior = Some((old, keys, what));
                 } else {
                     let n = outbounds_changed(&old, &idx, &self.changed);
+                    let tail = if compared && n > 0 {
+                        " (] [ jump between them)"
+                    } else {
+                        ""
+                    };
                     self.say(
-                        format!("{what}: {} changed", counted(n, "outbound", "outbounds")),
+                        format!(
+                            "{what}: {} changed{tail}",
+                            counted(n, "outbound", "outbounds")
+                        ),
                         false,
                     );
+                    if compared {
+                        let keys = old.key_index();
+                        self.before = Some((old, keys));
+                    }
                 }
                 keep
             }
@@ -1576,6 +1650,18 @@ impl App {
             "findings" => self.show_view(View::Findings),
             "help" => self.mode = Mode::Help,
             "reload" => return self.update_normal(Action::Reload),
+            "apply" => {
+                let paths: Vec<String> = arg.split_whitespace().map(String::from).collect();
+                if paths.is_empty() {
+                    self.say(
+                        "apply what? :apply FILE… shows the sources with those files applied",
+                        true,
+                    );
+                } else {
+                    self.say(format!("applying {}…", paths.join(" ")), false);
+                    return vec![Effect::Apply(paths)];
+                }
+            }
             "filter" => self.set_filter(arg.to_string()),
             "proxy" | "dp" if need_model(self) => {
                 let m = self.model.as_ref().expect("checked");

@@ -101,6 +101,13 @@ pub static COMMON: &[Binding] = &[
     b(&[c('n')], Action::NextMatch, "n", "next match"),
     b(&[c('N')], Action::PrevMatch, "N", "previous match"),
     b(
+        &[c(']')],
+        Action::NextChange,
+        "]",
+        "next change (--apply, :apply)",
+    ),
+    b(&[c('[')], Action::PrevChange, "[", "previous change"),
+    b(
         &[k(KeyCode::Esc)],
         Action::ClearFilter,
         "Esc",

@@ -31,7 +31,6 @@ pub use action::{Action, Effect, View};
 pub use app::App;
 pub use render::render;
 
-use crate::cli::Common;
 use crate::resolve::{Engine, Filter, KumaVersion, Report, Skeleton};
 use crate::source::Loaded;
 use std::io::IsTerminal;
@@ -88,7 +87,8 @@ pub fn color_allowed() -> bool {
 
 /// `meshtcp [SOURCE...]` and `meshtcp tui`.
 /// Returns the process's exit code: 130 when quit by Ctrl-C (or a signal), else 0.
-pub fn run(c: &Common) -> anyhow::Result<i32> {
+pub fn run(args: &crate::cli::TuiArgs) -> anyhow::Result<i32> {
+    let c = &args.common;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "the terminal UI needs a terminal, and standard output is not one.\n\
@@ -121,5 +121,15 @@ pub fn run(c: &Common) -> anyhow::Result<i32> {
         cp,
         color_allowed(),
         c.engine_options(),
+        (
+            args.apply
+                .iter()
+                .map(|p| crate::source::Source::parse(p))
+                .collect(),
+            args.delete
+                .iter()
+                .map(|p| crate::source::Source::parse(p))
+                .collect(),
+        ),
     )
 }

@@ -884,6 +884,82 @@ fn proxy_findings<'a>(m: &'a Model, name: &str, qualified: &str) -> Vec<&'a Find
         .collect()
 }
 
+/// What applied changes did to an outbound: before → after, as `meshtcp diff` says it.
+fn before_after(
+    before: Option<&crate::resolve::OutboundReport>,
+    after: &crate::resolve::OutboundReport,
+) -> String {
+    let backends = |o: &crate::resolve::OutboundReport| {
+        if o.backends.is_empty() {
+            return "none".to_string();
+        }
+        o.backends
+            .iter()
+            .map(|b| format!("{} {}", backend_name(b), share_pct(b.share)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(b) = before else {
+        return "✱ changed: new with the applied changes\n\n".to_string();
+    };
+    let mut s = String::from("✱ changed by the applied changes (before → after):\n");
+    if b.route != after.route {
+        s.push_str(&format!(
+            "  Route: {} → {}\n",
+            b.route.as_str(),
+            after.route.as_str()
+        ));
+    }
+    let (bb, ab) = (backends(b), backends(after));
+    if bb != ab {
+        s.push_str(&format!("  Backends: {bb} → {ab}\n"));
+    }
+    for p in &after.policies {
+        let was = b
+            .policies
+            .iter()
+            .find(|q| q.kind == p.kind && q.name == p.name && q.namespace == p.namespace);
+        match was {
+            Some(q) if q.status != p.status => s.push_str(&format!(
+                "  {} {}: {} → {}\n",
+                p.kind,
+                p.name,
+                q.status.as_str(),
+                p.status.as_str()
+            )),
+            None => s.push_str(&format!(
+                "  {} {}: new, {}\n",
+                p.kind,
+                p.name,
+                p.status.as_str()
+            )),
+            _ => {}
+        }
+    }
+    for q in &b.policies {
+        if !after
+            .policies
+            .iter()
+            .any(|p| q.kind == p.kind && q.name == p.name && q.namespace == p.namespace)
+        {
+            s.push_str(&format!(
+                "  {} {}: gone (was {})\n",
+                q.kind,
+                q.name,
+                q.status.as_str()
+            ));
+        }
+    }
+    if b.protocol != after.protocol {
+        s.push_str(&format!(
+            "  Protocol: {} → {}\n",
+            b.protocol, after.protocol
+        ));
+    }
+    s.push('\n');
+    s
+}
+
 fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
     let Some(n) = app.selected_node() else {
         return ("Detail".into(), Text::from(""));
@@ -1003,7 +1079,13 @@ fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
         Node::Outbound(p, o) => {
             let pr = m.proxy(p);
             let ob = m.outbound(p, o);
-            let s = explain(pr, ob, &m.report.findings, &m.report.kuma_version);
+            let mut s = explain(pr, ob, &m.report.findings, &m.report.kuma_version);
+            if app.before.is_some() && app.changed.contains(&Node::Outbound(p, o)) {
+                s.insert_str(
+                    0,
+                    &before_after(app.before_outbound(Node::Outbound(p, o)), ob),
+                );
+            }
             (
                 format!("{} → {}", pr.name, ob.destination.shown()),
                 story(&s, t),

@@ -124,6 +124,9 @@ struct Runtime {
     version: KumaVersion,
     /// How the engine is built (`--zone`).
     engine: crate::resolve::Options,
+    /// `--apply` / `:apply` (and `--delete`): shown applied to the sources.
+    changes: Vec<Source>,
+    deletes: Vec<Source>,
     /// The snapshot stays here, never in the app: re-resolving reuses it.
     loaded: Option<Arc<Loaded>>,
     generation: u64,
@@ -151,6 +154,7 @@ pub fn run(
     cp: Option<CpSpec>,
     color: bool,
     engine: crate::resolve::Options,
+    (changes, deletes): (Vec<Source>, Vec<Source>),
 ) -> Result<i32> {
     let label = sources
         .iter()
@@ -177,6 +181,8 @@ pub fn run(
         sources,
         version,
         engine,
+        changes,
+        deletes,
         loaded: None,
         generation: 0,
         current: Arc::new(AtomicU64::new(0)),
@@ -366,6 +372,11 @@ impl Runtime {
                     self.start_load(true);
                 }
             }
+            Effect::Apply(paths) => {
+                self.changes = paths.iter().map(|p| Source::parse(p)).collect();
+                self.deletes.clear();
+                self.start_load(true);
+            }
             Effect::Resolve(v) => {
                 self.version = v;
                 self.start_resolve(v);
@@ -403,6 +414,7 @@ impl Runtime {
         let (sources, version) = (self.sources.clone(), self.version);
         let engine = self.engine.clone();
         let cluster = self.cluster.clone();
+        let (changes, deletes) = (self.changes.clone(), self.deletes.clone());
         guarded(self.tx.clone(), "loading", move |tx| {
             let mut all = Loaded::default();
             let total = sources.len();
@@ -445,6 +457,32 @@ impl Runtime {
             }
             // Once every source is in (see `Loaded::derive`).
             all.derive();
+            let applied = !changes.is_empty() || !deletes.is_empty();
+            if applied {
+                let c = source::load(&changes);
+                let d = if deletes.is_empty() {
+                    Loaded::default()
+                } else {
+                    source::load(&deletes)
+                };
+                let after = source::apply_changes(&all, c, &d);
+                // The model without the changes first, so that the one with them is
+                // compared with it (a mesh too large to resolve up front shows the
+                // changes unmarked).
+                let before = Engine::with_options(&all.snapshot, version, &engine);
+                if before.estimate_outbounds(&crate::resolve::Filter::default())
+                    <= super::LAZY_ABOVE
+                {
+                    let report = super::full_report(&before, &all);
+                    let mut shown =
+                        action::Loaded::new(report, all.stats.clone(), replace, Instant::now())
+                            .with_sources(&all.snapshot.resources);
+                    shown.generation = generation;
+                    let _ = tx.send(Msg::Act(Action::Loaded(Box::new(shown))));
+                }
+                drop(before);
+                all = after;
+            }
             let _ = tx.send(Msg::Act(Action::Progress(Progress {
                 current: "resolving".into(),
                 sources_done: total,
@@ -457,7 +495,8 @@ impl Runtime {
                 current: &current,
                 version,
                 engine,
-                replace,
+                replace: replace || applied,
+                applied,
             };
             present(tx, job, Arc::new(all), requests);
         });
@@ -490,6 +529,7 @@ impl Runtime {
                 version: v,
                 engine,
                 replace: true,
+                applied: false,
             };
             present(tx, job, loaded, requests);
         });
@@ -503,6 +543,8 @@ struct Job<'a> {
     version: KumaVersion,
     engine: crate::resolve::Options,
     replace: bool,
+    /// The model has changes applied (see [`action::Loaded::applied`]).
+    applied: bool,
 }
 
 /// On a worker thread: build the engine for `loaded`, send the model (the full report,
@@ -519,6 +561,7 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
             let mut shown = action::Loaded::new(report, stats, job.replace, now)
                 .with_sources(&loaded.snapshot.resources);
             shown.generation = job.generation;
+            shown.applied = job.applied;
             (shown, None)
         }
         super::Prepared::Lazy(sk) => {

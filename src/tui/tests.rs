@@ -1552,3 +1552,124 @@ fn a_message_about_the_selection_goes_when_the_selection_moves() {
     key(&mut a, KeyCode::Char('j'));
     assert!(a.message.is_some(), "an error about a command stays");
 }
+
+/// `--apply` / `:apply`: the model with the changes replaces the one without them, the
+/// changed outbounds stay marked (no fading), `]` and `[` walk them, and a changed
+/// outbound's detail says what it was before.
+#[test]
+fn applied_changes_stay_marked_are_walked_and_say_what_was_before() {
+    let dir = fixture_copy("");
+    let t0 = Instant::now();
+    let mut a = App::new("tmp", KumaVersion::DEFAULT, false);
+    a.update(Action::Resize(120, 40));
+    a.update(loaded_action(dir.path(), KumaVersion::DEFAULT, false, t0));
+    // The same sources with one weight changed, shown as applied.
+    let routes = dir.path().join("routes.yaml");
+    let yaml = std::fs::read_to_string(&routes).unwrap();
+    std::fs::write(&routes, yaml.replace("weight: 90", "weight: 70")).unwrap();
+    let Action::Loaded(mut l) = loaded_action(dir.path(), KumaVersion::DEFAULT, true, t0) else {
+        unreachable!()
+    };
+    l.applied = true;
+    a.update(Action::Loaded(l));
+    let msg = a
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        msg.starts_with("applied: ") && msg.contains("] [ jump"),
+        "{msg}"
+    );
+    let changed: Vec<Node> = {
+        let mut v: Vec<Node> = a
+            .changed
+            .iter()
+            .copied()
+            .filter(|n| matches!(n, Node::Outbound(..)))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    assert!(!changed.is_empty());
+    // Marks stay (a reload's fade after a while).
+    a.update(Action::Tick(t0 + Duration::from_secs(3600)));
+    assert!(!a.changed.is_empty(), "applied changes stay marked");
+    // `]` selects the first changed outbound, `[` from there wraps to the last.
+    key(&mut a, KeyCode::Char(']'));
+    assert_eq!(a.selected_node(), Some(changed[0]));
+    key(&mut a, KeyCode::Char('['));
+    assert_eq!(a.selected_node(), changed.last().copied());
+    // Its detail: before → after.
+    let before = a.before_outbound(changed[0]).expect("it was there before");
+    let after = {
+        let Node::Outbound(p, o) = changed[0] else {
+            unreachable!()
+        };
+        a.model.as_ref().unwrap().outbound(p, o).clone()
+    };
+    assert_ne!(before.backends, after.backends);
+    let screen = screen(&a);
+    assert!(
+        screen.contains("✱ changed by the applied changes") && screen.contains("→"),
+        "{screen}"
+    );
+    // A plain reload afterwards clears the applied state.
+    a.update(loaded_action(dir.path(), KumaVersion::DEFAULT, true, t0));
+    assert!(a.before.is_none());
+}
+
+#[test]
+fn apply_command_asks_the_runtime_and_jumps_say_when_nothing_changed() {
+    let mut a = app();
+    assert_eq!(
+        typed_command(&mut a, "apply changes/a.yaml changes/b.yaml"),
+        vec![Effect::Apply(vec![
+            "changes/a.yaml".to_string(),
+            "changes/b.yaml".to_string()
+        ])]
+    );
+    assert!(typed_command(&mut a, "apply").is_empty());
+    assert!(a.message.as_ref().unwrap().text.contains(":apply FILE"));
+    key(&mut a, KeyCode::Char(']'));
+    assert!(
+        a.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no changed outbound"),
+        "{:?}",
+        a.message
+    );
+}
+
+/// Type `:LINE` and Enter; the effects of the Enter.
+fn typed_command(a: &mut App, line: &str) -> Vec<Effect> {
+    key(a, KeyCode::Char(':'));
+    typed(a, line);
+    key(a, KeyCode::Enter)
+}
+
+/// `:version X.Y` compares like `--apply`: what the other version changes stays marked,
+/// and a changed outbound's detail shows it under the version before.
+#[test]
+fn a_version_change_stays_marked_and_shows_before() {
+    let t0 = Instant::now();
+    let mut a = app();
+    let v = KumaVersion::new(2, 5);
+    assert_eq!(
+        typed_command(&mut a, "version 2.5"),
+        vec![Effect::Resolve(v)]
+    );
+    a.update(loaded_action(Path::new(FIXTURE), v, true, t0));
+    let changed: Vec<Node> = a
+        .changed
+        .iter()
+        .copied()
+        .filter(|n| matches!(n, Node::Outbound(..)))
+        .collect();
+    assert!(!changed.is_empty(), "2.5 resolves the fixture differently");
+    a.update(Action::Tick(t0 + Duration::from_secs(3600)));
+    assert!(!a.changed.is_empty(), "the marks stay");
+    assert!(a.before_outbound(changed[0]).is_some());
+}
