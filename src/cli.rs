@@ -143,19 +143,24 @@ pub struct Common {
     pub zone: Option<String>,
 }
 
-/// The terminal UI's arguments: the sources, and changes to show applied to them.
+/// The terminal UI's arguments: the sources, and changes to show applied to them
+/// (every changed outbound marked; `]` and `[` jump between them).
 #[derive(Debug, Clone, Args)]
 pub struct TuiArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Show the sources with these files applied (each resource replaces the one with
-    /// the same kind/mesh/namespace/name, or is added), every changed outbound marked
-    /// and its detail showing it before the change, as `meshtcp diff --apply` says;
-    /// `]` and `[` jump between the changes.
+    #[command(flatten)]
+    pub changes: ChangesArgs,
+}
+
+/// Changes applied on top of the SOURCEs (`diff --apply`, the TUI's `--apply`).
+#[derive(Debug, Clone, Args)]
+pub struct ChangesArgs {
+    /// Files or directories whose resources replace those with the same
+    /// kind/mesh/namespace/name in SOURCE, or are added (repeatable; - for stdin).
     #[arg(long, value_name = "CHANGES")]
     pub apply: Vec<String>,
-    /// Show the sources with the resources these files name removed (with or without
-    /// --apply).
+    /// Files or directories whose resources are removed from SOURCE (repeatable).
     #[arg(long, value_name = "FILES")]
     pub delete: Vec<String>,
 }
@@ -224,13 +229,8 @@ pub struct CheckArgs {
 pub struct DiffArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Files or directories whose resources replace those with the same
-    /// kind/mesh/namespace/name in SOURCE, or are added (repeatable; - for stdin).
-    #[arg(long, value_name = "CHANGES")]
-    pub apply: Vec<String>,
-    /// Files or directories whose resources are removed from SOURCE (repeatable).
-    #[arg(long, value_name = "FILES")]
-    pub delete: Vec<String>,
+    #[command(flatten)]
+    pub changes: ChangesArgs,
     /// Kuma version of the before side (default: --kuma-version, else 2.14).
     #[arg(long, value_name = "X.Y", value_parser = parse_version)]
     pub from_version: Option<KumaVersion>,
@@ -471,7 +471,7 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
         Ok(c.sources()?.iter().map(Source::label).collect())
     };
     let versioned = a.from_version.is_some() || a.to_version.is_some();
-    let changing = !a.apply.is_empty() || !a.delete.is_empty();
+    let changing = !a.changes.apply.is_empty() || !a.changes.delete.is_empty();
     // The before input; the after one (None: the same input, under another version).
     let (before, after, from, to, before_sources, after_sources) = if changing {
         let (base, v) = a.common.load()?;
@@ -488,11 +488,11 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
             }
             Ok(source::load(&with(paths).sources()?))
         };
-        let (changes, delete) = (read(&a.apply)?, read(&a.delete)?);
+        let (changes, delete) = (read(&a.changes.apply)?, read(&a.changes.delete)?);
         let after = source::apply_changes(&base, changes, &delete);
         let mut after_sources = before_sources.clone();
-        if !a.apply.is_empty() {
-            after_sources.extend(labels(&with(&a.apply))?);
+        if !a.changes.apply.is_empty() {
+            after_sources.extend(labels(&with(&a.changes.apply))?);
         }
         let (from, to) = (a.from_version.unwrap_or(v), a.to_version.unwrap_or(v));
         (base, Some(after), from, to, before_sources, after_sources)
@@ -551,8 +551,8 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
         },
         &filter,
     );
-    if !a.delete.is_empty() {
-        d.after.deleted = a.delete.clone();
+    if !a.changes.delete.is_empty() {
+        d.after.deleted = a.changes.delete.clone();
     }
     leave(e_before);
     leave(e_after);

@@ -122,11 +122,13 @@ pub fn run(args: &crate::cli::TuiArgs) -> anyhow::Result<i32> {
         color_allowed(),
         c.engine_options(),
         (
-            args.apply
+            args.changes
+                .apply
                 .iter()
                 .map(|p| crate::source::Source::parse(p))
                 .collect(),
-            args.delete
+            args.changes
+                .delete
                 .iter()
                 .map(|p| crate::source::Source::parse(p))
                 .collect(),
