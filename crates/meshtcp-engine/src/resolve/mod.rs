@@ -14,7 +14,7 @@ pub mod legacy;
 pub mod nearest;
 pub mod outbounds;
 pub mod output;
-pub(crate) mod par;
+pub mod par;
 pub mod precedence;
 pub mod route;
 pub mod selection;

@@ -14,7 +14,7 @@ const WINDOW_PER_THREAD: usize = 2;
 /// thread while the work goes on. Returns every thread's state (for merging).
 ///
 /// A panic in `work` is re-raised on the calling thread once the other threads stopped.
-pub(crate) fn ordered<S: Send, R: Send>(
+pub fn ordered<S: Send, R: Send>(
     n: usize,
     threads: usize,
     init: impl Fn() -> S + Sync,
