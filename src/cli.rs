@@ -939,7 +939,7 @@ fn verify(a: &VerifyArgs) -> Result<i32> {
         .map_err(anyhow::Error::msg)?;
     let rt = source::cp::runtime()?;
     let exclusive = |mesh: &str| {
-        version.at_least(12)
+        version.has(crate::resolve::Feature::KriOutboundRules)
             && loaded.snapshot.resources.iter().any(|m| {
                 m.meta.kind == crate::model::ResourceKind::Mesh
                     && m.meta.name == mesh

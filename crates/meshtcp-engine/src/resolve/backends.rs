@@ -3,7 +3,7 @@
 use super::index::MeshIndex;
 use super::output::{Backend, Destination};
 use super::selection::tags_match;
-use super::version::KumaVersion;
+use super::version::{Feature, KumaVersion};
 use crate::model::{BackendRef, Code, Finding, Meta, Tags, TrafficSplit, keys};
 
 /// Backends and what was wrong with them.
@@ -42,7 +42,7 @@ fn counts(b: &Backend) -> bool {
 /// Does this backendRef name a real resource (port or sectionName, 2.9+; MES/MZS always)?
 pub fn references_real(b: &BackendRef, v: KumaVersion) -> bool {
     match b.kind() {
-        "MeshService" => v.at_least(9) && (b.port.is_some() || b.section_name.is_some()),
+        "MeshService" => v.has(Feature::RealResources) && (b.port.is_some() || b.section_name.is_some()),
         "MeshExternalService" | "MeshMultiZoneService" => true,
         _ => false,
     }
@@ -165,7 +165,7 @@ pub fn resolve_refs(
                 });
                 let hint = if mesh.services.contains_key(&name) {
                     None
-                } else if real && v.at_least(9) {
+                } else if real && v.has(Feature::RealResources) {
                     Some(format!(
                         " (a real MeshService `{name}` exists: without `port` or `sectionName` a MeshService \
                          backendRef names the kuma.io/service tag instead; add the port to reference it)"

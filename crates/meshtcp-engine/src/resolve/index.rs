@@ -7,7 +7,7 @@ use super::output::PolicyRef;
 use super::precedence::{Path, SortKey, sort_key};
 use super::selection::{ProxyView, Role, tags_match};
 use super::validation::validate_route;
-use super::version::KumaVersion;
+use super::version::{Feature, KumaVersion};
 use crate::model::{
     Body, DataplaneSpec, Finding, LegacyPolicySpec, MeshGatewaySpec, MeshServicesMode, Meta,
     Resource, ResourceKind, RouteRule, RouteSpec, ServicePort, Snapshot, Tags, TargetRef,
@@ -360,7 +360,7 @@ impl Candidate {
 
 /// Whether the 2.9+ namespace/zone pre-filters can exclude proxies for this policy.
 fn prefiltered(meta: &Meta, role: Option<Role>, v: KumaVersion) -> bool {
-    v.at_least(9)
+    v.has(Feature::SelectionPrefilters)
         && (matches!(role, Some(Role::Consumer | Role::WorkloadOwner))
             || (role != Some(Role::Producer) && meta.policy_origin() == Some("zone")))
 }
@@ -594,7 +594,7 @@ fn resolve_real_to(
     local_zone: Option<&str>,
     v: KumaVersion,
 ) -> Vec<(usize, Option<String>)> {
-    if !v.at_least(9)
+    if !v.has(Feature::RealResources)
         || !matches!(
             t.kind(),
             "MeshService" | "MeshExternalService" | "MeshMultiZoneService"
@@ -605,7 +605,7 @@ fn resolve_real_to(
     let mut out = vec![];
     let policy_ns = meta.kri_namespace();
     // 2.10+: `name_namespace_svc_port` names a MeshService port (backwards compatibility).
-    if v.at_least(10)
+    if v.has(Feature::KubernetesServicePortNames)
         && t.kind() == "MeshService"
         && t.section_name.is_none()
         && t.labels.is_none()
@@ -794,7 +794,7 @@ pub fn build<'a>(
         // Transparent proxies get an outbound per real resource VIP (2.9+): one without
         // `status.vips` is given an assumed one, as the control plane allocates it.
         let transparent = m.dataplanes.iter().any(|(_, d)| d.transparent_proxy());
-        if v.at_least(9) && transparent {
+        if v.has(Feature::RealResources) && transparent {
             for r in m.reals.iter().filter(|r| r.vips.is_empty()) {
                 let status = if r.meta.kind == ResourceKind::MeshExternalService {
                     "status.vip"

@@ -24,7 +24,7 @@ pub mod zones;
 
 pub use findings::{Findings, dedup, merge};
 pub use output::*;
-pub use version::{Bucket, KumaVersion};
+pub use version::{Bucket, Feature, KumaVersion};
 
 use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags};
 use index::{Matched, MeshIndex, Policy, PolicySet};
@@ -250,7 +250,7 @@ impl<'a> Engine<'a> {
         let mut count = 0;
         let outbounds = if view.proxy_type == ProxyType::BuiltinGateway {
             match s.gateway {
-                Some((gm, g)) if v.at_least(6) => {
+                Some((gm, g)) if v.has(Feature::MeshGatewayTarget) => {
                     let dp_tags = view
                         .spec
                         .networking

@@ -8,7 +8,7 @@
 //! does not exist, the Kubernetes form of a legacy name, a spelling within two edits.
 
 use super::index::{Entry, MeshIndex, Policy, RealSvc, parse_legacy_k8s_name};
-use super::version::KumaVersion;
+use super::version::{Feature, KumaVersion};
 use crate::model::{TargetRef, fmt_tags};
 
 /// Levenshtein distance of `a` and `b`, or `None` when it is over `max`.
@@ -197,7 +197,7 @@ pub fn unmatched_entry(mesh: &MeshIndex, p: &Policy, e: &Entry, v: KumaVersion) 
             ) {
                 Some(h) => Some(h),
                 None if legacy
-                    && !v.at_least(9)
+                    && !v.has(Feature::RealResources)
                     && real_exists
                     && !mesh.services.contains_key(name) =>
                 {

@@ -3,7 +3,7 @@
 use super::index::{MeshIndex, RealSvc};
 use super::output::Destination;
 use super::selection::tags_match;
-use super::version::KumaVersion;
+use super::version::{Feature, KumaVersion};
 use crate::model::{MeshServicesMode, ProxyType, ReachableRef, Tags};
 
 /// The port a legacy VIP outbound listens on with transparent proxying (Kuma's default
@@ -288,7 +288,7 @@ fn why_none(
         .and_then(|t| t.reachable_services.as_ref())
         .is_some_and(|r| !r.is_empty());
     if mesh.mode == MeshServicesMode::Exclusive {
-        return if !v.at_least(9) {
+        return if !v.has(Feature::RealResources) {
             format!(
                 "no outbounds: meshServices.mode Exclusive leaves no legacy kuma.io/service outbounds, and Kuma \
                  {v} builds no MeshService outbounds (2.9+)"
@@ -342,7 +342,7 @@ fn collect<'m>(
                 ));
                 continue;
             };
-            if !v.at_least(9) {
+            if !v.has(Feature::RealResources) {
                 notes.push(format!(
                     "outbound[{i}] uses backendRef, which Kuma resolves to real MeshServices only from 2.9; skipped"
                 ));
@@ -396,7 +396,7 @@ fn collect<'m>(
     } else {
         notes.push("meshServices.mode is Exclusive: no legacy kuma.io/service outbounds".into());
     }
-    if !v.at_least(9) {
+    if !v.has(Feature::RealResources) {
         // Up to 2.8 explicit outbounds that are not generated VIPs are kept beside them;
         // from 2.9 the VIP outbounds replace them (`resolveVIPOutbounds`,
         // `pkg/xds/sync/dataplane_proxy_builder.go@2.6.0` vs `@2.9.19`).

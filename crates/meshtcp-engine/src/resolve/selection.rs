@@ -1,7 +1,7 @@
 //! §3: which proxies a policy's top-level `targetRef` selects, and the policy role
 //! (§1.1) that decides the namespace pre-filter and a precedence key.
 
-use super::version::{Bucket, KumaVersion};
+use super::version::{Bucket, Feature, KumaVersion};
 use crate::model::{
     DataplaneSpec, Format, Meta, ProxyType, RouteSpec, SYSTEM_NAMESPACE, Tags, TargetRef, keys,
 };
@@ -47,7 +47,7 @@ pub fn policy_role(
     spec: &RouteSpec,
     version: KumaVersion,
 ) -> Result<Option<Role>, String> {
-    if !version.at_least(8) {
+    if !version.has(Feature::PolicyRoles) {
         return Ok(None);
     }
     if let Some(r) = meta
@@ -150,7 +150,7 @@ impl ProxyView<'_> {
 
 /// Pre-filters of 2.9+ (namespace for consumer roles, zone for zone-origin policies).
 pub fn prefilter(meta: &Meta, role: Option<Role>, proxy: &ProxyView, version: KumaVersion) -> bool {
-    if !version.at_least(9) {
+    if !version.has(Feature::SelectionPrefilters) {
         return true;
     }
     if matches!(role, Some(Role::Consumer | Role::WorkloadOwner))
@@ -196,7 +196,7 @@ pub fn selects(
             })
         }
         "MeshGateway" => {
-            if !version.at_least(6) {
+            if !version.has(Feature::MeshGatewayTarget) {
                 return false;
             }
             let Some((gw, listeners)) = &proxy.gateway else {

@@ -3,7 +3,7 @@
 //! it (`targetref-deprecated`). A refused policy is left out of resolution.
 
 use super::selection::{Role, policy_role};
-use super::version::{Bucket, KumaVersion};
+use super::version::{Bucket, Feature, KumaVersion};
 use crate::model::{Code, Finding, Format, Meta, ResourceKind, RouteSpec, TargetRef};
 
 /// Where a targetRef stands.
@@ -28,9 +28,10 @@ impl Position {
 /// Kinds the control plane accepts at `pos` (the code rows of the matrix). Checked for
 /// every targetRef of every route policy: static lists, not built per call.
 pub fn code_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> &'static [&'static str] {
-    let (since_6, since_8, since_9) = (v.at_least(6), v.at_least(8), v.at_least(9));
+    let gateway = v.has(Feature::MeshGatewayTarget);
+    let (mes, mzs) = (v.has(Feature::MeshExternalService), v.has(Feature::MeshMultiZoneService));
     match pos {
-        Position::Top => match (since_6, v.bucket() == Bucket::D) {
+        Position::Top => match (gateway, v.has(Feature::DataplaneTarget)) {
             (false, false) => &["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"],
             (true, false) => &[
                 "Mesh",
@@ -56,13 +57,13 @@ pub fn code_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> &'static [&'
             ],
         },
         Position::To if top_kind == "MeshGateway" => &["Mesh"],
-        Position::To => match (since_8, since_9) {
+        Position::To => match (mes, mzs) {
             (false, false) => &["MeshService"],
             (true, false) => &["MeshService", "MeshExternalService"],
             (false, true) => &["MeshService", "MeshMultiZoneService"],
             (true, true) => &["MeshService", "MeshExternalService", "MeshMultiZoneService"],
         },
-        Position::BackendRef => match (since_8, since_9) {
+        Position::BackendRef => match (mes, mzs) {
             (false, false) => &["MeshService", "MeshServiceSubset"],
             (true, false) => &["MeshService", "MeshServiceSubset", "MeshExternalService"],
             (false, true) => &["MeshService", "MeshServiceSubset", "MeshMultiZoneService"],
@@ -195,7 +196,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
             set("sectionName", t.section_name.is_some(), &mut e);
             if t.kind() == "MeshGateway"
                 && t.tags.is_some()
-                && (pos != Position::Top || !v.at_least(7))
+                && (pos != Position::Top || !v.has(Feature::GatewayTagsAtTop))
             {
                 e.push(format!(
                     "{p}: MeshGateway listener tags are only allowed at the top level from 2.7"
@@ -340,7 +341,7 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
     let role = match policy_role(meta, spec, v) {
         Ok(r) => r,
         Err(e) => {
-            if v.at_least(9) {
+            if v.has(Feature::MixedRolesRefused) {
                 c.invalid(e);
             }
             None
@@ -348,7 +349,7 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
     };
     let top = match &spec.target_ref {
         Some(t) => t.clone(),
-        None if v.at_least(9) => TargetRef {
+        None if v.has(Feature::OptionalTopTargetRef) => TargetRef {
             kind: Some("Mesh".into()),
             ..Default::default()
         },
@@ -359,10 +360,10 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
             TargetRef::default()
         }
     };
-    if spec.target_ref.is_some() || v.at_least(9) {
+    if spec.target_ref.is_some() || v.has(Feature::OptionalTopTargetRef) {
         c.kind_check(&top, Position::Top, "", v);
     }
-    if top.kind() == "MeshGateway" && v.at_least(8) && role.is_some_and(|r| r != Role::System) {
+    if top.kind() == "MeshGateway" && v.has(Feature::PolicyRoles) && role.is_some_and(|r| r != Role::System) {
         c.invalid(
             "a top-level MeshGateway targetRef is only accepted for system policies \
              (Universal, or the kuma-system namespace) from Kuma 2.8"

@@ -37,14 +37,67 @@ impl KumaVersion {
         }
     }
 
-    /// At least 2.`minor`.
-    pub fn at_least(self, minor: u32) -> bool {
-        self.minor >= minor
+    /// Whether this release line has `feature` (every version gate of the engine asks
+    /// this; the table is `Feature::since`).
+    pub fn has(self, feature: Feature) -> bool {
+        self >= feature.since()
     }
 
     /// Every supported release line, oldest first.
     pub fn all() -> impl Iterator<Item = KumaVersion> {
         (Self::OLDEST.minor..=Self::NEWEST.minor).map(|m| KumaVersion::new(2, m))
+    }
+}
+
+/// Every behaviour of the engine that starts at one Kuma release line, with the release
+/// it starts at: the one table of version gates (`KumaVersion::has`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Feature {
+    /// A top-level MeshGateway targetRef, and routes on builtin gateway listeners.
+    MeshGatewayTarget,
+    /// `tags` on a top-level MeshGateway targetRef.
+    GatewayTagsAtTop,
+    /// Policy roles (`kuma.io/policy-role`): a top-level MeshGateway only in system
+    /// policies.
+    PolicyRoles,
+    /// MeshExternalService in `to[]` and in backendRefs.
+    MeshExternalService,
+    /// Real MeshService and MeshMultiZoneService resources: outbounds from their VIPs
+    /// (which replace explicit ones), backendRefs by `port` or `sectionName`, Dataplane
+    /// `backendRef` outbounds.
+    RealResources,
+    /// MeshMultiZoneService in `to[]` and in backendRefs.
+    MeshMultiZoneService,
+    /// The producer role, and the namespace and zone pre-filters of selection.
+    SelectionPrefilters,
+    /// A policy without a top-level targetRef means the whole mesh.
+    OptionalTopTargetRef,
+    /// A policy mixing producer and consumer `to[]` items is refused.
+    MixedRolesRefused,
+    /// A top-level Dataplane targetRef.
+    DataplaneTarget,
+    /// `name_namespace_svc_port` names a MeshService port.
+    KubernetesServicePortNames,
+    /// The control plane's `_rules` name MeshService outbounds by KRI in Exclusive mode.
+    KriOutboundRules,
+}
+
+impl Feature {
+    /// The first release line that has this feature.
+    pub const fn since(self) -> KumaVersion {
+        let minor = match self {
+            Feature::MeshGatewayTarget => 6,
+            Feature::GatewayTagsAtTop => 7,
+            Feature::PolicyRoles | Feature::MeshExternalService => 8,
+            Feature::RealResources
+            | Feature::MeshMultiZoneService
+            | Feature::SelectionPrefilters
+            | Feature::OptionalTopTargetRef
+            | Feature::MixedRolesRefused => 9,
+            Feature::DataplaneTarget | Feature::KubernetesServicePortNames => 10,
+            Feature::KriOutboundRules => 12,
+        };
+        KumaVersion::new(2, minor)
     }
 }
 
@@ -100,5 +153,26 @@ mod tests {
         assert!("2.2".parse::<KumaVersion>().is_err());
         assert!("two".parse::<KumaVersion>().is_err());
         assert_eq!(KumaVersion::all().count(), 12);
+    }
+
+    #[test]
+    fn a_feature_starts_at_its_release_line_and_stays() {
+        use Feature::*;
+        for (f, minor) in [
+            (MeshGatewayTarget, 6),
+            (GatewayTagsAtTop, 7),
+            (PolicyRoles, 8),
+            (MeshExternalService, 8),
+            (RealResources, 9),
+            (SelectionPrefilters, 9),
+            (OptionalTopTargetRef, 9),
+            (DataplaneTarget, 10),
+            (KubernetesServicePortNames, 10),
+            (KriOutboundRules, 12),
+        ] {
+            for v in KumaVersion::all() {
+                assert_eq!(v.has(f), v.minor >= minor, "{f:?} at {v}");
+            }
+        }
     }
 }
