@@ -33,7 +33,13 @@ fn the_engine_crate_depends_on_no_io_async_ui_or_cli_crate() {
         .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
         .expect("rustc -vV names the host");
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--filter-platform", &host])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            &host,
+        ])
         .current_dir(root)
         .output()
         .expect("cargo metadata runs");

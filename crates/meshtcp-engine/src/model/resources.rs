@@ -542,6 +542,67 @@ pub struct Selector {
 
 // ---------------------------------------------------------------- new policies
 
+/// The kinds a `targetRef` or `backendRef` may name. Any other spelling is `Other` (the
+/// reference keeps it as written, `kind_name`, for the messages that name it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    Mesh,
+    MeshSubset,
+    MeshService,
+    MeshServiceSubset,
+    MeshGateway,
+    MeshExternalService,
+    MeshMultiZoneService,
+    MeshHTTPRoute,
+    Dataplane,
+    Other,
+}
+
+impl TargetKind {
+    /// The kind written as `s` (case-sensitive, as Kuma reads it).
+    pub fn parse(s: &str) -> TargetKind {
+        match s {
+            "Mesh" => TargetKind::Mesh,
+            "MeshSubset" => TargetKind::MeshSubset,
+            "MeshService" => TargetKind::MeshService,
+            "MeshServiceSubset" => TargetKind::MeshServiceSubset,
+            "MeshGateway" => TargetKind::MeshGateway,
+            "MeshExternalService" => TargetKind::MeshExternalService,
+            "MeshMultiZoneService" => TargetKind::MeshMultiZoneService,
+            "MeshHTTPRoute" => TargetKind::MeshHTTPRoute,
+            "Dataplane" => TargetKind::Dataplane,
+            _ => TargetKind::Other,
+        }
+    }
+
+    /// Kuma's name of the kind (empty for `Other`: use the reference's `kind_name`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Mesh => "Mesh",
+            TargetKind::MeshSubset => "MeshSubset",
+            TargetKind::MeshService => "MeshService",
+            TargetKind::MeshServiceSubset => "MeshServiceSubset",
+            TargetKind::MeshGateway => "MeshGateway",
+            TargetKind::MeshExternalService => "MeshExternalService",
+            TargetKind::MeshMultiZoneService => "MeshMultiZoneService",
+            TargetKind::MeshHTTPRoute => "MeshHTTPRoute",
+            TargetKind::Dataplane => "Dataplane",
+            TargetKind::Other => "",
+        }
+    }
+
+    /// A real destination resource: MeshService, MeshExternalService or
+    /// MeshMultiZoneService.
+    pub const fn is_real_destination(self) -> bool {
+        matches!(
+            self,
+            TargetKind::MeshService
+                | TargetKind::MeshExternalService
+                | TargetKind::MeshMultiZoneService
+        )
+    }
+}
+
 /// `targetRef` as Kuma writes it, in any position. Unknown kinds are kept as written so
 /// that validation can name them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -566,13 +627,19 @@ pub struct TargetRef {
 }
 
 impl TargetRef {
-    pub fn kind(&self) -> &str {
+    /// The kind, typed.
+    pub fn kind(&self) -> TargetKind {
+        TargetKind::parse(self.kind_name())
+    }
+
+    /// The kind as written (empty when absent).
+    pub fn kind_name(&self) -> &str {
         self.kind.as_deref().unwrap_or("")
     }
 
     /// A short human form: `MeshService backend (ns kuma-demo, section http)`.
     pub fn describe(&self) -> String {
-        let mut s = self.kind().to_string();
+        let mut s = self.kind_name().to_string();
         if let Some(n) = &self.name {
             s.push(' ');
             s.push_str(n);
@@ -669,7 +736,13 @@ pub struct BackendRef {
 }
 
 impl BackendRef {
-    pub fn kind(&self) -> &str {
+    /// The kind, typed.
+    pub fn kind(&self) -> TargetKind {
+        TargetKind::parse(self.kind_name())
+    }
+
+    /// The kind as written (empty when absent).
+    pub fn kind_name(&self) -> &str {
         self.kind.as_deref().unwrap_or("")
     }
 

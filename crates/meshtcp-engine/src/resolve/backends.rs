@@ -4,6 +4,7 @@ use super::index::MeshIndex;
 use super::output::{Backend, Destination};
 use super::selection::tags_match;
 use super::version::{Feature, KumaVersion};
+use crate::model::TargetKind;
 use crate::model::{BackendRef, Code, Finding, Meta, Tags, TrafficSplit, keys};
 
 /// Backends and what was wrong with them.
@@ -42,8 +43,10 @@ fn counts(b: &Backend) -> bool {
 /// Does this backendRef name a real resource (port or sectionName, 2.9+; MES/MZS always)?
 pub fn references_real(b: &BackendRef, v: KumaVersion) -> bool {
     match b.kind() {
-        "MeshService" => v.has(Feature::RealResources) && (b.port.is_some() || b.section_name.is_some()),
-        "MeshExternalService" | "MeshMultiZoneService" => true,
+        TargetKind::MeshService => {
+            v.has(Feature::RealResources) && (b.port.is_some() || b.section_name.is_some())
+        }
+        TargetKind::MeshExternalService | TargetKind::MeshMultiZoneService => true,
         _ => false,
     }
 }
@@ -60,7 +63,7 @@ pub fn resolve_refs(
         let weight = b.weight.unwrap_or(1);
         let name = b.name.clone().unwrap_or_default();
         let mut be = Backend {
-            kind: b.kind().to_string(),
+            kind: b.kind_name().to_string(),
             name: name.clone(),
             namespace: b.namespace.clone(),
             port: b.port,
@@ -73,19 +76,18 @@ pub fn resolve_refs(
         if references_real(b, v) {
             let ns = b.namespace.as_deref().or(policy.kri_namespace());
             let found = match (&b.labels, &b.name) {
-                (Some(l), _) => mesh
-                    .reals
-                    .iter()
-                    .find(|s| s.meta.kind.as_str() == b.kind() && tags_match(l, &s.meta.labels)),
+                (Some(l), _) => mesh.reals.iter().find(|s| {
+                    s.meta.kind.as_str() == b.kind_name() && tags_match(l, &s.meta.labels)
+                }),
                 (None, Some(n)) => mesh
-                    .reals_named(b.kind(), n, ns)
+                    .reals_named(b.kind_name(), n, ns)
                     .iter()
                     .map(|&i| &mesh.reals[i])
                     .find(|s| mesh.zone_of(policy) == mesh.zone_of(s.meta)),
                 _ => None,
             };
             let port = found.and_then(|s| match (b.kind(), &b.section_name, b.port) {
-                ("MeshExternalService", _, _) => s.ports.first(),
+                (TargetKind::MeshExternalService, _, _) => s.ports.first(),
                 (_, Some(sec), _) => s.port_by_section(sec),
                 (_, None, Some(p)) => s.ports.iter().find(|x| x.port == p),
                 _ => None,
@@ -104,11 +106,14 @@ pub fn resolve_refs(
                 }
                 (found, _) => {
                     be.resolved = false;
-                    be.how = format!("real {} not found; Kuma drops it from the split", b.kind());
+                    be.how = format!(
+                        "real {} not found; Kuma drops it from the split",
+                        b.kind_name()
+                    );
                     let what = if found.is_some() {
                         format!(
                             "{} {} has no port {}",
-                            b.kind(),
+                            b.kind_name(),
                             name,
                             b.section_name
                                 .clone()
@@ -118,13 +123,19 @@ pub fn resolve_refs(
                     } else {
                         let mut w = format!(
                             "{} {}{} is not in the input",
-                            b.kind(),
+                            b.kind_name(),
                             ns.map(|n| format!("{n}/")).unwrap_or_default(),
                             name
                         );
-                        if let Some(h) =
-                            super::nearest::hint(mesh, policy, b.kind(), &name, ns, None, false)
-                        {
+                        if let Some(h) = super::nearest::hint(
+                            mesh,
+                            policy,
+                            b.kind_name(),
+                            &name,
+                            ns,
+                            None,
+                            false,
+                        ) {
                             w.push_str(" (");
                             w.push_str(&h);
                             w.push(')');
@@ -144,8 +155,8 @@ pub fn resolve_refs(
             }
         } else {
             // Legacy service (MeshService without port) or MeshServiceSubset.
-            let subset =
-                (b.kind() == "MeshServiceSubset").then(|| b.tags.clone().unwrap_or_default());
+            let subset = (b.kind() == TargetKind::MeshServiceSubset)
+                .then(|| b.tags.clone().unwrap_or_default());
             be.how = match &subset {
                 Some(t) => format!(
                     "legacy service kuma.io/service={name} with tags {}",
@@ -181,7 +192,7 @@ pub fn resolve_refs(
                         "{} {}: backendRef {} {name}{} matches no Dataplane or ExternalService; its share of traffic has no endpoints{}",
                         policy.kind,
                         policy.qualified_name(),
-                        b.kind(),
+                        b.kind_name(),
                         subset.as_ref().map(|t| format!(" {}", crate::model::fmt_tags(t))).unwrap_or_default(),
                         hint.unwrap_or_default()
                     ),

@@ -8,6 +8,7 @@ use super::precedence::{Path, SortKey, sort_key};
 use super::selection::{ProxyView, Role, tags_match};
 use super::validation::validate_route;
 use super::version::{Feature, KumaVersion};
+use crate::model::TargetKind;
 use crate::model::{
     Body, DataplaneSpec, Finding, LegacyPolicySpec, MeshGatewaySpec, MeshServicesMode, Meta,
     Resource, ResourceKind, RouteRule, RouteSpec, ServicePort, Snapshot, Tags, TargetRef,
@@ -173,8 +174,9 @@ impl<'a> PolicySet<'a> {
         for (r, &i) in order.iter().enumerate() {
             self.rank[i] = r as u32;
         }
-        let always =
-            |p: &Policy| p.top.kind() == "Mesh" && p.top.proxy_types.is_none() && !p.prefiltered;
+        let always = |p: &Policy| {
+            p.top.kind() == TargetKind::Mesh && p.top.proxy_types.is_none() && !p.prefiltered
+        };
         self.by_rank = order.iter().map(|&i| i as u32).collect();
         self.always = order
             .into_iter()
@@ -209,13 +211,13 @@ impl<'a> PolicySet<'a> {
         }
         let t = p.top;
         self.key_decides.push(match t.kind() {
-            "MeshService" => t.name.is_some(),
-            "MeshSubset" => {
+            TargetKind::MeshService => t.name.is_some(),
+            TargetKind::MeshSubset => {
                 t.proxy_types.is_none()
                     && t.tags.as_ref().is_some_and(|tags| tags.len() == 1)
                     && first_exact(t.tags.as_ref()).is_some()
             }
-            "Dataplane" => {
+            TargetKind::Dataplane => {
                 t.name.is_none()
                     && t.labels.as_ref().is_some_and(|l| l.len() == 1)
                     && first_exact(t.labels.as_ref()).is_some()
@@ -223,13 +225,13 @@ impl<'a> PolicySet<'a> {
             _ => false,
         });
         match t.kind() {
-            "Mesh" => self.mesh_wide.push(i),
-            "MeshService" | "MeshServiceSubset" if t.name.is_some() => self
+            TargetKind::Mesh => self.mesh_wide.push(i),
+            TargetKind::MeshService | TargetKind::MeshServiceSubset if t.name.is_some() => self
                 .by_service
                 .entry(t.name.clone().unwrap())
                 .or_default()
                 .push(i),
-            "MeshSubset" if first_exact(t.tags.as_ref()).is_some() => {
+            TargetKind::MeshSubset if first_exact(t.tags.as_ref()).is_some() => {
                 let (k, v) = first_exact(t.tags.as_ref()).unwrap();
                 self.by_tag
                     .entry(k)
@@ -238,7 +240,9 @@ impl<'a> PolicySet<'a> {
                     .or_default()
                     .push(i)
             }
-            "Dataplane" if t.name.is_none() && first_exact(t.labels.as_ref()).is_some() => {
+            TargetKind::Dataplane
+                if t.name.is_none() && first_exact(t.labels.as_ref()).is_some() =>
+            {
                 let (k, v) = first_exact(t.labels.as_ref()).unwrap();
                 self.by_label
                     .entry(k)
@@ -247,12 +251,12 @@ impl<'a> PolicySet<'a> {
                     .or_default()
                     .push(i)
             }
-            "Dataplane" if t.name.is_some() => self
+            TargetKind::Dataplane if t.name.is_some() => self
                 .by_dataplane
                 .entry(t.name.clone().unwrap())
                 .or_default()
                 .push(i),
-            "MeshGateway" if t.name.is_some() => self
+            TargetKind::MeshGateway if t.name.is_some() => self
                 .by_gateway
                 .entry(t.name.clone().unwrap())
                 .or_default()
@@ -597,7 +601,9 @@ fn resolve_real_to(
     if !v.has(Feature::RealResources)
         || !matches!(
             t.kind(),
-            "MeshService" | "MeshExternalService" | "MeshMultiZoneService"
+            TargetKind::MeshService
+                | TargetKind::MeshExternalService
+                | TargetKind::MeshMultiZoneService
         )
     {
         return vec![];
@@ -606,7 +612,7 @@ fn resolve_real_to(
     let policy_ns = meta.kri_namespace();
     // 2.10+: `name_namespace_svc_port` names a MeshService port (backwards compatibility).
     if v.has(Feature::KubernetesServicePortNames)
-        && t.kind() == "MeshService"
+        && t.kind() == TargetKind::MeshService
         && t.section_name.is_none()
         && t.labels.is_none()
         && let Some(name) = &t.name
@@ -622,14 +628,19 @@ fn resolve_real_to(
     let hits: Vec<usize> = match (&t.labels, &t.name) {
         (Some(l), _) => (0..reals.len())
             .filter(|&i| {
-                reals[i].meta.kind.as_str() == t.kind() && tags_match(l, &reals[i].meta.labels)
+                reals[i].meta.kind.as_str() == t.kind_name() && tags_match(l, &reals[i].meta.labels)
             })
             .collect(),
-        (None, Some(n)) => reals_named(by_name, t.kind(), n, t.namespace.as_deref().or(policy_ns))
-            .iter()
-            .copied()
-            .filter(|&i| zone_or(meta, local_zone) == zone_or(reals[i].meta, local_zone))
-            .collect(),
+        (None, Some(n)) => reals_named(
+            by_name,
+            t.kind_name(),
+            n,
+            t.namespace.as_deref().or(policy_ns),
+        )
+        .iter()
+        .copied()
+        .filter(|&i| zone_or(meta, local_zone) == zone_or(reals[i].meta, local_zone))
+        .collect(),
         (None, None) => vec![],
     };
     for i in hits {
@@ -696,10 +707,10 @@ fn prepare_policy<'a>(
                 } else {
                     Vec::new()
                 },
-                legacy_service: (target.kind() == "MeshService")
+                legacy_service: (target.kind() == TargetKind::MeshService)
                     .then(|| target.name.as_deref().unwrap_or("")),
                 real: resolve_real_to(target, meta, reals, by_name, local_zone, v),
-                mesh_wide: target.kind() == "Mesh",
+                mesh_wide: target.kind() == TargetKind::Mesh,
                 real_key: std::sync::OnceLock::new(),
                 tcp_resolved: std::sync::OnceLock::new(),
             })

@@ -9,6 +9,7 @@
 
 use super::index::{Entry, MeshIndex, Policy, RealSvc, parse_legacy_k8s_name};
 use super::version::{Feature, KumaVersion};
+use crate::model::TargetKind;
 use crate::model::{TargetRef, fmt_tags};
 
 /// Levenshtein distance of `a` and `b`, or `None` when it is over `max`.
@@ -172,7 +173,7 @@ pub fn hint(
 /// The message of `targetref-matches-nothing` for entry `e` of `p`.
 pub fn unmatched_entry(mesh: &MeshIndex, p: &Policy, e: &Entry, v: KumaVersion) -> String {
     let t: &TargetRef = e.target;
-    let kind = t.kind();
+    let kind = t.kind_name();
     let head = format!(
         "{} {}: spec.to[{}].targetRef {} matches no destination of any proxy the policy selects",
         p.meta.kind,
@@ -184,7 +185,7 @@ pub fn unmatched_entry(mesh: &MeshIndex, p: &Policy, e: &Entry, v: KumaVersion) 
         (_, Some(l)) => Some(format!("no {kind} has the labels {}", fmt_tags(l))),
         (Some(name), None) => {
             let ns = t.namespace.as_deref().or(p.meta.kri_namespace());
-            let legacy = kind == "MeshService";
+            let legacy = t.kind() == TargetKind::MeshService;
             let real_exists = !mesh.reals_named(kind, name, ns).is_empty();
             match hint(
                 mesh,

@@ -5,6 +5,7 @@
 
 use super::selection::Role;
 use super::version::{Bucket, KumaVersion};
+use crate::model::TargetKind;
 use crate::model::{Meta, TargetRef};
 use std::cmp::Ordering;
 
@@ -135,27 +136,27 @@ pub enum Path<'a> {
 }
 
 /// Specificity of a top-level kind (`api/common/v1alpha1/targetref.go`).
-pub fn kind_rank(kind: &str, bucket: Bucket) -> i64 {
+pub fn kind_rank(kind: TargetKind, bucket: Bucket) -> i64 {
     if bucket == Bucket::A {
         return match kind {
-            "Mesh" => 1,
-            "MeshSubset" => 2,
-            "MeshGateway" => 3,
-            "MeshService" => 4,
-            "MeshServiceSubset" => 5,
+            TargetKind::Mesh => 1,
+            TargetKind::MeshSubset => 2,
+            TargetKind::MeshGateway => 3,
+            TargetKind::MeshService => 4,
+            TargetKind::MeshServiceSubset => 5,
             _ => 0,
         };
     }
     match kind {
-        "Mesh" => 1,
-        "Dataplane" => 2,
-        "MeshSubset" => 3,
-        "MeshGateway" => 4,
-        "MeshService" => 5,
-        "MeshExternalService" => 6,
-        "MeshMultiZoneService" => 7,
-        "MeshServiceSubset" => 8,
-        "MeshHTTPRoute" => 9,
+        TargetKind::Mesh => 1,
+        TargetKind::Dataplane => 2,
+        TargetKind::MeshSubset => 3,
+        TargetKind::MeshGateway => 4,
+        TargetKind::MeshService => 5,
+        TargetKind::MeshExternalService => 6,
+        TargetKind::MeshMultiZoneService => 7,
+        TargetKind::MeshServiceSubset => 8,
+        TargetKind::MeshHTTPRoute => 9,
         _ => 0,
     }
 }
@@ -192,8 +193,8 @@ pub fn sort_key(
         }]);
     }
     let mut parts = Vec::with_capacity(8);
-    let kind = top.kind();
-    let kr = kind_rank(kind, bucket);
+    let kind = top.kind_name();
+    let kr = kind_rank(top.kind(), bucket);
     parts.push(KeyPart {
         name: "kind",
         rank: Rank::Num(kr),
@@ -208,7 +209,7 @@ pub fn sort_key(
         });
         return SortKey(parts);
     }
-    if bucket == Bucket::D && kind == "Dataplane" {
+    if bucket == Bucket::D && top.kind() == TargetKind::Dataplane {
         let (r, s) = if top.name.is_some() {
             (1, "by name")
         } else {
@@ -236,7 +237,7 @@ pub fn sort_key(
         rank: Rank::Num(o),
         shown: os.into(),
     });
-    if !matches!(path, Path::Real(_)) && kind == "MeshGateway" {
+    if !matches!(path, Path::Real(_)) && top.kind() == TargetKind::MeshGateway {
         let n = top.tags.as_ref().map_or(0, |t| t.len()) as i64;
         parts.push(KeyPart {
             name: "gateway tags",
@@ -256,7 +257,7 @@ pub fn sort_key(
         parts.push(KeyPart {
             name: "to kind",
             rank: Rank::Num(tk),
-            shown: format!("{}({tk})", to.kind()),
+            shown: format!("{}({tk})", to.kind_name()),
         });
         let sec = to.section_name.is_some() as i64;
         parts.push(KeyPart {

@@ -2,6 +2,7 @@
 //! (§1.1) that decides the namespace pre-filter and a precedence key.
 
 use super::version::{Bucket, Feature, KumaVersion};
+use crate::model::TargetKind;
 use crate::model::{
     DataplaneSpec, Format, Meta, ProxyType, RouteSpec, SYSTEM_NAMESPACE, Tags, TargetRef, keys,
 };
@@ -70,8 +71,10 @@ pub fn policy_role(
         return Ok(Some(Role::WorkloadOwner));
     }
     let is_producer_item = |t: &TargetRef| {
-        matches!(t.kind(), "MeshService" | "MeshHTTPRoute")
-            && t.name.is_some()
+        matches!(
+            t.kind(),
+            TargetKind::MeshService | TargetKind::MeshHTTPRoute
+        ) && t.name.is_some()
             && t.namespace
                 .as_deref()
                 .is_none_or(|n| n.is_empty() || Some(n) == ns)
@@ -179,14 +182,14 @@ pub fn selects(
 ) -> bool {
     let empty = Tags::new();
     match t.kind() {
-        "Mesh" => proxy.proxy_types_ok(t),
-        "MeshSubset" => {
+        TargetKind::Mesh => proxy.proxy_types_ok(t),
+        TargetKind::MeshSubset => {
             let tags = t.tags.as_ref().unwrap_or(&empty);
             proxy.proxy_types_ok(t) && proxy.any_selectable(tags)
         }
-        "MeshService" | "MeshServiceSubset" => {
+        TargetKind::MeshService | TargetKind::MeshServiceSubset => {
             let Some(name) = &t.name else { return false };
-            let subset = if t.kind() == "MeshServiceSubset" {
+            let subset = if t.kind() == TargetKind::MeshServiceSubset {
                 t.tags.as_ref()
             } else {
                 None
@@ -195,7 +198,7 @@ pub fn selects(
                 s.get(keys::SERVICE) == Some(name) && subset.is_none_or(|tags| tags_match(tags, s))
             })
         }
-        "MeshGateway" => {
+        TargetKind::MeshGateway => {
             if !version.has(Feature::MeshGatewayTarget) {
                 return false;
             }
@@ -210,7 +213,7 @@ pub fn selects(
                 _ => true,
             }
         }
-        "Dataplane" => {
+        TargetKind::Dataplane => {
             if proxy.proxy_type == ProxyType::BuiltinGateway {
                 return false;
             }
@@ -231,12 +234,12 @@ pub fn selects(
 /// For a builtin gateway listener (merged tags), does the top-level ref cover it?
 pub fn selects_listener(t: &TargetRef, listener_tags: &Tags) -> bool {
     match t.kind() {
-        "Mesh" => true,
-        "MeshGateway" => t
+        TargetKind::Mesh => true,
+        TargetKind::MeshGateway => t
             .tags
             .as_ref()
             .is_none_or(|tags| tags_match(tags, listener_tags)),
-        "MeshSubset" => t
+        TargetKind::MeshSubset => t
             .tags
             .as_ref()
             .is_none_or(|tags| tags_match(tags, listener_tags)),

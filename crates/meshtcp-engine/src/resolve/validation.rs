@@ -4,6 +4,7 @@
 
 use super::selection::{Role, policy_role};
 use super::version::{Bucket, Feature, KumaVersion};
+use crate::model::TargetKind;
 use crate::model::{Code, Finding, Format, Meta, ResourceKind, RouteSpec, TargetRef};
 
 /// Where a targetRef stands.
@@ -29,7 +30,10 @@ impl Position {
 /// every targetRef of every route policy: static lists, not built per call.
 pub fn code_kinds(pos: Position, top_kind: &str, v: KumaVersion) -> &'static [&'static str] {
     let gateway = v.has(Feature::MeshGatewayTarget);
-    let (mes, mzs) = (v.has(Feature::MeshExternalService), v.has(Feature::MeshMultiZoneService));
+    let (mes, mzs) = (
+        v.has(Feature::MeshExternalService),
+        v.has(Feature::MeshMultiZoneService),
+    );
     match pos {
         Position::Top => match (gateway, v.has(Feature::DataplaneTarget)) {
             (false, false) => &["Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"],
@@ -123,7 +127,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
         if is {
             e.push(format!(
                 "{p}: `{name}` is not allowed with kind {}",
-                t.kind()
+                t.kind_name()
             ));
         }
     };
@@ -132,7 +136,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
         .as_ref()
         .is_some_and(|tags| tags.iter().any(|(k, v)| k.is_empty() || v.is_empty()));
     match t.kind() {
-        "Mesh" => {
+        TargetKind::Mesh => {
             if t.name.is_some() {
                 e.push(format!("{p}: using name with kind Mesh is not supported"));
             }
@@ -145,7 +149,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
                 e.push(format!("{p}: proxyTypes must be undefined or non-empty"));
             }
         }
-        "MeshSubset" => {
+        TargetKind::MeshSubset => {
             set("name", t.name.is_some(), &mut e);
             set("mesh", t.mesh.is_some(), &mut e);
             set("labels", t.labels.is_some(), &mut e);
@@ -155,7 +159,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
                 e.push(format!("{p}: tags must have non-empty keys and values"));
             }
         }
-        "MeshService" => {
+        TargetKind::MeshService => {
             if let Some(n) = &t.name
                 && !valid_name(n)
             {
@@ -182,7 +186,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
                 ));
             }
         }
-        "MeshServiceSubset" | "MeshGateway" => {
+        TargetKind::MeshServiceSubset | TargetKind::MeshGateway => {
             if t.name.is_none() {
                 e.push(format!("{p}: name must be set"));
             }
@@ -194,7 +198,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
             set("labels", t.labels.is_some(), &mut e);
             set("namespace", t.namespace.is_some(), &mut e);
             set("sectionName", t.section_name.is_some(), &mut e);
-            if t.kind() == "MeshGateway"
+            if t.kind() == TargetKind::MeshGateway
                 && t.tags.is_some()
                 && (pos != Position::Top || !v.has(Feature::GatewayTagsAtTop))
             {
@@ -203,7 +207,7 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
                 ));
             }
         }
-        "Dataplane" => {
+        TargetKind::Dataplane => {
             set("tags", t.tags.is_some(), &mut e);
             set("mesh", t.mesh.is_some(), &mut e);
             set("proxyTypes", t.proxy_types.is_some(), &mut e);
@@ -218,14 +222,14 @@ fn field_errors(t: &TargetRef, pos: Position, v: KumaVersion) -> Vec<String> {
                 ));
             }
         }
-        "MeshExternalService" | "MeshMultiZoneService" => {
+        TargetKind::MeshExternalService | TargetKind::MeshMultiZoneService => {
             if t.name.is_none() && t.labels.is_none() {
                 e.push(format!("{p}: one of name or labels must be set"));
             }
             if t.labels.is_some() && t.name.is_some() {
                 e.push(format!("{p}: labels cannot be combined with name"));
             }
-            if t.kind() == "MeshExternalService" && pos != Position::BackendRef {
+            if t.kind() == TargetKind::MeshExternalService && pos != Position::BackendRef {
                 set("sectionName", t.section_name.is_some(), &mut e);
             }
             set("tags", t.tags.is_some(), &mut e);
@@ -262,7 +266,7 @@ impl Collector<'_> {
     }
 
     fn kind_check(&mut self, t: &TargetRef, pos: Position, top_kind: &str, v: KumaVersion) {
-        let kind = t.kind();
+        let kind = t.kind_name();
         let mk = self.meta.kind;
         if kind.is_empty() {
             self.invalid(format!("{}.kind must be defined", pos.path()));
@@ -294,11 +298,11 @@ impl Collector<'_> {
             // Only kinds Kuma really deprecates are `targetref-deprecated`; a newer kind
             // the docs table has not caught up with (MeshExternalService and
             // MeshMultiZoneService in to[]) is accepted and here to stay.
-            let deprecated = match (pos, kind) {
-                (Position::Top, "MeshSubset") => {
+            let deprecated = match (pos, t.kind()) {
+                (Position::Top, TargetKind::MeshSubset) => {
                     Some("deprecated from Kuma 2.10 and removed in 3.0")
                 }
-                (Position::Top, "MeshService" | "MeshServiceSubset") => {
+                (Position::Top, TargetKind::MeshService | TargetKind::MeshServiceSubset) => {
                     Some("not in the documented matrix from Kuma 2.9 and removed in 3.0")
                 }
                 _ => None,
@@ -363,7 +367,10 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
     if spec.target_ref.is_some() || v.has(Feature::OptionalTopTargetRef) {
         c.kind_check(&top, Position::Top, "", v);
     }
-    if top.kind() == "MeshGateway" && v.has(Feature::PolicyRoles) && role.is_some_and(|r| r != Role::System) {
+    if top.kind() == TargetKind::MeshGateway
+        && v.has(Feature::PolicyRoles)
+        && role.is_some_and(|r| r != Role::System)
+    {
         c.invalid(
             "a top-level MeshGateway targetRef is only accepted for system policies \
              (Universal, or the kuma-system namespace) from Kuma 2.8"
@@ -379,7 +386,7 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
             c.invalid(format!("spec.to[{i}].targetRef must be defined"));
             continue;
         };
-        c.kind_check(t, Position::To, top.kind(), v);
+        c.kind_check(t, Position::To, top.kind_name(), v);
         let rules = item.rules.as_deref();
         if is_tcp {
             match rules {
@@ -405,8 +412,8 @@ pub fn validate_route(meta: &Meta, spec: &RouteSpec, v: KumaVersion) -> Validate
                 Some(list) if !list.is_empty() => {
                     for b in list {
                         let bt = b.as_target_ref();
-                        c.kind_check(&bt, Position::BackendRef, top.kind(), v);
-                        if b.kind() == "MeshMultiZoneService" && b.port.is_none() {
+                        c.kind_check(&bt, Position::BackendRef, top.kind_name(), v);
+                        if b.kind() == TargetKind::MeshMultiZoneService && b.port.is_none() {
                             c.invalid(format!(
                                 "spec.to[{i}].rules[{j}].default.backendRefs: MeshMultiZoneService needs a port"
                             ));
