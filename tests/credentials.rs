@@ -1,4 +1,4 @@
-//! Issue 6, credentials: no token, client key or password from a kubeconfig reaches
+//! Credentials: no token, client key or password from a kubeconfig reaches
 //! stdout, stderr (meshtcp's only log), a finding, a snapshot file or a panic message,
 //! whatever happens: success, 401, a server that fails, a kubeconfig that is broken or
 //! holds several kinds of credentials at once. Each kubeconfig here holds recognisable

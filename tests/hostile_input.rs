@@ -1,4 +1,4 @@
-//! Hostile input (issue 6): devices, FIFOs, growing and endless files, huge trees and
+//! Hostile input: devices, FIFOs, growing and endless files, huge trees and
 //! lists, symlinks out of the tree, unreadable entries, overflowing numbers. Each gives
 //! a finding or a clear error, ends (no test here asserts on time: the figures are in
 //! the issue's note), and everything else still loads.

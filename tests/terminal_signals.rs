@@ -1,4 +1,4 @@
-//! Issue 6, terminal safety cross-checks (the TUI's own tests cover `q` and SIGTERM in
+//! Terminal safety cross-checks (the TUI's own tests cover `q` and SIGTERM in
 //! `tests/e2e_tmux.rs`): SIGHUP, SIGINT and Ctrl-C also leave a working terminal — the
 //! alternate screen is left, the cursor is shown, and the shell's next line is readable.
 //! Skips, saying why, without tmux (`.ci/run` installs it).

@@ -1,4 +1,4 @@
-//! Issue 6: names, tags and messages come from the input. Whatever they hold (escape
+//! Names, tags and messages come from the input. Whatever they hold (escape
 //! sequences, C0/C1 controls, bidirectional overrides that reorder what is shown),
 //! nothing of it reaches the terminal from any view of the TUI: the cells drawn hold
 //! only printable text.

@@ -67,10 +67,22 @@ fn resolve_and_write(loaded: &Loaded, version: KumaVersion, all: bool) {
             Some(ns) => format!("{ns}/{}", p.name),
             None => p.name.clone(),
         };
-        assert!(
-            engine.resolve_proxy(&name).is_some(),
-            "a reported proxy resolves alone: {name}"
-        );
+        let alone = engine.resolve_proxy(&name);
+        assert!(alone.is_some(), "a reported proxy resolves alone: {name}");
+        // Resolved alone (nothing shared with other proxies: no cache) it is exactly its
+        // entry in the full report (where proxies with the same selection share their
+        // outbounds' results). Only for names no other proxy has, in any mesh or
+        // namespace (the lookup by name takes the first).
+        let unique = r.proxies.iter().filter(|q| q.name == p.name).count() == 1;
+        if let Some((alone, _)) = alone
+            && unique
+        {
+            assert_eq!(
+                serde_json::to_value(&alone).unwrap(),
+                serde_json::to_value(p).unwrap(),
+                "{name} resolved alone differs from its entry in the full report"
+            );
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The terminal UI (issue 3): proxies, their resolved TCP routes and weights, and why.
+//! The terminal UI: proxies, their resolved TCP routes and weights, and why.
 //!
 //! - [`app`]: the state; `App::update(Action) -> Vec<Effect>` is the only place it
 //!   changes, and it does no IO.
@@ -10,7 +10,7 @@
 //!
 //! The TUI shows the engine's report; it never computes routes itself.
 //!
-//! Lazy mode (issue 5): above [`LAZY_ABOVE`] outbounds the worker sends a skeleton
+//! Lazy mode: above [`LAZY_ABOVE`] outbounds the worker sends a skeleton
 //! (every proxy without outbounds, every finding) and keeps the engine to resolve a
 //! proxy when the app asks ([`Effect::ResolveProxy`] → [`Action::ProxyResolved`], both
 //! tagged with the load's generation so a stale answer is dropped).
