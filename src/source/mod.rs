@@ -179,7 +179,7 @@ fn unknown_field(
     } else if let Some(near) = u
         .allowed
         .iter()
-        .find(|a| a.len() > 2 && crate::resolve::nearest::distance(a, field, 2).is_some())
+        .find(|a| a.len() > 2 && crate::resolve::distance(a, field, 2).is_some())
     {
         format!(" (did you mean `{near}`?)")
     } else {

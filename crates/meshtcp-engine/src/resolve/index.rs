@@ -61,7 +61,6 @@ pub struct Policy<'a> {
     /// Input order within its mesh and kind (the stable-sort tie-breaker).
     pub order: usize,
     pub meta: &'a Meta,
-    pub spec: &'a RouteSpec,
     /// The top-level targetRef, `Mesh` when omitted (2.9+). Borrowed: a copy was half
     /// the size of a policy here.
     pub top: &'a TargetRef,
@@ -720,7 +719,6 @@ fn prepare_policy<'a>(
     Policy {
         order: 0,
         meta,
-        spec,
         key_shown: Arc::new(key.describe().into()),
         key,
         gateway_key: std::sync::OnceLock::new(),

@@ -6,25 +6,28 @@
 //! outbound), [`backends`] (§5.3), [`legacy`] (§7.1, §7.3), [`gateway`] (§8),
 //! [`validation`] (§9). The version is an argument, never global.
 
-pub mod backends;
+// The rules are internal: the crate's interface is `Engine`, the report model
+// (`output`), versions, and the two helpers the loader and writers share.
+mod backends;
 mod findings;
-pub mod gateway;
-pub mod index;
-pub mod legacy;
-pub mod nearest;
-pub mod outbounds;
+mod gateway;
+mod index;
+mod legacy;
+mod nearest;
+mod outbounds;
 pub mod output;
 pub mod par;
-pub mod precedence;
-pub mod route;
-pub mod selection;
-pub mod validation;
-pub mod version;
-pub mod zones;
+mod precedence;
+mod route;
+mod selection;
+mod validation;
+mod version;
+mod zones;
 
 pub use findings::{Findings, dedup, merge};
+pub use nearest::distance;
 pub use output::*;
-pub use version::{Bucket, Feature, KumaVersion};
+pub use version::{Bucket, Feature, KumaVersion, VersionError};
 
 use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags};
 use index::{Matched, MeshIndex, Policy, PolicySet};
@@ -241,7 +244,6 @@ impl<'a> Engine<'a> {
                 .any(mesh.tcp.always_mesh_entries, Policy::has_mesh_entries);
         let ctx = Ctx {
             mesh,
-            proxy: view,
             version: v,
             gates: Gates::new(has_tr, tcp_legacy, http_legacy, gw_rules, v),
             sources: shared.source_ranks(mesh, view),
@@ -770,7 +772,6 @@ fn mark_entries(
                 let (list, real) = match &o.target {
                     outbounds::Target::Legacy(svc) => (pset.by_destination.get(svc), false),
                     outbounds::Target::Real { svc, .. } => (pset.by_real.get(svc), true),
-                    outbounds::Target::Listener { .. } => (None, false),
                 };
                 for &(pi, ei) in list.into_iter().flatten() {
                     let i = pset.entry_base[pi] as usize + ei;

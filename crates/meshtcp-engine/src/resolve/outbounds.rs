@@ -4,7 +4,7 @@ use super::index::{MeshIndex, RealSvc};
 use super::output::Destination;
 use super::selection::tags_match;
 use super::version::{Feature, KumaVersion};
-use crate::model::{MeshServicesMode, ProxyType, ReachableRef, Tags};
+use crate::model::{MeshServicesMode, ProxyType, ReachableRef};
 
 /// The port a legacy VIP outbound listens on with transparent proxying (Kuma's default
 /// VIP port for `kuma.io/service` hostnames).
@@ -17,8 +17,6 @@ pub enum Target {
     Legacy(String),
     /// A real resource (index into the mesh's real services) and a port section.
     Real { svc: usize, section: String },
-    /// A builtin gateway listener (index into its MeshGateway's listeners).
-    Listener { index: usize, tags: Tags },
 }
 
 /// One outbound of one proxy: borrowed from the mesh's shared VIP lists (every
@@ -500,7 +498,6 @@ pub fn entry_applies(e: &super::index::Entry, o: &Outbound) -> bool {
             .real
             .iter()
             .any(|(i, sec)| i == svc && sec.as_ref().is_none_or(|s| s == section)),
-        Target::Listener { .. } => false,
     }
 }
 

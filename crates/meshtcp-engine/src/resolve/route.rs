@@ -8,7 +8,6 @@ use super::legacy::{SourceRanks, TrCandidate, legacy_policies, traffic_routes};
 use super::outbounds::{Outbound, Protocol, Target};
 use super::output::{Backend, LegacyPolicyStatus, OutboundReport, PolicyStatus, RouteKind, Status};
 use super::precedence::SortKey;
-use super::selection::ProxyView;
 use super::version::{Bucket, KumaVersion};
 use crate::model::{BackendRef, Code, Finding, RouteRule, TargetRef};
 use std::sync::Arc;
@@ -92,7 +91,6 @@ pub fn candidates<'p, 'a>(m: &Matched<'p, 'a>, target: &Target) -> Vec<Cand<'p, 
             out.sort_by(|a, b| a.key.cmp(b.key));
             out
         }
-        Target::Listener { .. } => vec![],
     }
 }
 
@@ -102,8 +100,6 @@ pub struct Gates {
     pub mesh_has_traffic_route: bool,
     pub tcp_run: bool,
     pub http_run: bool,
-    pub tcp_legacy_rules: bool,
-    pub http_legacy_rules: bool,
 }
 
 impl Gates {
@@ -127,8 +123,6 @@ impl Gates {
             } else {
                 !has_tr || http_legacy
             },
-            tcp_legacy_rules: tcp_legacy,
-            http_legacy_rules: http_legacy,
         }
     }
 }
@@ -295,7 +289,6 @@ fn same_matches(a: &RuleFacts, b: &RuleFacts) -> bool {
 
 pub struct Ctx<'m, 'a> {
     pub mesh: &'m MeshIndex<'a>,
-    pub proxy: &'m ProxyView<'a>,
     pub version: KumaVersion,
     pub gates: Gates,
     pub sources: SourceRanks,
@@ -478,7 +471,6 @@ impl Ctx<'_, '_> {
                     && candidates(tcp, &ob.target).is_empty()
                     && candidates(http, &ob.target).is_empty()
             }
-            Target::Listener { .. } => false,
         };
         if !quiet {
             self.outbound(ob, tcp, http, findings);
