@@ -4,6 +4,9 @@
 use super::{Finding, Resource, ResourceKind, Snapshot};
 use std::collections::{HashMap, HashSet};
 
+/// foldhash, the engine's one hasher.
+type Fixed = foldhash::quality::FixedState;
+
 /// What identifies a resource for `--apply`: kind, mesh, namespace, name.
 type Key<'r> = (ResourceKind, &'r str, Option<&'r str>, &'r str);
 
@@ -33,9 +36,10 @@ impl Snapshot {
         }
         type Owned = (ResourceKind, String, Option<String>, String);
         let owned = |k: Key| (k.0, k.1.to_string(), k.2.map(String::from), k.3.to_string());
-        let deleted: HashSet<Key> = delete.iter().map(key).collect();
-        let wanted: HashSet<Key> = changes.iter().map(key).collect();
-        let mut slot: HashMap<Owned, Slot> = HashMap::with_capacity(changes.len());
+        let deleted: HashSet<Key, Fixed> = delete.iter().map(key).collect();
+        let wanted: HashSet<Key, Fixed> = changes.iter().map(key).collect();
+        let mut slot: HashMap<Owned, Slot, Fixed> =
+            HashMap::with_capacity_and_hasher(changes.len(), Fixed::default());
         let mut gone = vec![false; self.resources.len()];
         for (i, r) in self.resources.iter().enumerate() {
             let k = key(r);
@@ -89,7 +93,7 @@ impl Snapshot {
 /// `findings` without those located at a resource of `gone` (the loader's findings
 /// about a document that `--apply` replaced or `--delete` removed).
 pub fn without_findings_of(findings: Vec<Finding>, gone: &[Resource]) -> Vec<Finding> {
-    let at: HashSet<super::Location> = gone
+    let at: HashSet<super::Location, Fixed> = gone
         .iter()
         .filter_map(|r| r.meta.origin.location())
         .collect();

@@ -14,7 +14,9 @@ use crate::model::{
     Resource, ResourceKind, RouteRule, RouteSpec, ServicePort, Snapshot, Tags, TargetRef,
     TrafficRouteSpec, keys,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+/// The engine's one hasher (foldhash), as everywhere in the crate.
+type HashMap<K, V> = super::FastMap<K, V>;
 use std::sync::Arc;
 
 /// A MeshService, MeshExternalService or MeshMultiZoneService.
@@ -496,7 +498,7 @@ impl<'a> MeshIndex<'a> {
             traffic_routes: vec![],
             legacy: vec![],
             vips: std::sync::OnceLock::new(),
-            reals_by_name: HashMap::new(),
+            reals_by_name: HashMap::default(),
             local_zone: None,
             refs: Default::default(),
         }

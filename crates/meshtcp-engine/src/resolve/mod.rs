@@ -714,12 +714,12 @@ pub struct Skeleton {
 /// Outbound results shared between calls of [`Engine::resolve_id`] on one engine.
 #[derive(Default)]
 pub struct ProxyCache {
-    meshes: std::collections::HashMap<u32, Shared>,
+    meshes: FastMap<u32, Shared>,
 }
 
 /// A hash map with a fast, fixed hasher: keys here are the engine's own (findings,
 /// signatures, outbound targets), and the result never depends on iteration order.
-type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::FixedState>;
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::FixedState>;
 
 /// Signature id, which shared outbounds (see [`outbounds::outbounds_keyed`]), findings only.
 type ListKey = (u32, Vec<u64>, bool);

@@ -213,8 +213,7 @@ impl RuleFacts {
 /// Number the rules' `matches` so that equal ones (as values) get the same id: done
 /// once over a mesh's MeshHTTPRoute rules, so outbounds compare ids, not value trees.
 pub fn number_matches<'r>(rules: impl Iterator<Item = (&'r RouteRule, &'r mut RuleFacts)>) {
-    let mut seen: std::collections::HashMap<u64, Vec<(Option<&serde_json::Value>, u32)>> =
-        Default::default();
+    let mut seen: super::FastMap<u64, Vec<(Option<&serde_json::Value>, u32)>> = Default::default();
     let mut next = 0u32;
     for (r, f) in rules {
         let bucket = seen
@@ -235,8 +234,9 @@ pub fn number_matches<'r>(rules: impl Iterator<Item = (&'r RouteRule, &'r mut Ru
 /// in a way that does not depend on their order (`Value`'s equality ignores it).
 fn value_hash(v: &serde_json::Value) -> u64 {
     use serde_json::Value;
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let fixed = foldhash::quality::FixedState::default();
+    let mut h = fixed.build_hasher();
     match v {
         Value::Null => 0u8.hash(&mut h),
         Value::Bool(b) => (1u8, b).hash(&mut h),
@@ -259,9 +259,7 @@ fn value_hash(v: &serde_json::Value) -> u64 {
         Value::Object(o) => {
             let mut sum = 0u64;
             for (k, x) in o {
-                let mut e = std::hash::DefaultHasher::new();
-                (k, value_hash(x)).hash(&mut e);
-                sum = sum.wrapping_add(e.finish());
+                sum = sum.wrapping_add(fixed.hash_one((k, value_hash(x))));
             }
             (7u8, o.len(), sum).hash(&mut h)
         }
@@ -312,7 +310,7 @@ fn qualified(m: Option<&crate::model::Meta>) -> [&str; 3] {
 /// per rank and thread, shared by every row with that rank.
 fn rank_shown(rank: super::legacy::Rank) -> Arc<super::output::Precedence> {
     thread_local! {
-        static SHOWN: std::cell::RefCell<std::collections::HashMap<super::legacy::Rank, Arc<super::output::Precedence>>> =
+        static SHOWN: std::cell::RefCell<super::FastMap<super::legacy::Rank, Arc<super::output::Precedence>>> =
             Default::default();
     }
     SHOWN.with(|m| {
