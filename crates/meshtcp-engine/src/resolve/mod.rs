@@ -18,6 +18,7 @@ mod outbounds;
 pub mod output;
 pub mod par;
 mod precedence;
+mod reason;
 mod route;
 mod selection;
 mod validation;

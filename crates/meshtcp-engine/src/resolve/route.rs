@@ -8,6 +8,7 @@ use super::legacy::{SourceRanks, TrCandidate, legacy_policies, traffic_routes};
 use super::outbounds::{Outbound, Protocol, Target};
 use super::output::{Backend, LegacyPolicyStatus, OutboundReport, PolicyStatus, RouteKind, Status};
 use super::precedence::SortKey;
+use super::reason::{LegacyWhy, Plugin, Reason};
 use super::version::{Bucket, KumaVersion};
 use crate::model::{BackendRef, Code, Finding, RouteRule, TargetRef};
 use std::sync::Arc;
@@ -125,12 +126,6 @@ impl Gates {
             },
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Plugin {
-    Tcp,
-    Http,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -500,79 +495,36 @@ impl Ctx<'_, '_> {
         let h_rows = per_policy(&h);
         let tcp_winner = t.last();
         let http_winner = h_rows.last();
-        let (mut backends, reason, route): (Vec<Backend>, String, RouteKind) = match decision {
+        let (mut backends, reason, route) = match decision {
             Decision::Tcp => {
                 let w = tcp_winner.expect("T is non-empty");
                 let r = self.tcp_backends(w, ob, findings);
-                // Joined by hand, as every per-outbound sentence here: `format!` cost
-                // several times as much, once per outbound of a large mesh.
-                let [ns, slash, name] = qualified(Some(w.policy.meta));
-                let mut n = itoa::Buffer::new();
-                let mut reason = cat(&[
-                    "MeshTCPRoute ",
-                    ns,
-                    slash,
-                    name,
-                    " applies: highest precedence of ",
-                    n.format(t_rows.len()),
-                    if t_rows.len() == 1 {
-                        " MeshTCPRoute on this outbound"
-                    } else {
-                        " MeshTCPRoutes on this outbound"
-                    },
-                ]);
-                if let Some(u) = &r.unusable {
-                    reason.push_str("; ");
-                    reason.push_str(u);
+                let reason = Reason::MeshTcpRoute {
+                    winner: w.policy.meta,
+                    routes: t_rows.len(),
+                    unusable: r.unusable.as_deref(),
                 }
+                .words();
                 (r.backends, reason, RouteKind::MeshTCPRoute)
             }
             Decision::Http { on_tcp_destination } => {
                 let w = http_winner.expect("H is non-empty");
                 let b = self.http_backends(&h, ob, findings);
-                let [ns, slash, name] = qualified(Some(w.policy.meta));
-                let tail = if on_tcp_destination {
-                    " destination as HTTP: the MeshTCPRoute plugin is skipped for this \
-                     proxy (the mesh has TrafficRoutes and no MeshTCPRoute selects a MeshService destination here)"
-                } else if t.is_empty() {
-                    " destination"
-                } else {
-                    " destination; MeshHTTPRoute takes priority over MeshTCPRoute"
+                let reason = Reason::MeshHttpRoute {
+                    winner: w.policy.meta,
+                    protocol: ob.protocol.as_str(),
+                    on_tcp_destination,
+                    tcp_too: !t.is_empty(),
                 };
-                let reason = cat(&[
-                    "MeshHTTPRoute ",
-                    ns,
-                    slash,
-                    name,
-                    " routes this ",
-                    ob.protocol.as_str(),
-                    tail,
-                ]);
-                (b, reason, RouteKind::MeshHTTPRoute)
+                (b, reason.words(), RouteKind::MeshHTTPRoute)
             }
-            Decision::PluginDefault(p) => {
-                let who = if p == Plugin::Tcp {
-                    "MeshTCPRoute"
-                } else {
-                    "MeshHTTPRoute"
+            Decision::PluginDefault(plugin) => {
+                let reason = Reason::PluginDefault {
+                    plugin,
+                    mesh_has_traffic_route: self.gates.mesh_has_traffic_route,
                 };
-                let reason = if self.gates.mesh_has_traffic_route {
-                    format!(
-                        "no {who} selects this outbound, and the proxy is configured by {who} (it has {who} rules), \
-                         so the {who} plugin rebuilds it with no route: traffic goes straight to the destination"
-                    )
-                } else {
-                    "no route selects this outbound and the mesh has no TrafficRoute: traffic goes straight to the destination"
-                        .to_string()
-                };
-                (
-                    vec![destination_backend(
-                        &ob.destination,
-                        "no route: the destination itself",
-                    )],
-                    reason,
-                    RouteKind::Default,
-                )
+                let b = destination_backend(&ob.destination, "no route: the destination itself");
+                (vec![b], reason.words(), RouteKind::Default)
             }
             Decision::TrafficRoute => {
                 let w = trs.last().expect("a TrafficRoute selects it");
@@ -586,34 +538,26 @@ impl Ctx<'_, '_> {
                     self.mesh,
                 );
                 let why = if !self.gates.tcp_run && !self.gates.http_run {
-                    "no MeshTCPRoute or MeshHTTPRoute rule selects this proxy"
+                    LegacyWhy::NoNewRules
                 } else if ob.protocol.is_http() {
-                    "the MeshHTTPRoute plugin does not run for this proxy and no MeshTCPRoute selects this destination"
+                    LegacyWhy::HttpPluginOff
                 } else {
-                    "the MeshTCPRoute plugin does not run for this proxy"
+                    LegacyWhy::TcpPluginOff
                 };
-                (
-                    b,
-                    cat(&["TrafficRoute ", &w.meta.name, " routes it: ", why]),
-                    RouteKind::TrafficRoute,
-                )
+                let reason = Reason::TrafficRoute {
+                    name: &w.meta.name,
+                    why,
+                };
+                (b, reason.words(), RouteKind::TrafficRoute)
             }
             Decision::NoRoute => {
-                let reason = if self.gates.mesh_has_traffic_route {
-                    cat(&[
-                        "not routed: the mesh has TrafficRoutes (",
-                        &self.traffic_route_names(),
-                        ") but none selects this proxy and destination, and no MeshTCPRoute or MeshHTTPRoute \
-                         rule builds it, so Kuma gives the outbound no route (\"the traffic won't be routed\"): \
-                         connections to it fail",
-                    ])
-                } else {
-                    "not routed: Kuma 2.3–2.5 routes legacy outbounds only through TrafficRoute (each mesh then \
-                     came with a default `route-all`), and this mesh has none, so the outbound has no route \
-                     (\"the traffic won't be routed\"): connections to it fail"
-                        .to_string()
+                let reason = Reason::NotRouted {
+                    traffic_routes: self
+                        .gates
+                        .mesh_has_traffic_route
+                        .then(|| self.traffic_route_names()),
                 };
-                (vec![], reason, RouteKind::None)
+                (vec![], reason.words(), RouteKind::None)
             }
             Decision::NoListener => {
                 findings.push(
@@ -626,16 +570,10 @@ impl Ctx<'_, '_> {
                     .with_proxy(this_proxy())
                     .on_outbound(ob.label()),
                 );
-                (
-                    vec![],
-                    cat(&[
-                        "no listener: the mesh has TrafficRoutes (",
-                        &self.traffic_route_names(),
-                        "), which never build real-resource outbounds, and neither new route plugin runs for \
-                         this proxy (no MeshTCPRoute or MeshHTTPRoute selects a MeshService destination here)",
-                    ]),
-                    RouteKind::None,
-                )
+                let reason = Reason::NoListener {
+                    traffic_routes: self.traffic_route_names(),
+                };
+                (vec![], reason.words(), RouteKind::None)
             }
         };
         let route = if route == RouteKind::MeshTCPRoute
