@@ -1,5 +1,5 @@
 //! The fuzz harnesses, shared by the cargo-fuzz targets (`fuzz_targets/*.rs`) and by the
-//! root crate's `tests/fuzz_regressions.rs` (which includes this file with `#[path]`),
+//! root crate's `tests/engine/fuzz_regressions.rs` (which includes this file with `#[path]`),
 //! so that a saved crashing input runs through exactly the code path that found it.
 //!
 //! Four harnesses:

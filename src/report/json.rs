@@ -1,7 +1,7 @@
 //! The report's JSON written by hand: the same bytes serde_json's pretty printer writes
 //! for the derived `Serialize` impls (two spaces a level, `"key": value`, `{}`/`[]` when
 //! empty), without serde's call per token and per-byte escape table. Writing the large
-//! Universal report was a quarter of its time through serde; `tests/json_writer.rs`
+//! Universal report was a quarter of its time through serde; `tests/engine/json_writer.rs`
 //! and the streaming tests compare this writer with serde's output byte for byte.
 //!
 //! The derived `Serialize` impls stay the reference (YAML and [`super::to_json`] use

@@ -8,7 +8,7 @@
 //!
 //! For every document it accepts, the result is exactly what the serde-saphyr path makes
 //! (values, key order, number kinds, the document's line and the lines of `items:`);
-//! `tests/fastyaml_diff.rs` and the `yaml_diff` fuzz target check that.
+//! `tests/engine/fastyaml_diff.rs` and the `yaml_diff` fuzz target check that.
 //!
 //! Accepted: space indentation; blank lines and comments; block mappings with plain
 //! keys (`[A-Za-z][A-Za-z0-9._/-]*`, not a bool or null word); block sequences (also at

@@ -23,7 +23,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Fault injection for the terminal-safety tests (tests/terminal_signals.rs):
+/// Fault injection for the terminal-safety tests (tests/tui/terminal_signals.rs):
 /// `MESHTCP_FAULT=main-panic` panics on the UI thread once the tree is drawn,
 /// `MESHTCP_FAULT=worker-panic` panics in every worker thread. Not for users.
 fn fault(which: &str) -> bool {

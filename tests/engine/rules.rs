@@ -1,4 +1,4 @@
-//! One test per engine rule that the worked examples (tests/examples.rs) do not already
+//! One test per engine rule that the worked examples (tests/engine/examples.rs) do not already
 //! pin down. Each fixture is a small, realistic mesh written inline.
 
 use meshtcp::model::Code;

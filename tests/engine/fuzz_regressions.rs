@@ -3,8 +3,7 @@
 //! (`fuzz/src/lib.rs`, included below). Also runs the seed corpus (`fuzz/seeds/`) so the
 //! harnesses themselves stay working. See `docs/fuzzing.md`.
 
-#[path = "../fuzz/src/lib.rs"]
-mod harness;
+use crate::harness;
 
 use std::fs;
 use std::path::Path;

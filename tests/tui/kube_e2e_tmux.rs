@@ -2,12 +2,10 @@
 //! cluster is watched: a change shows up marked, a 401 shows a banner and `r` retries.
 //! Skips when tmux is not installed.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
+use crate::support::fake_apiserver;
 
+use crate::support::tmux;
 use fake_apiserver::{FakeApi, TOKEN, assert_only_get, fixture, write_kubeconfig};
-#[path = "support/tmux.rs"]
-mod tmux;
 
 use tmux::{Pane, tmux_available};
 

@@ -2,8 +2,7 @@
 //! the runtime does (ClusterView actions; models resolved and applied as `Loaded`), and
 //! the tree, status line and change marks follow.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
+use crate::support::fake_apiserver;
 
 use fake_apiserver::{FakeApi, TOKEN, assert_only_get, fixture, write_kubeconfig};
 use meshtcp::resolve::KumaVersion;

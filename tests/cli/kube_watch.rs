@@ -2,8 +2,7 @@
 //! API server; watch events update the model, a dropped watch reconnects, 410 Gone
 //! re-lists, 401 ends the watch, 403 on one kind is a finding. Only GET is ever sent.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
+use crate::support::fake_apiserver;
 
 use fake_apiserver::{FakeApi, TOKEN, assert_only_get, fixture, write_kubeconfig};
 use meshtcp::model::{Code, ResourceKind};

@@ -4,8 +4,7 @@
 //! holds several kinds of credentials at once. Each kubeconfig here holds recognisable
 //! secrets; every command runs with `RUST_LOG=trace` and `RUST_BACKTRACE=full`.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
+use crate::support::fake_apiserver;
 
 use fake_apiserver::{FakeApi, TOKEN, fixture, write_kubeconfig};
 use std::path::Path;

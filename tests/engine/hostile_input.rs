@@ -3,7 +3,7 @@
 //! a finding or a clear error, ends (no test here asserts on time: the figures are in
 //! the note), and everything else still loads.
 //!
-//! `tests/bad_input.rs` has the core list (a FIFO in a directory, a symlink loop, a file
+//! `tests/engine/bad_input.rs` has the core list (a FIFO in a directory, a symlink loop, a file
 //! just over the limit, alias bombs, deep nesting, a port that overflows).
 
 use meshtcp::model::{Code, Finding};

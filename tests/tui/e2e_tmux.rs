@@ -6,9 +6,8 @@
 //! developer's tmux. The binary runs under `sh -c '…; echo EXITED:$?; sleep …'`, so
 //! after it exits the pane shows the normal screen with its exit code.
 
+use crate::support::tmux;
 use std::path::Path;
-#[path = "support/tmux.rs"]
-mod tmux;
 
 use std::process::Command;
 use tmux::{Pane, tmux_available};

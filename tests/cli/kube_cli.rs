@@ -1,8 +1,7 @@
 //! The `meshtcp` binary with `--kube` against the loopback API server: report, check,
 //! snapshot, exit codes, the version line on stderr, and no credential in any output.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
+use crate::support::fake_apiserver;
 
 use fake_apiserver::{FakeApi, TOKEN, assert_only_get, fixture, write_kubeconfig};
 use serde_json::Value;

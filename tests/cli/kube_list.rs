@@ -2,8 +2,7 @@
 //! a generated kubeconfig: discovery, paginated lists, faults, version detection and the
 //! multi-context merge. Every test also asserts that only GET requests were sent.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
+use crate::support::fake_apiserver;
 
 use fake_apiserver::{
     FakeApi, TOKEN, assert_only_get, fixture, read_fixture_dir, write_kubeconfig,

@@ -2,10 +2,8 @@
 //! no watch: the model is read again every `--cp-poll`, and at once on `r`; a change
 //! reloads it and says so. Skips when tmux is not installed.
 
-#[path = "support/fake_cp.rs"]
-mod fake_cp;
-#[path = "support/tmux.rs"]
-mod tmux;
+use crate::support::fake_cp;
+use crate::support::tmux;
 
 use fake_cp::{CP_TOKEN, FakeCp, State, documents};
 use serde_json::json;

@@ -3,8 +3,7 @@
 //! alternate screen is left, the cursor is shown, and the shell's next line is readable.
 //! Skips, saying why, without tmux (`.ci/run` installs it).
 
-#[path = "support/tmux.rs"]
-mod tmux;
+use crate::support::tmux;
 
 use std::process::Command;
 use tmux::{Pane, tmux_available};

@@ -1,7 +1,7 @@
 //! Measures (prints, asserts nothing about time): first-frame latency, load + resolve,
 //! and the cost of a key press (update + full redraw) on a ~100k-row tree.
 //!
-//! cargo test --release --test tui_perf -- --ignored --nocapture
+//! cargo test --release --test tui tui_perf -- --ignored --nocapture
 
 use meshtcp::resolve::KumaVersion;
 use meshtcp::source::{self, Source};

@@ -277,15 +277,15 @@ fn streamed_report_carries_the_loaders_findings() {
     let dir = tempdir_with(&[
         (
             "mesh.yaml",
-            include_str!("../assets/demo/universal/mesh.yaml"),
+            include_str!("../../assets/demo/universal/mesh.yaml"),
         ),
         (
             "dataplanes.yaml",
-            include_str!("../assets/demo/universal/dataplanes.yaml"),
+            include_str!("../../assets/demo/universal/dataplanes.yaml"),
         ),
         (
             "routes.yaml",
-            include_str!("../assets/demo/universal/routes.yaml"),
+            include_str!("../../assets/demo/universal/routes.yaml"),
         ),
         ("broken.yaml", "type: Dataplane\nname: [unclosed\n"),
     ]);

@@ -3,8 +3,7 @@
 //! copies, Kong Mesh's index, only GET requests, no credential in any output, and the
 //! same report as the same resources read from files.
 
-#[path = "support/fake_cp.rs"]
-mod fake_cp;
+use crate::support::fake_cp;
 
 use fake_cp::{CP_TOKEN, FakeCp, State, documents};
 use serde_json::{Value, json};

@@ -2,8 +2,7 @@
 //! answer (shaped like Kuma's `pkg/api-server` answers, written for this mesh), served
 //! by the fake control plane.
 
-#[path = "support/fake_cp.rs"]
-mod fake_cp;
+use crate::support::fake_cp;
 
 use fake_cp::{FakeCp, State, documents};
 use serde_json::{Value, json};
