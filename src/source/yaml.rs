@@ -343,13 +343,14 @@ fn emit(offset: u32, parsed: Parsed<'_>, f: &mut Sink<'_>) {
 }
 
 /// How many documents the fast path read, of how many (see [`check_fast_path`]).
-#[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct FastPathStats {
     pub chunks: usize,
     pub accepted: usize,
 }
 
+#[cfg(any(test, feature = "testing"))]
 impl std::ops::AddAssign for FastPathStats {
     fn add_assign(&mut self, o: Self) {
         self.chunks += o.chunks;
@@ -361,7 +362,7 @@ impl std::ops::AddAssign for FastPathStats {
 /// through the fast path; wherever the fast path reads a chunk, its documents must be
 /// serde-saphyr's exactly (values with their key order and number kinds, and lines).
 /// An `Err` describes the first difference. For tests and the `yaml_diff` fuzz target.
-#[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub fn check_fast_path(text: &str) -> Result<FastPathStats, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut stats = FastPathStats::default();
@@ -401,7 +402,7 @@ pub fn check_fast_path(text: &str) -> Result<FastPathStats, String> {
 }
 
 /// How many documents of `text` the fast path reads (without checking them).
-#[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub fn fast_path_stats(text: &str) -> FastPathStats {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut stats = FastPathStats::default();
@@ -414,6 +415,7 @@ pub fn fast_path_stats(text: &str) -> FastPathStats {
     stats
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn show(docs: &[Doc]) -> String {
     docs.iter()
         .map(|d| match d {

@@ -25,9 +25,16 @@ use std::time::{Duration, Instant};
 
 /// Fault injection for the terminal-safety tests (tests/tui/terminal_signals.rs):
 /// `MESHTCP_FAULT=main-panic` panics on the UI thread once the tree is drawn,
-/// `MESHTCP_FAULT=worker-panic` panics in every worker thread. Not for users.
+/// `MESHTCP_FAULT=worker-panic` panics in every worker thread. Only in builds with the
+/// `testing` feature (`cargo test` turns it on), never in a release.
+#[cfg(feature = "testing")]
 fn fault(which: &str) -> bool {
     std::env::var("MESHTCP_FAULT").is_ok_and(|v| v == which)
+}
+
+#[cfg(not(feature = "testing"))]
+fn fault(_: &str) -> bool {
+    false
 }
 
 /// The name of worker threads: their panics become an error message in the UI.
