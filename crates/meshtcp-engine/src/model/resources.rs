@@ -254,8 +254,8 @@ pub struct OutboundDecl {
     /// Deprecated form of `tags: {kuma.io/service: …}`.
     #[serde(default)]
     pub service: Option<String>,
-    /// Boxed: most outbounds have none, and the Universal benchmark holds 50k of them
-    /// (160 -> 88 bytes each).
+    /// Boxed: most outbounds have none, and a large mesh holds tens of thousands of
+    /// outbounds.
     #[serde(default)]
     pub backend_ref: Option<Box<OutboundBackendRef>>,
 }

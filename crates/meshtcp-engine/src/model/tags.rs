@@ -1,9 +1,9 @@
 //! [`Tags`]: a small sorted map of strings for tags and labels.
 //!
 //! A `BTreeMap<String, String>` allocates a whole node (~540 bytes) even for the one
-//! `kuma.io/service` tag most outbounds carry; the large Universal benchmark held
-//! 50,000 of them (27 MB of its 49 MB snapshot). This keeps the pairs in one sorted
-//! vector with the map API the crate uses, and the same serde form (a mapping).
+//! `kuma.io/service` tag most outbounds carry (`docs/performance.md` has the numbers).
+//! This keeps the pairs in one sorted vector with the map API the crate uses, and the
+//! same serde form (a mapping).
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -76,7 +76,7 @@ pub struct Policy<'a> {
     /// once, not per proxy and candidate).
     pub prefiltered: bool,
     /// Exact size: collected through `filter_map`, a `Vec` held room for four (a
-    /// MeshTCPRoute has one or two: 2.9 MB of the twice-the-routes mesh's index).
+    /// MeshTCPRoute has one or two).
     pub entries: Box<[Entry<'a>]>,
     /// Precedence on the legacy (per-proxy) path.
     pub key: SortKey,
