@@ -5,6 +5,10 @@ use crate::model::{Finding, Severity};
 use crate::resolve::{OutboundReport, ProxyReport, Report, RouteKind, Status};
 use std::fmt::Write;
 
+pub mod lines;
+
+pub use lines::{Line, Lines, Tag};
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
     pub color: bool,
@@ -50,41 +54,23 @@ fn bar(share: f64, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
-struct Painter {
-    on: bool,
+/// A status mark as the text report shows it: symbol and padded word.
+fn status_span(s: Status) -> (Tag, String) {
+    let (sym, word) = marks::status(s);
+    (Tag::Status(s), format!("{sym} {word:<10}"))
 }
 
-impl Painter {
-    fn paint(&self, code: &str, s: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    }
-    fn status(&self, s: Status) -> String {
-        let (sym, word) = marks::status(s);
-        let code = match s {
-            Status::Applied => "32",
-            Status::Overridden => "33",
-            Status::Ignored => "31",
-        };
-        self.paint(code, &format!("{sym} {word:<10}"))
-    }
-    fn severity(&self, s: Severity) -> String {
-        let (sym, word) = marks::severity(s);
-        let code = match s {
-            Severity::Error => "31;1",
-            Severity::Warning => "33",
-            Severity::Info => "36",
-        };
-        self.paint(code, &format!("{sym} {word:<7}"))
-    }
-    fn bold(&self, s: &str) -> String {
-        self.paint("1", s)
-    }
-    fn dim(&self, s: &str) -> String {
-        self.paint("2", s)
+/// A severity mark as the text report shows it: symbol and padded word.
+fn severity_span(s: Severity) -> (Tag, String) {
+    let (sym, word) = marks::severity(s);
+    (Tag::Severity(s), format!("{sym} {word:<7}"))
+}
+
+/// `  file:line`, dim; nothing without a location.
+fn location_spans(l: Option<&crate::model::Location>) -> Vec<(Tag, String)> {
+    match l {
+        Some(l) => vec![(Tag::Plain, "  ".into()), (Tag::Dim, l.to_string())],
+        None => vec![],
     }
 }
 
@@ -156,29 +142,28 @@ pub fn outbound_title(o: &OutboundReport) -> String {
     )
 }
 
-fn write_outbound(out: &mut String, o: &OutboundReport, p: &Painter, last: bool) {
+fn outbound_lines(out: &mut Vec<Line>, o: &OutboundReport, last: bool) {
     let (branch, cont) = if last {
         ("└─", "   ")
     } else {
         ("├─", "│  ")
     };
     let route = match o.route {
-        RouteKind::Default => p.dim("default"),
-        RouteKind::None => p.bold("none (no listener)"),
-        r => p.bold(r.as_str()),
+        RouteKind::Default => (Tag::Dim, "default"),
+        RouteKind::None => (Tag::Bold, "none (no listener)"),
+        r => (Tag::Bold, r.as_str()),
     };
-    let _ = writeln!(
-        out,
-        "  {branch} {}  {}  → {route}",
-        p.bold(&o.destination.shown()),
-        o.protocol
+    out.push(
+        Line::plain(format!("  {branch} "))
+            .with(Tag::Bold, o.destination.shown())
+            .with(Tag::Plain, format!("  {}  → ", o.protocol))
+            .with(route.0, route.1),
     );
     if o.backends.is_empty() {
         // Never silent: the outbound's reason says why there is none.
-        let _ = writeln!(
-            out,
-            "  {cont}    {}",
-            p.dim(&format!("(no backend) {}", o.reason))
+        out.push(
+            Line::plain(format!("  {cont}    "))
+                .with(Tag::Dim, format!("(no backend) {}", o.reason)),
         );
     }
     let w = o
@@ -193,39 +178,30 @@ fn write_outbound(out: &mut String, o: &OutboundReport, p: &Painter, last: bool)
         } else {
             format!("  {} {}", marks::UNRESOLVED.0, marks::UNRESOLVED.1)
         };
-        let _ = writeln!(
-            out,
+        out.push(Line::plain(format!(
             "  {cont}    ⇢ {:<w$}  weight {:<4} {:>6}  {}{mark}",
             backend_name(b),
             b.weight,
             share_pct(b.share),
             bar(b.share, 10),
-        );
+        )));
     }
     for pol in &o.policies {
-        let loc = pol
-            .location
-            .as_ref()
-            .map(|l| format!("  {}", p.dim(&l.to_string())))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {cont}    {}  {} {}{loc}",
-            p.status(pol.status),
-            pol.kind,
-            pol.name
-        );
+        let mut l = Line::plain(format!("  {cont}    "));
+        l.spans.push(status_span(pol.status));
+        l.push(Tag::Plain, format!("  {} {}", pol.kind, pol.name));
+        l.spans.extend(location_spans(pol.location.as_ref()));
+        out.push(l);
         if pol.status != Status::Applied {
-            let _ = writeln!(out, "  {cont}        {}", p.dim(&pol.reason));
+            out.push(Line::plain(format!("  {cont}        ")).with(Tag::Dim, &*pol.reason));
         }
     }
     for l in &o.legacy_policies {
         let (sym, word) = marks::LEGACY;
-        let _ = writeln!(
-            out,
+        out.push(Line::plain(format!(
             "  {cont}    {sym} {word:<10}  {} {} ({})",
             l.kind, l.name, l.status
-        );
+        )));
     }
 }
 
@@ -260,83 +236,82 @@ pub fn derived_mark(d: &crate::model::DerivedFrom) -> String {
 
 /// The whole report as text.
 pub fn render_text(r: &Report, opts: TextOptions) -> String {
-    let p = Painter { on: opts.color };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} · Kuma {} · {} prox{} · {}",
-        p.bold("meshtcp report"),
-        r.kuma_version,
-        r.proxies.len(),
-        if r.proxies.len() == 1 { "y" } else { "ies" },
-        counts(&r.findings)
-    );
+    printable(lines::write(&report_lines(r), opts.color), opts.color)
+}
+
+/// The whole report as lines.
+fn report_lines(r: &Report) -> Vec<Line> {
+    let mut out = vec![Line::default().with(Tag::Bold, "meshtcp report").with(
+        Tag::Plain,
+        format!(
+            " · Kuma {} · {} prox{} · {}",
+            r.kuma_version,
+            r.proxies.len(),
+            if r.proxies.len() == 1 { "y" } else { "ies" },
+            counts(&r.findings)
+        ),
+    )];
     let mut mesh = None;
     for pr in &r.proxies {
         if mesh != Some(&pr.mesh) {
-            let _ = writeln!(out, "\n{}", p.bold(&format!("mesh {}", pr.mesh)));
+            out.push(Line::default());
+            out.push(Line::default().with(Tag::Bold, format!("mesh {}", pr.mesh)));
             mesh = Some(&pr.mesh);
         }
-        let loc = pr
-            .location
-            .as_ref()
-            .map(|l| format!("  {}", p.dim(&l.to_string())))
-            .unwrap_or_default();
-        let tags = if pr.tags.is_empty() {
-            String::new()
-        } else {
-            format!("  {}", crate::model::fmt_tags(&pr.tags))
-        };
-        let _ = writeln!(out, "● {}{tags}{loc}", p.bold(&proxy_title(pr)));
+        let mut l = Line::plain("● ").with(Tag::Bold, proxy_title(pr));
+        if !pr.tags.is_empty() {
+            l.push(
+                Tag::Plain,
+                format!("  {}", crate::model::fmt_tags(&pr.tags)),
+            );
+        }
+        l.spans.extend(location_spans(pr.location.as_ref()));
+        out.push(l);
         if let Some(d) = &pr.derived_from {
-            let _ = writeln!(out, "  {}", printable(derived_mark(d), false));
+            out.push(Line::plain(format!(
+                "  {}",
+                printable(derived_mark(d), false)
+            )));
         }
         for n in &pr.notes {
-            let _ = writeln!(out, "  {}", p.dim(&format!("note: {n}")));
+            out.push(Line::plain("  ").with(Tag::Dim, format!("note: {n}")));
         }
         if pr.outbounds.is_empty() {
-            let _ = writeln!(out, "  └─ {}", p.dim("(no outbounds)"));
+            out.push(Line::plain("  └─ ").with(Tag::Dim, "(no outbounds)"));
         }
         for (i, o) in pr.outbounds.iter().enumerate() {
-            write_outbound(&mut out, o, &p, i + 1 == pr.outbounds.len());
+            outbound_lines(&mut out, o, i + 1 == pr.outbounds.len());
         }
     }
     if !r.findings.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            p.bold(&format!("Findings ({})", counts(&r.findings)))
-        );
-        for f in &r.findings {
-            let _ = writeln!(out, "{}", finding_line(f, &p));
-        }
+        out.push(Line::default());
+        out.push(Line::default().with(Tag::Bold, format!("Findings ({})", counts(&r.findings))));
+        out.extend(r.findings.iter().map(finding_line));
     }
-    printable(out, opts.color)
+    out
 }
 
-fn finding_line(f: &Finding, p: &Painter) -> String {
-    let loc = f
-        .location
-        .as_ref()
-        .map(|l| format!("  {}", p.dim(&l.to_string())))
-        .unwrap_or_default();
+/// One finding: its severity, code, message, where it applies and its location.
+pub fn finding_line(f: &Finding) -> Line {
     let on = match (&f.proxy, f.outbounds.is_empty()) {
         (Some(p), false) => format!(" [proxy {p}: {}]", f.outbounds.join(", ")),
         (Some(p), true) => format!(" [proxy {p}]"),
         (None, false) => format!(" [on {}]", f.outbounds.join(", ")),
         (None, true) => String::new(),
     };
-    format!(
-        "{} {:<30} {}{on}{loc}",
-        p.severity(f.severity),
-        f.code.as_str(),
-        f.message
-    )
+    let mut l = Line::default();
+    l.spans.push(severity_span(f.severity));
+    l.push(
+        Tag::Plain,
+        format!(" {:<30} {}{on}", f.code.as_str(), f.message),
+    );
+    l.spans.extend(location_spans(f.location.as_ref()));
+    l
 }
 
 /// One finding as a plain line (for the TUI and messages).
 pub fn finding_text(f: &Finding) -> String {
-    printable(finding_line(f, &Painter { on: false }), false)
+    printable(finding_line(f).text(), false)
 }
 
 /// The precedence story of one outbound (`meshtcp explain`, and the TUI's detail pane).
@@ -346,33 +321,43 @@ pub fn explain(
     findings: &[Finding],
     kuma_version: &str,
 ) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} → {} ({}) · Kuma {kuma_version}",
-        pr.name,
-        o.destination.shown(),
-        o.protocol
-    );
-    let _ = writeln!(
-        out,
-        "Destination: {} {}",
-        o.destination.kind,
-        o.destination.shown()
-    );
-    let _ = writeln!(out, "Route: {}", o.route.as_str());
-    let _ = writeln!(out, "Why: {}", o.reason);
-    let _ = writeln!(out);
+    printable(
+        lines::write(&explain_lines(pr, o, findings, kuma_version), false),
+        false,
+    )
+}
+
+/// [`explain`] as lines.
+pub fn explain_lines(
+    pr: &ProxyReport,
+    o: &OutboundReport,
+    findings: &[Finding],
+    kuma_version: &str,
+) -> Vec<Line> {
+    let mut out = vec![
+        Line::plain(format!(
+            "{} → {} ({}) · Kuma {kuma_version}",
+            pr.name,
+            o.destination.shown(),
+            o.protocol
+        )),
+        Line::plain(format!(
+            "Destination: {} {}",
+            o.destination.kind,
+            o.destination.shown()
+        )),
+        Line::plain(format!("Route: {}", o.route.as_str())),
+        Line::plain(format!("Why: {}", o.reason)),
+        Line::default(),
+    ];
     if o.policies.is_empty() {
-        let _ = writeln!(
-            out,
-            "Candidates: none. No MeshTCPRoute, MeshHTTPRoute or TrafficRoute selects this proxy and destination."
-        );
+        out.push(Line::plain(
+            "Candidates: none. No MeshTCPRoute, MeshHTTPRoute or TrafficRoute selects this proxy and destination.",
+        ));
     } else {
-        let _ = writeln!(
-            out,
-            "Candidates, lowest precedence first (the last applied one wins):"
-        );
+        out.push(Line::plain(
+            "Candidates, lowest precedence first (the last applied one wins):",
+        ));
         for (i, pol) in o.policies.iter().enumerate() {
             let (sym, word) = marks::status(pol.status);
             let loc = pol
@@ -385,53 +370,56 @@ pub fn explain(
                 .as_ref()
                 .map(|n| format!("{n}/"))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {}. {sym} {word:<10} {} {ns}{}{loc}",
-                i + 1,
-                pol.kind,
-                pol.name
+            out.push(
+                Line::plain(format!("  {}. ", i + 1))
+                    .with(Tag::Status(pol.status), format!("{sym} {word:<10}"))
+                    .with(Tag::Plain, format!(" {} {ns}{}{loc}", pol.kind, pol.name)),
             );
             if !pol.precedence.is_empty() {
-                let _ = writeln!(out, "       keys: {}", pol.precedence.join(" · "));
+                out.push(Line::plain(format!(
+                    "       keys: {}",
+                    pol.precedence.join(" · ")
+                )));
             }
-            let _ = writeln!(out, "       {}", pol.reason);
+            out.push(Line::plain(format!("       {}", pol.reason)));
         }
     }
-    let _ = writeln!(out);
-    let _ = writeln!(out, "Backends:");
+    out.push(Line::default());
+    out.push(Line::plain("Backends:"));
     if o.backends.is_empty() {
-        let _ = writeln!(out, "  (none: the outbound has no upstream)");
+        out.push(Line::plain("  (none: the outbound has no upstream)"));
     }
     for b in &o.backends {
         let nf = if b.resolved { "" } else { "  ✖ not found" };
-        let _ = writeln!(
-            out,
+        out.push(Line::plain(format!(
             "  ⇢ {}  weight {}  share {}{nf}",
             backend_name(b),
             b.weight,
             share_pct(b.share)
-        );
+        )));
         if !b.how.is_empty() {
-            let _ = writeln!(out, "      {}", b.how);
+            out.push(Line::plain(format!("      {}", b.how)));
         }
     }
     if !o.legacy_policies.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Legacy policies on this outbound:");
+        out.push(Line::default());
+        out.push(Line::plain("Legacy policies on this outbound:"));
         for l in &o.legacy_policies {
             let loc = l
                 .location
                 .as_ref()
                 .map(|l| format!("  ({l})"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  ⚑ {} {}: {}{loc}", l.kind, l.name, l.status);
+            out.push(Line::plain(format!(
+                "  ⚑ {} {}: {}{loc}",
+                l.kind, l.name, l.status
+            )));
         }
     }
     if !o.notes.is_empty() {
-        let _ = writeln!(out);
+        out.push(Line::default());
         for n in &o.notes {
-            let _ = writeln!(out, "Note: {n}");
+            out.push(Line::plain(format!("Note: {n}")));
         }
     }
     let related: Vec<&Finding> = findings
@@ -449,21 +437,31 @@ pub fn explain(
         })
         .collect();
     if !related.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Findings:");
+        out.push(Line::default());
+        out.push(Line::plain("Findings:"));
         for f in related {
-            let _ = writeln!(out, "  {}", finding_text(f));
+            out.push(Line::plain("  ").with_line(finding_line(f)));
         }
     }
-    printable(out, false)
+    out.into_iter().map(printable_line).collect()
+}
+
+/// The line with every span made [`printable`] (colour codes are not kept: spans
+/// hold none).
+pub fn printable_line(mut l: Line) -> Line {
+    for (_, text) in &mut l.spans {
+        if text.chars().any(unprintable) {
+            *text = printable(std::mem::take(text), false);
+        }
+    }
+    l
 }
 
 /// `check`'s text output: the findings, and a verdict line.
 pub fn check_text(r: &Report, strict: bool) -> String {
-    let p = Painter { on: false };
     let mut out = String::new();
     for f in &r.findings {
-        let _ = writeln!(out, "{}", finding_line(f, &p));
+        let _ = writeln!(out, "{}", finding_line(f).text());
     }
     let failing = super::check_exit_code(r, strict) != 0;
     let _ = writeln!(

@@ -298,7 +298,7 @@ pub fn map_key(app: &App, ev: KeyEvent) -> Option<Action> {
     }
     let key = normalize(&ev);
     match app.mode {
-        Mode::Filter | Mode::Command => lookup(&[INPUT], key).or(match key {
+        Mode::Filter { .. } | Mode::Command(_) => lookup(&[INPUT], key).or(match key {
             Key {
                 code: KeyCode::Char(ch),
                 mods,
@@ -307,7 +307,7 @@ pub fn map_key(app: &App, ev: KeyEvent) -> Option<Action> {
             }
             _ => None,
         }),
-        Mode::Help | Mode::Yaml => lookup(&[OVERLAY], key),
+        Mode::Help { .. } | Mode::Yaml(_) => lookup(&[OVERLAY], key),
         Mode::Normal => lookup(&[view_table(app.view), COMMON], key),
     }
 }

@@ -80,7 +80,7 @@ fn watch_events_update_the_tui_model_and_mark_changes() {
                         "{sc}"
                     );
                     assert!(sc.contains("⎈ zone-1"), "{sc}");
-                    assert!(app.changed.is_empty());
+                    assert!(app.changes.nodes.is_empty());
                     // A MODIFIED event: the split becomes 50/50.
                     s.apply_yaml(
                         r#"
@@ -117,7 +117,7 @@ spec:
         .collect();
     assert_eq!(w, vec![50, 50]);
     // The changed outbounds are marked (three proxies use backend:3001).
-    assert!(!app.changed.is_empty());
+    assert!(!app.changes.nodes.is_empty());
     let sc = screen(&app);
     assert!(!sc.contains(TOKEN));
     assert_only_get(&s);

@@ -25,7 +25,8 @@ fn loaded(dir: &Path, replace: bool, now: Instant) -> Action {
 }
 
 fn marked(a: &App) -> usize {
-    a.changed
+    a.changes
+        .nodes
         .iter()
         .filter(|n| matches!(n, Node::Outbound(..)))
         .count()
@@ -43,7 +44,8 @@ fn a_moved_policy_marks_nothing_a_changed_weight_marks_its_outbounds() {
     a.update(Action::Resize(120, 40));
     a.update(loaded(dir.path(), false, t0));
     let text = |a: &App| {
-        a.message
+        a.status
+            .message
             .as_ref()
             .map(|m| m.text.clone())
             .unwrap_or_default()
@@ -54,7 +56,7 @@ fn a_moved_policy_marks_nothing_a_changed_weight_marks_its_outbounds() {
     let yaml = std::fs::read_to_string(&routes).unwrap();
     std::fs::write(&routes, format!("# moved\n# down\n{yaml}")).unwrap();
     a.update(loaded(dir.path(), true, t0));
-    assert_eq!(marked(&a), 0, "{:?}", a.changed);
+    assert_eq!(marked(&a), 0, "{:?}", a.changes.nodes);
     assert_eq!(text(&a), "reloaded: no outbound changed");
 
     std::fs::write(&routes, yaml.replace("weight: 90", "weight: 70")).unwrap();

@@ -65,8 +65,8 @@ fn no_control_or_bidi_character_reaches_a_cell_in_any_view() {
         screens.push((what, cells));
     };
     press(&mut app, KeyCode::Char('*'));
-    for i in 0..app.rows.len() {
-        app.tree.sel = i;
+    for i in 0..app.tree.rows.len() {
+        app.tree.pos.sel = i;
         draw(&app, &mut term, format!("tree row {i}"));
     }
     for (key, what) in [

@@ -85,7 +85,7 @@ fn key_press_on_a_100k_row_tree() {
     press(&mut app, KeyCode::Char('*'));
     term.draw(|f| render(&app, f)).unwrap();
     let expand_all = t.elapsed();
-    let rows = app.rows.len();
+    let rows = app.tree.rows.len();
 
     let down = per_press(&mut app, &mut term, KeyCode::Char('j'), 2000);
     press(&mut app, KeyCode::Home);
@@ -109,15 +109,15 @@ fn key_press_on_a_100k_row_tree() {
         let t = Instant::now();
         press(&mut app, KeyCode::Char(c));
         term.draw(|f| render(&app, f)).unwrap();
-        filter_keys.push((app.filter.clone(), t.elapsed(), app.rows.len()));
+        filter_keys.push((app.filter.text.clone(), t.elapsed(), app.tree.rows.len()));
     }
     let t = Instant::now();
     press(&mut app, KeyCode::Backspace);
     term.draw(|f| render(&app, f)).unwrap();
     filter_keys.push((
-        format!("{} (Backspace)", app.filter),
+        format!("{} (Backspace)", app.filter.text),
         t.elapsed(),
-        app.rows.len(),
+        app.tree.rows.len(),
     ));
     // Worst case, repeated: a one-letter filter that every row matches, typed and erased.
     press(&mut app, KeyCode::Backspace);
