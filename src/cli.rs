@@ -191,6 +191,9 @@ pub struct ReportArgs {
     /// Colour in the text format: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// Text format: list every proxy a finding concerns (by default a count and the first few).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +218,9 @@ pub struct CheckArgs {
     /// Output format of the findings.
     #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "text"])]
     pub format: String,
+    /// Text format: list every proxy a finding concerns (by default a count and the first few).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -694,6 +700,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                     &r,
                     report::TextOptions {
                         color: use_color(&a.color),
+                        verbose: a.verbose,
                     },
                 ),
             };
@@ -712,7 +719,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 s.push('\n');
                 s
             } else {
-                report::text::check_text(&r, a.strict)
+                report::text::check_text(&r, a.strict, a.verbose)
             };
             emit(&s)?;
             Ok(code)
@@ -810,6 +817,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                     &d,
                     report::TextOptions {
                         color: use_color(&a.color),
+                        verbose: false,
                     },
                 ),
             };
@@ -858,12 +866,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             if a.format == "json" {
                 let label = o.destination.label();
-                let findings: Vec<&crate::model::Finding> = r
+                // Each finding as far as it concerns this proxy and outbound.
+                let findings: Vec<crate::model::Finding> = r
                     .findings
                     .iter()
-                    .filter(|f| {
-                        f.proxy.as_deref() == Some(pr.name.as_str())
-                            && f.outbounds.iter().any(|x| **x == *label)
+                    .filter(|f| !f.proxies.is_empty())
+                    .filter_map(|f| {
+                        f.for_proxy(&pr.mesh, pr.namespace.as_deref(), &pr.name, Some(&label))
                     })
                     .collect();
                 let mut s = serde_json::to_string_pretty(&serde_json::json!({
