@@ -710,18 +710,20 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Check(a)) => {
             let r = build_check(&a.common)?;
             let code = report::check_exit_code(&r, a.strict);
-            let s = if a.format == "json" {
-                let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                    "schema": r.schema,
-                    "kumaVersion": r.kuma_version,
-                    "findings": r.findings,
-                }))?;
-                s.push('\n');
-                s
+            if a.format == "json" {
+                let threads =
+                    a.common.engine_options().threads.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
+                    });
+                let mut out =
+                    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+                match report::write_check_json(&mut out, &r, threads).and_then(|_| out.flush()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    res => res.context("writing to stdout")?,
+                }
             } else {
-                report::text::check_text(&r, a.strict, a.verbose)
-            };
-            emit(&s)?;
+                emit(&report::text::check_text(&r, a.strict, a.verbose))?;
+            }
             Ok(code)
         }
         Some(Command::Snapshot(a)) => {

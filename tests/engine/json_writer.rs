@@ -327,3 +327,41 @@ fn tempdir_with(files: &[(&str, &str)]) -> std::path::PathBuf {
     }
     dir
 }
+
+/// `check -o json` written in pieces is serde_json's pretty form of
+/// `{schema, kumaVersion, findings}`, also when the pieces split a long list.
+#[test]
+fn check_json_in_pieces_matches_serde() {
+    let shape = meshtcp::synth::UniversalShape {
+        proxies: 300,
+        services: 120,
+        tcp_routes: 500,
+        http_routes: 120,
+        traffic_routes: 3,
+        timeouts: 3,
+        ..meshtcp::synth::UniversalShape::large()
+    };
+    let mut loaded = meshtcp::source::Loaded::default();
+    for (path, text) in meshtcp::synth::universal(&shape) {
+        loaded.add_text(&path, &text);
+    }
+    let engine = Engine::with_threads(&loaded.snapshot, KumaVersion::DEFAULT, 2);
+    for r in [engine.check(&Filter::default()), {
+        let mut empty = engine.check(&Filter::default());
+        empty.findings.clear();
+        empty
+    }] {
+        let mut want = serde_json::to_string_pretty(&serde_json::json!({
+            "schema": r.schema,
+            "kumaVersion": r.kuma_version,
+            "findings": r.findings,
+        }))
+        .unwrap();
+        want.push('\n');
+        for threads in [1, 3] {
+            let mut out = Vec::new();
+            report::write_check_json(&mut out, &r, threads).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{threads} threads");
+        }
+    }
+}
