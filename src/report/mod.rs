@@ -178,9 +178,9 @@ fn write_findings(
         || (),
         |_, k| {
             let mut text = Vec::with_capacity(64 * 1024);
-            for i in bounds[k]..bounds[k + 1] {
+            for (i, f) in list.iter().enumerate().take(bounds[k + 1]).skip(bounds[k]) {
                 text.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-                json::Pretty::new(&mut text, 2).finding(list[i]);
+                json::Pretty::new(&mut text, 2).finding(f);
             }
             text
         },
