@@ -233,8 +233,9 @@ impl Ord for ProxyRef {
 pub struct ProxyHit {
     /// Shared by every finding about this proxy.
     pub proxy: Arc<ProxyRef>,
-    /// Sorted, each once; interned (the same labels recur on many proxies).
-    pub outbounds: Vec<Arc<str>>,
+    /// Sorted, each once. Shared: the same list recurs on many proxies (a grouped
+    /// finding on a large mesh lists hundreds of thousands of proxies).
+    pub outbounds: Arc<[Arc<str>]>,
 }
 
 /// How many proxies and outbounds a finding concerns (`affected` in the report).
@@ -294,7 +295,7 @@ impl Finding {
     pub fn with_proxy(mut self, p: Arc<ProxyRef>) -> Self {
         self.proxies.push(ProxyHit {
             proxy: p,
-            outbounds: Vec::new(),
+            outbounds: Arc::new([]),
         });
         self
     }
@@ -302,7 +303,7 @@ impl Finding {
     /// About outbound `label` of the last proxy given by [`Finding::with_proxy`].
     pub fn on_outbound(mut self, label: impl Into<Arc<str>>) -> Self {
         if let Some(h) = self.proxies.last_mut() {
-            h.outbounds.push(label.into());
+            h.outbounds = h.outbounds.iter().cloned().chain([label.into()]).collect();
         }
         self
     }

@@ -167,7 +167,8 @@ impl Grouper {
     }
 }
 
-/// Sort proxies, join a proxy's repeats, sort and dedup its outbounds.
+/// Sort proxies, join a proxy's repeats, sort and dedup its outbounds. In place: the
+/// list of a grouped finding can be hundreds of thousands of proxies long.
 fn tidy(hits: &mut Vec<ProxyHit>) {
     if hits.is_empty() {
         return;
@@ -182,22 +183,30 @@ fn tidy(hits: &mut Vec<ProxyHit>) {
             }
         });
     }
-    let mut out: Vec<ProxyHit> = Vec::with_capacity(hits.len());
-    for h in hits.drain(..) {
-        match out.last_mut() {
-            Some(last) if same(last, &h) => last.outbounds.extend(h.outbounds),
-            _ => out.push(h),
+    hits.dedup_by(|later, kept| {
+        if !same(later, kept) {
+            return false;
         }
-    }
-    for h in &mut out {
+        let mut all: Vec<Arc<str>> = kept
+            .outbounds
+            .iter()
+            .chain(later.outbounds.iter())
+            .cloned()
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        kept.outbounds = all.into();
+        true
+    });
+    for h in hits.iter_mut() {
         if !h.outbounds.is_sorted_by(|a, b| a < b) {
-            h.outbounds.sort_unstable();
-            h.outbounds.dedup();
+            let mut all = h.outbounds.to_vec();
+            all.sort_unstable();
+            all.dedup();
+            h.outbounds = all.into();
         }
-        h.outbounds.shrink_to_fit();
     }
-    out.shrink_to_fit();
-    *hits = out;
+    hits.shrink_to_fit();
 }
 
 #[cfg(test)]

@@ -844,35 +844,49 @@ struct Shared {
     applied: AppliedAt,
 }
 
-/// One copy of each string that repeats across the findings a pass keeps until the
-/// end: a proxy finding's message and outbound labels recur on many proxies (the
-/// Universal benchmark keeps 20,000 findings; their strings were 6 MB of the peak).
+/// One copy of each string (and of each list of outbound labels) that repeats across
+/// the findings a pass keeps until the end: a proxy finding's message and outbounds
+/// recur on many proxies.
 #[derive(Default)]
-struct Interner(std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>);
+struct Interner {
+    strings: std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>,
+    lists: std::collections::HashSet<
+        std::sync::Arc<[std::sync::Arc<str>]>,
+        foldhash::quality::FixedState,
+    >,
+}
 
 impl Interner {
     fn get(&mut self, s: &std::sync::Arc<str>) -> std::sync::Arc<str> {
-        if let Some(k) = self.0.get(&**s) {
-            return k.clone();
-        }
-        if self.0.len() >= INTERNED_MAX {
-            // Bounded: a new set rather than one that grows without limit.
-            self.0.clear();
-        }
-        self.0.insert(s.clone());
-        s.clone()
+        intern(&mut self.strings, s)
     }
 
     /// Share `f`'s strings with the findings interned before it.
     fn finding(&mut self, f: &mut Finding) {
         f.message = self.get(&f.message);
         for h in &mut f.proxies {
-            for o in &mut h.outbounds {
-                *o = self.get(o);
+            if !self.lists.contains(&h.outbounds) {
+                h.outbounds = h.outbounds.iter().map(|o| self.get(o)).collect();
             }
-            h.outbounds.shrink_to_fit();
+            h.outbounds = intern(&mut self.lists, &h.outbounds);
         }
     }
+}
+
+/// The copy of `x` in `set` (which `x` joins when it has none). Bounded: a full set
+/// starts over rather than grow without limit.
+fn intern<T: ?Sized + Eq + std::hash::Hash>(
+    set: &mut std::collections::HashSet<std::sync::Arc<T>, foldhash::quality::FixedState>,
+    x: &std::sync::Arc<T>,
+) -> std::sync::Arc<T> {
+    if let Some(k) = set.get(&**x) {
+        return k.clone();
+    }
+    if set.len() >= INTERNED_MAX {
+        set.clear();
+    }
+    set.insert(x.clone());
+    x.clone()
 }
 
 #[derive(PartialEq, Eq, Hash)]
@@ -1018,8 +1032,8 @@ mod tests {
         for n in 0..INTERNED_MAX {
             i.finding(&mut finding(&n.to_string(), &[]));
         }
-        assert_eq!(i.0.len(), INTERNED_MAX);
+        assert_eq!(i.strings.len(), INTERNED_MAX);
         i.finding(&mut finding("one more", &[]));
-        assert_eq!(i.0.len(), 1);
+        assert_eq!(i.strings.len(), 1);
     }
 }
