@@ -517,7 +517,7 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let order = Self::order(mesh);
-            let chunks: Vec<&[usize]> = order.chunks(CHUNK).collect();
+            let chunks: Vec<&[usize]> = order.chunks(chunk_size(mesh, want)).collect();
             let states = par::ordered(
                 chunks.len(),
                 self.threads,
@@ -964,6 +964,21 @@ fn fingerprint(v: &impl std::hash::Hash) -> (u64, u64) {
     let h = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(v);
     (h(0x6d65_7368_7463_7031), h(0x6d65_7368_7463_7032))
 }
+
+/// Proxies per unit of work in a pass over `mesh`: [`CHUNK`], fewer where each proxy's
+/// report is large (transparent proxies of a mesh with thousands of VIP outbounds): the
+/// reports resolved ahead of the writer are what a streamed report holds.
+fn chunk_size(mesh: &MeshIndex, want: Want) -> usize {
+    if !want.outbounds {
+        return CHUNK;
+    }
+    let vips = mesh.vip_outbounds();
+    let per_proxy = vips.legacy.len() + vips.real.len();
+    (CHUNK_OUTBOUNDS / per_proxy.max(1)).clamp(1, CHUNK)
+}
+
+/// Outbounds per unit of work [`chunk_size`] aims at.
+const CHUNK_OUTBOUNDS: usize = 1024;
 
 /// Outbound lookups before [`Shared::outbounds_pay`] judges the hit rate.
 const SHARED_TRIAL: u64 = 2048;
