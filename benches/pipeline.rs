@@ -61,7 +61,10 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 black_box(report::render_text(
                     &r,
-                    report::TextOptions { color: false },
+                    report::TextOptions {
+                        color: false,
+                        verbose: false,
+                    },
                 ))
             })
         });

@@ -204,6 +204,9 @@ pub struct ReportArgs {
     /// Colour in the text format: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Text format: list every proxy a finding concerns (by default a count and the first few).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +231,9 @@ pub struct CheckArgs {
     /// Output format of the findings.
     #[arg(long, short = 'o', visible_alias = "output", value_enum, default_value_t = JsonOrText::Text)]
     pub format: JsonOrText,
+    /// Text format: list every proxy a finding concerns (by default a count and the first few).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -715,6 +721,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                     &r,
                     report::TextOptions {
                         color: use_color(a.color),
+                        verbose: a.verbose,
                     },
                 ),
             };
@@ -724,18 +731,20 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Check(a)) => {
             let r = build_check(&a.common)?;
             let code = report::check_exit_code(&r, a.strict);
-            let s = if a.format == JsonOrText::Json {
-                let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                    "schema": r.schema,
-                    "kumaVersion": r.kuma_version,
-                    "findings": r.findings,
-                }))?;
-                s.push('\n');
-                s
+            if a.format == JsonOrText::Json {
+                let threads =
+                    a.common.engine_options().threads.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
+                    });
+                let mut out =
+                    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+                match report::write_check_json(&mut out, &r, threads).and_then(|_| out.flush()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    res => res.context("writing to stdout")?,
+                }
             } else {
-                report::text::check_text(&r, a.strict)
-            };
-            emit(&s)?;
+                emit(&report::text::check_text(&r, a.strict, a.verbose))?;
+            }
             Ok(code)
         }
         Some(Command::Snapshot(a)) => {
@@ -835,6 +844,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                     &d,
                     report::TextOptions {
                         color: use_color(a.color),
+                        verbose: false,
                     },
                 ),
             };
@@ -878,12 +888,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             if a.format == JsonOrText::Json {
                 let label = o.destination.label();
-                let findings: Vec<&crate::model::Finding> = r
+                // Each finding as far as it concerns this proxy and outbound.
+                let findings: Vec<crate::model::Finding> = r
                     .findings
                     .iter()
-                    .filter(|f| {
-                        f.proxy.as_deref() == Some(pr.name.as_str())
-                            && f.outbounds.iter().any(|x| **x == *label)
+                    .filter(|f| !f.proxies.is_empty())
+                    .filter_map(|f| {
+                        f.for_proxy(&pr.mesh, pr.namespace.as_deref(), &pr.name, Some(&label))
                     })
                     .collect();
                 let mut s = serde_json::to_string_pretty(&serde_json::json!({

@@ -59,9 +59,18 @@ mod tests {
             file: file.into(),
             line: 3,
         });
-        f.proxy = proxy.map(Into::into);
-        f.outbounds = outbound.into_iter().map(Into::into).collect();
-        f
+        if let Some(name) = proxy {
+            f = f.with_proxy(std::sync::Arc::new(crate::model::ProxyRef {
+                mesh: "default".into(),
+                name: name.into(),
+                namespace: None,
+                context: None,
+            }));
+        }
+        match outbound {
+            Some(o) => f.on_outbound(o),
+            None => f,
+        }
     }
 
     #[test]
@@ -78,7 +87,11 @@ mod tests {
             .map(|f| &*f.location.as_ref().unwrap().file)
             .collect();
         assert_eq!(files, ["a.yaml", "b.yaml", "c.yaml"]);
-        let outbounds: Vec<&str> = merged[2].outbounds.iter().map(|o| &**o).collect();
+        let outbounds: Vec<&str> = merged[2].proxies[0]
+            .outbounds
+            .iter()
+            .map(|o| &**o)
+            .collect();
         assert_eq!(outbounds, ["x", "y"]);
     }
 }

@@ -8,6 +8,9 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
     pub color: bool,
+    /// List every proxy (and its outbounds) a finding concerns, not a count and the
+    /// first few.
+    pub verbose: bool,
 }
 
 /// Symbols and words for every mark, shared with the TUI.
@@ -308,35 +311,84 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             p.bold(&format!("Findings ({})", counts(&r.findings)))
         );
         for f in &r.findings {
-            let _ = writeln!(out, "{}", finding_line(f, &p));
+            let _ = writeln!(out, "{}", finding_line(f, &p, opts.verbose));
         }
     }
     printable(out, opts.color)
 }
 
-fn finding_line(f: &Finding, p: &Painter) -> String {
+/// How many names a finding's line shows before "… N more".
+const NAMES_SHOWN: usize = 3;
+
+/// `a, b, c, … 7 more`
+fn first_few<S: AsRef<str>>(all: impl ExactSizeIterator<Item = S>) -> String {
+    let n = all.len();
+    let mut s = String::new();
+    for (i, x) in all.take(NAMES_SHOWN).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(x.as_ref());
+    }
+    if n > NAMES_SHOWN {
+        let _ = write!(s, ", … {} more", n - NAMES_SHOWN);
+    }
+    s
+}
+
+/// Which proxies a finding concerns, short: `proxy web-1: api:80, db:5432` or
+/// `120 proxies: web-1, web-2, web-3, … 117 more`. `None` for a finding about a
+/// resource alone.
+pub fn concerns(f: &Finding) -> Option<String> {
+    Some(match f.proxies.as_slice() {
+        [] => return None,
+        [one] if one.outbounds.is_empty() => format!("proxy {}", one.proxy.qualified()),
+        [one] => format!(
+            "proxy {}: {}",
+            one.proxy.qualified(),
+            first_few(one.outbounds.iter())
+        ),
+        many => format!(
+            "{} proxies: {}",
+            many.len(),
+            first_few(many.iter().map(|h| h.proxy.qualified()))
+        ),
+    })
+}
+
+/// One finding: severity, code, message, where it concerns (the proxies as a count and
+/// the first few names), location. `verbose`: then every proxy on its own line, with
+/// its outbounds.
+fn finding_line(f: &Finding, p: &Painter, verbose: bool) -> String {
     let loc = f
         .location
         .as_ref()
         .map(|l| format!("  {}", p.dim(&l.to_string())))
         .unwrap_or_default();
-    let on = match (&f.proxy, f.outbounds.is_empty()) {
-        (Some(p), false) => format!(" [proxy {p}: {}]", f.outbounds.join(", ")),
-        (Some(p), true) => format!(" [proxy {p}]"),
-        (None, false) => format!(" [on {}]", f.outbounds.join(", ")),
-        (None, true) => String::new(),
-    };
-    format!(
+    let on = concerns(f)
+        .map(|c| format!(" [on {c}]"))
+        .unwrap_or_default();
+    let mut line = format!(
         "{} {:<30} {}{on}{loc}",
         p.severity(f.severity),
         f.code.as_str(),
         f.message
-    )
+    );
+    if verbose && (f.proxies.len() > 1 || f.proxies.iter().any(|h| h.outbounds.len() > NAMES_SHOWN))
+    {
+        for h in &f.proxies {
+            let _ = write!(line, "\n    {}", h.proxy.qualified());
+            if !h.outbounds.is_empty() {
+                let _ = write!(line, ": {}", h.outbounds.join(", "));
+            }
+        }
+    }
+    line
 }
 
 /// One finding as a plain line (for the TUI and messages).
 pub fn finding_text(f: &Finding) -> String {
-    printable(finding_line(f, &Painter { on: false }), false)
+    printable(finding_line(f, &Painter { on: false }, false), false)
 }
 
 /// The precedence story of one outbound (`meshtcp explain`, and the TUI's detail pane).
@@ -436,7 +488,7 @@ pub fn explain(
     }
     let related: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.proxy.as_deref().is_none_or(|p| p == pr.name))
+        .filter(|f| f.proxies.is_empty() || f.concerns(&pr.mesh, pr.namespace.as_deref(), &pr.name))
         .filter(|f| {
             f.resource.as_ref().is_some_and(|r| {
                 o.policies
@@ -459,11 +511,11 @@ pub fn explain(
 }
 
 /// `check`'s text output: the findings, and a verdict line.
-pub fn check_text(r: &Report, strict: bool) -> String {
+pub fn check_text(r: &Report, strict: bool, verbose: bool) -> String {
     let p = Painter { on: false };
     let mut out = String::new();
     for f in &r.findings {
-        let _ = writeln!(out, "{}", finding_line(f, &p));
+        let _ = writeln!(out, "{}", finding_line(f, &p, verbose));
     }
     let failing = super::check_exit_code(r, strict) != 0;
     let _ = writeln!(

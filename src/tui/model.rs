@@ -425,14 +425,26 @@ impl Model {
                 by_name.entry(quals[i].as_str()).or_default().push(i as u32);
             }
         }
+        // A proxy's badge counts the findings that concern it.
+        let by_identity: HashMap<(&str, Option<&str>, &str), u32> = report
+            .proxies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    (p.mesh.as_str(), p.namespace.as_deref(), p.name.as_str()),
+                    i as u32,
+                )
+            })
+            .collect();
         let mut proxy_counts = vec![(0, 0, 0); report.proxies.len()];
         let mut outbound_errors = std::collections::HashSet::new();
         for f in &report.findings {
-            let Some(name) = &f.proxy else { continue };
-            let Some(ps) = by_name.get(&**name) else {
-                continue;
-            };
-            for &p in ps {
+            for h in &f.proxies {
+                let who = (&*h.proxy.mesh, h.proxy.namespace.as_deref(), &*h.proxy.name);
+                let Some(&p) = by_identity.get(&who) else {
+                    continue;
+                };
                 let c = &mut proxy_counts[p as usize];
                 match f.severity {
                     Severity::Error => c.0 += 1,
@@ -442,7 +454,7 @@ impl Model {
                 if f.severity == Severity::Error {
                     for (o, ob) in report.proxies[p as usize].outbounds.iter().enumerate() {
                         let label = ob.destination.label();
-                        if f.outbounds.iter().any(|x| **x == *label) {
+                        if h.outbounds.iter().any(|x| **x == *label) {
                             outbound_errors.insert((p, o as u32));
                         }
                     }
@@ -590,16 +602,20 @@ impl Model {
         self.search.add_outbounds(pi, &self.report.proxies[pi]);
         // Errors on its outbounds.
         let pr = &self.report.proxies[pi];
-        let q = qualified(pr);
         for f in &self.report.findings {
-            if f.severity != Severity::Error
-                || !f.proxy.as_deref().is_some_and(|n| n == pr.name || n == q)
-            {
+            if f.severity != Severity::Error {
                 continue;
             }
+            let Some(hit) = f.proxies.iter().find(|h| {
+                *h.proxy.name == *pr.name
+                    && *h.proxy.mesh == *pr.mesh
+                    && h.proxy.namespace.as_deref() == pr.namespace.as_deref()
+            }) else {
+                continue;
+            };
             for (o, ob) in pr.outbounds.iter().enumerate() {
                 let label = ob.destination.label();
-                if f.outbounds.iter().any(|x| **x == *label) {
+                if hit.outbounds.iter().any(|x| **x == *label) {
                     self.outbound_errors.insert((p, o as u32));
                 }
             }

@@ -877,9 +877,9 @@ fn proxy_findings<'a>(m: &'a Model, name: &str, qualified: &str) -> Vec<&'a Find
         .findings
         .iter()
         .filter(|f| {
-            f.proxy
-                .as_deref()
-                .is_some_and(|p| p == name || p == qualified)
+            f.proxies
+                .iter()
+                .any(|h| *h.proxy.name == *name && h.proxy.qualified() == qualified)
         })
         .collect()
 }
@@ -1304,6 +1304,9 @@ fn qualified_proxy(m: &Model, p: u32) -> String {
     }
 }
 
+/// How many of a finding's proxies its detail lists.
+const PROXIES_LISTED: usize = 50;
+
 fn finding_story(m: &Model, i: usize, hint: &str, t: &Theme) -> (String, Text<'static>) {
     let f = &m.report.findings[i];
     let (sym, word) = marks::severity(f.severity);
@@ -1321,11 +1324,24 @@ fn finding_story(m: &Model, i: usize, hint: &str, t: &Theme) -> (String, Text<'s
             .unwrap_or_default();
         s.push_str(&format!("Resource: {} {ns}{}{mesh}\n", r.kind, r.name));
     }
-    if let Some(p) = &f.proxy {
-        s.push_str(&format!("Proxy: {p}\n"));
-    }
-    if !f.outbounds.is_empty() {
-        s.push_str(&format!("Outbounds: {}\n", f.outbounds.join(", ")));
+    if let Some(a) = f.affected() {
+        s.push_str(&format!(
+            "On {} prox{}, {} outbound{}:\n",
+            a.proxies,
+            if a.proxies == 1 { "y" } else { "ies" },
+            a.outbounds,
+            if a.outbounds == 1 { "" } else { "s" }
+        ));
+        for h in f.proxies.iter().take(PROXIES_LISTED) {
+            s.push_str(&format!("  {}", h.proxy.qualified()));
+            if !h.outbounds.is_empty() {
+                s.push_str(&format!(": {}", h.outbounds.join(", ")));
+            }
+            s.push('\n');
+        }
+        if a.proxies > PROXIES_LISTED {
+            s.push_str(&format!("  … {} more\n", a.proxies - PROXIES_LISTED));
+        }
     }
     if let Some(l) = &f.location {
         s.push_str(&format!("Source: {l}\n"));

@@ -8,7 +8,7 @@ mod finding;
 mod resources;
 
 pub use apply::without_findings_of;
-pub use finding::{Code, Finding, Location, ResourceRef, Severity};
+pub use finding::{Affected, Code, Finding, Location, ProxyHit, ProxyRef, ResourceRef, Severity};
 pub use resources::*;
 
 use serde::Serialize;

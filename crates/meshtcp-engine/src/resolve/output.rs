@@ -5,7 +5,7 @@ use crate::model::{Finding, Location, ProxyType, Tags};
 use serde::Serialize;
 use std::sync::Arc;
 
-pub const SCHEMA: &str = "meshtcp.report/v1";
+pub const SCHEMA: &str = "meshtcp.report/v2";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
