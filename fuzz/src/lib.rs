@@ -66,10 +66,7 @@ fn version_of(b: u8) -> KumaVersion {
 /// resolve every proxy alone, as the TUI does.
 fn resolve_and_write(loaded: &Loaded, version: KumaVersion, all: bool) {
     let engine = Engine::new(&loaded.snapshot, version);
-    let mut r = engine.report(&Filter::default());
-    let mut findings = loaded.findings.clone();
-    findings.append(&mut r.findings);
-    r.findings = meshtcp::resolve::dedup(findings);
+    let r = meshtcp::pipeline::report(&engine, loaded.findings.clone(), &Filter::default());
     if all {
         write_all(&r);
     } else {
@@ -83,10 +80,7 @@ fn resolve_and_write(loaded: &Loaded, version: KumaVersion, all: bool) {
         );
     }
     for p in &r.proxies {
-        let name = match &p.namespace {
-            Some(ns) => format!("{ns}/{}", p.name),
-            None => p.name.clone(),
-        };
+        let name = p.qualified_name();
         let alone = engine.resolve_proxy(&name);
         assert!(alone.is_some(), "a reported proxy resolves alone: {name}");
         // Resolved alone (nothing shared with other proxies: no cache) it is exactly its

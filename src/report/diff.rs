@@ -72,10 +72,7 @@ impl ProxyKey {
 
     /// `web-1` or `kuma-demo/web-1`.
     pub fn label(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.clone(),
-        }
+        crate::model::qualified_name(self.namespace.as_deref(), &self.name)
     }
 }
 

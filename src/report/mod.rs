@@ -69,7 +69,7 @@ pub fn write_json_streaming(
     // faulted in again (half the page faults of the twice-the-routes report).
     let pool: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
     let mut err = None;
-    let mut parts = engine.for_each_proxy_unmerged(
+    let parts = engine.for_each_proxy_unmerged(
         filter,
         crate::resolve::Want::WRITTEN,
         |p| {
@@ -116,8 +116,7 @@ pub fn write_json_streaming(
         }
         None => buf.push(b']'),
     }
-    parts.push(extra_findings);
-    let all = crate::resolve::merge(parts);
+    let all = crate::pipeline::merge_findings(parts, extra_findings);
     buf.extend_from_slice(b",\n  \"findings\": [");
     w.write_all(&buf)?;
     buf.clear();

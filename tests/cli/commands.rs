@@ -460,3 +460,78 @@ spec:
     // In zone west the route names west's db, which app-1 (east) has no outbound to.
     assert_eq!(route(&["--zone", "west"]), "default");
 }
+
+#[test]
+fn the_manual_page_renders_and_names_every_subcommand() {
+    use clap::CommandFactory;
+    let o = meshtcp(&["man"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.starts_with(".ie \\n(.g .ds Aq"), "roff: {page:.200}");
+    assert!(page.contains(".TH meshtcp 1"), "{page:.400}");
+    let cmd = meshtcp::cli::Cli::command();
+    let shown: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name())
+        .collect();
+    assert!(shown.len() >= 8, "{shown:?}");
+    for name in shown {
+        assert!(
+            page.contains(&format!("meshtcp\\-{name}")),
+            "the page names `{name}`"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_format_or_colour_exits_2_listing_the_accepted_values() {
+    for (args, values) in [
+        (
+            &["report", "-o", "xml"][..],
+            "[possible values: json, yaml, text]",
+        ),
+        (
+            &["check", "-o", "yaml"][..],
+            "[possible values: json, text]",
+        ),
+        (
+            &["diff", "-o", "html"][..],
+            "[possible values: text, json, markdown]",
+        ),
+        (
+            &["explain", "a", "b", "-o", "yaml"][..],
+            "[possible values: json, text]",
+        ),
+        (
+            &["report", "--color", "sometimes"][..],
+            "[possible values: auto, always, never]",
+        ),
+    ] {
+        let o = meshtcp(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let e = stderr(&o);
+        assert!(e.contains("invalid value"), "{args:?}: {e}");
+        assert!(e.contains(values), "{args:?}: {e}");
+    }
+    let help = stdout(&meshtcp(&["report", "--help"]));
+    assert!(
+        help.contains("[default: text] [alias: --output] [possible values: json, yaml, text]"),
+        "{help}"
+    );
+    assert!(
+        help.contains("[default: auto] [possible values: auto, always, never]"),
+        "{help}"
+    );
+}
+
+#[test]
+fn colour_always_and_never_hold_whatever_the_terminal() {
+    let always = stdout(&meshtcp(&["report", "-o", "text", "--color", "always"]));
+    assert!(
+        always.contains("\u{1b}["),
+        "escape codes with --color always"
+    );
+    let never = stdout(&meshtcp(&["report", "-o", "text", "--color", "never"]));
+    assert!(!never.contains('\u{1b}'), "none with --color never");
+}

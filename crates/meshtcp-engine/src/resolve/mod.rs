@@ -55,9 +55,7 @@ impl Filter {
     }
 
     fn proxy_ok(&self, meta: &Meta) -> bool {
-        self.proxy
-            .as_deref()
-            .is_none_or(|p| p == meta.name || p == meta.qualified_name())
+        self.proxy.as_deref().is_none_or(|p| meta.is_named(p))
             && self
                 .namespace
                 .as_deref()
@@ -408,7 +406,7 @@ impl<'a> Engine<'a> {
     pub fn resolve_proxy(&self, name: &str) -> Option<(ProxyReport, Vec<Finding>)> {
         for mesh in self.meshes.values() {
             for (meta, spec) in &mesh.dataplanes {
-                if meta.name == name || meta.qualified_name() == name {
+                if meta.is_named(name) {
                     let s = self.select(mesh, meta, spec);
                     let mut f = Vec::new();
                     let mut shared = Shared::default();
