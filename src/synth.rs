@@ -16,7 +16,7 @@ pub enum Shape {
     /// Kubernetes shaped like a real mesh: 2,000 transparent proxies in 20 namespaces
     /// of 4 zones, 1,000 MeshServices (http and tcp ports), 1,000 MeshTCPRoutes and 300
     /// MeshHTTPRoutes in the system, producer and consumer roles, some selecting
-    /// proxies by labels (about 2 MB).
+    /// proxies by labels (about 2.4 MB).
     Kubernetes,
     /// Kubernetes, every proxy selected alike: 2,000 transparent proxies, 1,000
     /// MeshServices (http and tcp ports), 600 Mesh-wide MeshTCPRoutes (about 1.6 MB).

@@ -38,7 +38,7 @@ pub struct KubernetesShape {
 
 impl KubernetesShape {
     /// A mesh shaped like a real one: 2,000 proxies in 20 namespaces of 4 zones, 1,000
-    /// MeshServices, 1,000 MeshTCPRoutes and 300 MeshHTTPRoutes (about 2 MB).
+    /// MeshServices, 1,000 MeshTCPRoutes and 300 MeshHTTPRoutes (about 2.4 MB).
     pub fn large() -> Self {
         KubernetesShape {
             seed: 1,
