@@ -68,21 +68,25 @@ pub fn man_page() -> Result<String> {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "The same SHAPE, factors and seed always write the same files. \
+    docs/performance.md says what each shape holds and which measurements use it."
+)]
 pub struct GenerateArgs {
-    /// `universal` (explicit outbounds, legacy services) or `kubernetes` (transparent
-    /// proxy, MeshServices with two ports).
-    #[arg(long, default_value = "universal", value_parser = ["universal", "kubernetes"])]
-    pub shape: String,
-    /// Multiply the number of proxies of the large shape.
-    #[arg(long, default_value_t = 1.0)]
+    /// What the mesh looks like.
+    #[arg(long, value_enum, default_value_t = crate::synth::Shape::Universal)]
+    pub shape: crate::synth::Shape,
+    /// Multiply the shape's number of proxies (its services stay as they are).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub proxies: f64,
-    /// Multiply the number of route policies of the large shape.
-    #[arg(long, default_value_t = 1.0)]
+    /// Multiply the shape's number of route policies (every kind of them).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub routes: f64,
+    /// Seed of the generator's random choices.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output directory (created).
-    #[arg(long, short = 'o')]
+    #[arg(long, short = 'o', value_name = "DIR")]
     pub output: std::path::PathBuf,
 }
 
@@ -802,22 +806,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Verify(a)) => verify(&a),
         Some(Command::Generate(a)) => {
-            let files = if a.shape == "kubernetes" {
-                let base = crate::synth::KubernetesShape::large();
-                let scale = |n: usize, f: f64| ((n as f64) * f).round() as usize;
-                crate::synth::kubernetes(&crate::synth::KubernetesShape {
-                    seed: a.seed,
-                    proxies: scale(base.proxies, a.proxies),
-                    routes: scale(base.routes, a.routes),
-                    ..base
-                })
-            } else {
-                let shape = crate::synth::UniversalShape {
-                    seed: a.seed,
-                    ..crate::synth::UniversalShape::large()
-                };
-                crate::synth::universal(&shape.scaled(a.proxies, a.routes))
-            };
+            let files = crate::synth::generate(a.shape, a.seed, a.proxies, a.routes);
             let mut bytes = 0;
             for (path, text) in &files {
                 let p = a.output.join(path);
