@@ -1,16 +1,19 @@
 //! Criterion benchmarks of every stage on generated meshes (see `src/synth.rs`):
 //! load (parse), resolve, report writing, `check`, and the TUI's model, tree and frame.
 //! Small, medium and large are 2 %, 20 % and 100 % of the large Universal mesh
-//! (5,000 proxies, 2,550 route policies, 50k outbounds), plus the Kubernetes shape
-//! (2,000 proxies × 1,000 MeshServices × 2 ports) for `check`.
+//! (5,000 proxies, 2,550 route policies, 50k outbounds), plus both Kubernetes shapes
+//! (2,000 proxies × 1,000 MeshServices × 2 ports) for `load` and `check`:
+//! `kubernetes_uniform`, where every proxy is selected alike, and `kubernetes`, shaped
+//! like a real mesh (namespaces, zones, policy roles, label selection).
 //!
-//! `cargo bench --bench pipeline` (all) or `cargo bench --bench pipeline -- resolve/`.
+//! `cargo bench --bench pipeline` (all) or `cargo bench --bench pipeline -- resolve/`
+//! (`-- kubernetes/`: the realistic shape only).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use meshtcp::report;
 use meshtcp::resolve::{Engine, Filter, KumaVersion};
 use meshtcp::source::Loaded;
-use meshtcp::synth::{KubernetesShape, UniversalShape, kubernetes, universal};
+use meshtcp::synth::{Shape, UniversalShape, generate, universal};
 use meshtcp::tui::action::{self, Action, Loaded as Shown};
 use meshtcp::tui::{App, render, resolve_loaded};
 use ratatui::Terminal;
@@ -61,7 +64,10 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 black_box(report::render_text(
                     &r,
-                    report::TextOptions { color: false },
+                    report::TextOptions {
+                        color: false,
+                        verbose: false,
+                    },
                 ))
             })
         });
@@ -99,17 +105,24 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
-    let k = kubernetes(&KubernetesShape::large());
-    let loaded = load(&k);
-    let mut g = c.benchmark_group("kubernetes");
-    g.sample_size(10).measurement_time(Duration::from_secs(10));
-    g.bench_function("load", |b| b.iter(|| black_box(load(&k))));
-    g.bench_function("check", |b| {
-        b.iter(|| {
-            black_box(Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).check(&Filter::default()))
-        })
-    });
-    g.finish();
+    for (name, shape) in [
+        ("kubernetes_uniform", Shape::KubernetesUniform),
+        ("kubernetes", Shape::Kubernetes),
+    ] {
+        let k = generate(shape, 1, 1.0, 1.0);
+        let loaded = load(&k);
+        let mut g = c.benchmark_group(name);
+        g.sample_size(10).measurement_time(Duration::from_secs(10));
+        g.bench_function("load", |b| b.iter(|| black_box(load(&k))));
+        g.bench_function("check", |b| {
+            b.iter(|| {
+                black_box(
+                    Engine::new(&loaded.snapshot, KumaVersion::DEFAULT).check(&Filter::default()),
+                )
+            })
+        });
+        g.finish();
+    }
 }
 
 criterion_group!(benches, bench);

@@ -8,7 +8,11 @@
 # decoder reads (`parse_floor DIR fast`).
 #
 #   scripts/compare-rapidyaml.sh [RUNS] [SHAPE]     (defaults: 7 universal)
-#   SHAPE=kubernetes times `meshtcp check` instead (the issue's target for that shape).
+#   SHAPE: a `meshtcp generate --shape` value (docs/performance.md):
+#     universal            times `meshtcp report --format json`;
+#     kubernetes           (shaped like a real mesh: namespaces, zones, policy roles,
+#                          label selection) and
+#     kubernetes-uniform   (every proxy selected alike) time `meshtcp check -o json`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
@@ -22,7 +26,11 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 bin=$target_dir/release/meshtcp
 floor=$target_dir/release/examples/parse_floor
 "$bin" generate --shape "$shape" -o "$dir/mesh" 2>/dev/null
-if [ "$shape" = kubernetes ]; then cmd=(check); else cmd=(report --format json); fi
+case $shape in
+  universal) cmd=(report --format json) ;;
+  kubernetes | kubernetes-uniform) cmd=(check -o json) ;;
+  *) echo "unknown shape $shape (universal, kubernetes, kubernetes-uniform)" >&2; exit 2 ;;
+esac
 
 cat > "$dir/ryml_parse.py" <<'PY'
 import os, sys, time, ryml

@@ -2,9 +2,10 @@
 
 use crate::report::{self, Format};
 use crate::resolve::{Engine, Filter, KumaVersion};
+use crate::source::input::Input;
 use crate::source::{self, Loaded, Source};
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, ColorChoice, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 
 #[derive(Debug, Parser)]
@@ -52,24 +53,40 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), e.g. `meshtcp man | man -l -`.
+    #[command(hide = true)]
+    Man,
+}
+
+/// The manual page of the whole command line (roff), written from the same definitions
+/// as `--help`.
+pub fn man_page() -> Result<String> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(String::from_utf8(out)?)
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "The same SHAPE, factors and seed always write the same files. \
+    docs/performance.md says what each shape holds and which measurements use it."
+)]
 pub struct GenerateArgs {
-    /// `universal` (explicit outbounds, legacy services) or `kubernetes` (transparent
-    /// proxy, MeshServices with two ports).
-    #[arg(long, default_value = "universal", value_parser = ["universal", "kubernetes"])]
-    pub shape: String,
-    /// Multiply the number of proxies of the large shape.
-    #[arg(long, default_value_t = 1.0)]
+    /// What the mesh looks like.
+    #[arg(long, value_enum, default_value_t = crate::synth::Shape::Universal)]
+    pub shape: crate::synth::Shape,
+    /// Multiply the shape's number of proxies (its services stay as they are).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub proxies: f64,
-    /// Multiply the number of route policies of the large shape.
-    #[arg(long, default_value_t = 1.0)]
+    /// Multiply the shape's number of route policies (every kind of them).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub routes: f64,
+    /// Seed of the generator's random choices.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output directory (created).
-    #[arg(long, short = 'o')]
+    #[arg(long, short = 'o', value_name = "DIR")]
     pub output: std::path::PathBuf,
 }
 
@@ -180,8 +197,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub common: Common,
     /// Output format.
-    #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "yaml", "text"])]
-    pub format: String,
+    #[arg(long, short = 'o', visible_alias = "output", value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Only this mesh.
     #[arg(long)]
     pub mesh: Option<String>,
@@ -189,8 +206,11 @@ pub struct ReportArgs {
     #[arg(long)]
     pub proxy: Option<String>,
     /// Colour in the text format: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Text format: list every proxy a finding concerns (by default a count and the first few).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -201,8 +221,8 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub proxy: Option<String>,
     /// Output format.
-    #[arg(long, short = 'o', default_value = "text", value_parser = ["json", "text"])]
-    pub format: String,
+    #[arg(long, short = 'o', value_enum, default_value_t = JsonOrText::Text)]
+    pub format: JsonOrText,
 }
 
 #[derive(Debug, Args)]
@@ -213,8 +233,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
     /// Output format of the findings.
-    #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "text"])]
-    pub format: String,
+    #[arg(long, short = 'o', visible_alias = "output", value_enum, default_value_t = JsonOrText::Text)]
+    pub format: JsonOrText,
+    /// Text format: list every proxy a finding concerns (by default a count and the first few).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -238,8 +261,8 @@ pub struct DiffArgs {
     #[arg(long, value_name = "X.Y", value_parser = parse_version)]
     pub to_version: Option<KumaVersion>,
     /// Output format: text, json (meshtcp.diff/v1) or markdown (a pull-request comment).
-    #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "json", "markdown"])]
-    pub format: String,
+    #[arg(long, short = 'o', value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
     /// Only this mesh.
     #[arg(long)]
     pub mesh: Option<String>,
@@ -247,8 +270,8 @@ pub struct DiffArgs {
     #[arg(long)]
     pub proxy: Option<String>,
     /// Colour in the text format: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -258,10 +281,43 @@ pub struct ExplainArgs {
     /// Destination name, or name:port.
     pub destination: String,
     /// Output format: the story as text, or the outbound's report and its findings as JSON.
-    #[arg(long, short = 'o', visible_alias = "output", default_value = "text", value_parser = ["json", "text"])]
-    pub format: String,
+    #[arg(long, short = 'o', visible_alias = "output", value_enum, default_value_t = JsonOrText::Text)]
+    pub format: JsonOrText,
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `report -o`: the report's formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Json,
+    Yaml,
+    Text,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Format {
+        match f {
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Yaml => Format::Yaml,
+            ReportFormat::Text => Format::Text,
+        }
+    }
+}
+
+/// `-o` of `check`, `explain` and `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JsonOrText {
+    Json,
+    Text,
+}
+
+/// `diff -o`: text, JSON (`meshtcp.diff/v1`) or Markdown (a pull-request comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -319,11 +375,6 @@ impl Common {
                 .and_then(|n| n.parse().ok()),
             zone: self.zone.clone(),
         }
-    }
-
-    /// The version given, else the default (the TUI and file sources).
-    pub fn version(&self) -> KumaVersion {
-        self.kuma_version.unwrap_or(KumaVersion::DEFAULT)
     }
 
     /// `--kube` and its options.
@@ -392,47 +443,39 @@ impl Common {
         o.is_set().then_some(o)
     }
 
-    /// Read the control planes of `--cp`; says on stderr which version it used.
-    pub fn load_cp(&self) -> Result<Option<(Loaded, KumaVersion)>> {
-        let Some(o) = self.cp_options() else {
-            return Ok(None);
-        };
-        let c = source::cp::load_all_blocking(&o)?;
-        let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
-        eprintln!("meshtcp: {how}");
-        for (label, index) in &c.index {
-            if let Some(m) = index.mode_text() {
-                eprintln!("meshtcp: {label} is {m}");
-            }
-        }
-        Ok(Some((c.loaded, v)))
+    /// Every input: the SOURCEs, then `--kube`, then `--cp`.
+    pub fn inputs(&self) -> Result<Vec<Input>> {
+        let cp = self.cp_options().map(|opts| Input::Cp {
+            opts,
+            poll: self.cp_poll,
+        });
+        Ok(Input::list(self.sources()?, self.kube_options(), cp))
     }
 
     /// [`Common::load`] without the check for an empty input.
     fn load_any(&self) -> Result<(Loaded, KumaVersion)> {
-        let kube = self.kube_options();
-        if kube.is_none() && self.cp_options().is_none() {
-            return Ok((source::load(&self.sources()?), self.version()));
-        }
-        let mut loaded = source::load_underived(&self.sources()?, &source::LoadProgress::default());
-        let mut version = self.version();
-        if let Some(o) = kube {
-            let c = source::kube::list_all_blocking(&o, &|_| {})?;
-            let (v, how) = source::kube::version::choose(self.kuma_version, &c.detected);
-            eprintln!("meshtcp: {how}");
-            version = v;
-            source::kube::merge(&mut loaded, c.loaded());
-        }
-        if let Some((cp, v)) = self.load_cp()? {
-            if self.kube_options().is_none() {
-                version = v;
-            }
-            source::kube::merge(&mut loaded, cp);
-        }
-        // Once the cluster's Dataplanes are in too: they win over derived ones.
-        loaded.derive();
-        Ok((loaded, version))
+        source::input::load_all(&self.inputs()?, self.kuma_version, &mut |note| {
+            eprintln!("meshtcp: {note}")
+        })
     }
+
+    /// What the terminal UI reads, and how.
+    fn tui_options(&self, changes: &ChangesArgs) -> Result<crate::tui::Options> {
+        let parse = |paths: &[String]| paths.iter().map(|p| Source::parse(p)).collect();
+        Ok(crate::tui::Options {
+            inputs: self.inputs()?,
+            kuma_version: self.kuma_version,
+            engine: self.engine_options(),
+            changes: parse(&changes.apply),
+            deletes: parse(&changes.delete),
+        })
+    }
+}
+
+/// `meshtcp [SOURCE...]` and `meshtcp tui`.
+fn tui(args: &TuiArgs) -> Result<i32> {
+    crate::tui::require_terminal()?;
+    crate::tui::run(args.common.tui_options(&args.changes)?)
 }
 
 /// The engine for `loaded`, built as `common` says ([`Common::engine_options`]).
@@ -451,10 +494,7 @@ fn build_report(common: &Common, filter: &Filter) -> Result<crate::resolve::Repo
     known_namespace(&loaded, filter.namespace.as_deref())?;
     let engine = engine(&loaded.snapshot, version, common);
     known_mesh(&engine, filter.mesh.as_deref())?;
-    let mut r = engine.report(filter);
-    let mut all = loaded.findings;
-    all.append(&mut r.findings);
-    r.findings = crate::resolve::dedup(all);
+    let r = crate::pipeline::report(&engine, loaded.findings, filter);
     leave(engine);
     leave(loaded.snapshot);
     Ok(r)
@@ -521,13 +561,9 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
     };
     let after_snapshot = after.as_ref().map_or(&before.snapshot, |l| &l.snapshot);
     if let Some(p) = &a.proxy
-        && ![&before.snapshot, after_snapshot].iter().any(|s| {
-            s.resources.iter().any(|r| {
-                r.meta.kind == crate::model::ResourceKind::Dataplane
-                    && a.mesh.as_ref().is_none_or(|m| &r.meta.mesh == m)
-                    && (&r.meta.name == p || &r.meta.qualified_name() == p)
-            })
-        })
+        && ![&before.snapshot, after_snapshot]
+            .iter()
+            .any(|s| s.has_proxy(a.mesh.as_deref(), p))
     {
         bail!("no proxy named `{p}` in the input");
     }
@@ -566,13 +602,11 @@ fn build_diff(a: &DiffArgs) -> Result<report::diff::Diff> {
 fn build_check(common: &Common) -> Result<crate::resolve::Report> {
     let (loaded, version) = common.load()?;
     let engine = engine(&loaded.snapshot, version, common);
-    let mut r = engine.check(&Filter {
+    let filter = Filter {
         namespace: common.namespace.clone(),
         ..Filter::default()
-    });
-    let mut all = loaded.findings;
-    all.append(&mut r.findings);
-    r.findings = crate::resolve::dedup(all);
+    };
+    let r = crate::pipeline::check(&engine, loaded.findings, &filter);
     leave(engine);
     leave(loaded.snapshot);
     Ok(r)
@@ -622,11 +656,11 @@ fn leave<T>(model_or_index: T) {
     std::mem::forget(model_or_index);
 }
 
-fn use_color(flag: &str) -> bool {
-    match flag {
-        "always" => true,
-        "never" => false,
-        _ => {
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
             std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
@@ -645,23 +679,20 @@ fn emit(s: &str) -> Result<()> {
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        None => crate::tui::run(&cli.tui),
-        Some(Command::Tui(c)) => crate::tui::run(&c),
+        None => tui(&cli.tui),
+        Some(Command::Tui(c)) => tui(&c),
         Some(Command::Report(a)) => {
             let filter = Filter {
                 mesh: a.mesh.clone(),
                 proxy: a.proxy.clone(),
                 namespace: a.common.namespace.clone(),
             };
-            let format = a.format.parse::<Format>().map_err(anyhow::Error::msg)?;
+            let format = Format::from(a.format);
             if format == Format::Json {
                 // Streamed proxy by proxy: bounded memory on meshes of any size.
                 let (loaded, version) = a.common.load()?;
                 if let Some(p) = &a.proxy
-                    && !loaded.snapshot.resources.iter().any(|r| {
-                        r.meta.kind == crate::model::ResourceKind::Dataplane
-                            && (&r.meta.name == p || &r.meta.qualified_name() == p)
-                    })
+                    && !loaded.snapshot.has_proxy(None, p)
                 {
                     bail!("no proxy named `{p}` in the input");
                 }
@@ -693,7 +724,8 @@ pub fn run(cli: Cli) -> Result<i32> {
                 Format::Text => report::render_text(
                     &r,
                     report::TextOptions {
-                        color: use_color(&a.color),
+                        color: use_color(a.color),
+                        verbose: a.verbose,
                     },
                 ),
             };
@@ -703,18 +735,20 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Check(a)) => {
             let r = build_check(&a.common)?;
             let code = report::check_exit_code(&r, a.strict);
-            let s = if a.format == "json" {
-                let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                    "schema": r.schema,
-                    "kumaVersion": r.kuma_version,
-                    "findings": r.findings,
-                }))?;
-                s.push('\n');
-                s
+            if a.format == JsonOrText::Json {
+                let threads =
+                    a.common.engine_options().threads.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
+                    });
+                let mut out =
+                    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+                match report::write_check_json(&mut out, &r, threads).and_then(|_| out.flush()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    res => res.context("writing to stdout")?,
+                }
             } else {
-                report::text::check_text(&r, a.strict)
-            };
-            emit(&s)?;
+                emit(&report::text::check_text(&r, a.strict, a.verbose))?;
+            }
             Ok(code)
         }
         Some(Command::Snapshot(a)) => {
@@ -766,24 +800,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             emit(&String::from_utf8_lossy(&out))?;
             Ok(0)
         }
+        Some(Command::Man) => {
+            emit(&man_page()?)?;
+            Ok(0)
+        }
         Some(Command::Verify(a)) => verify(&a),
         Some(Command::Generate(a)) => {
-            let files = if a.shape == "kubernetes" {
-                let base = crate::synth::KubernetesShape::large();
-                let scale = |n: usize, f: f64| ((n as f64) * f).round() as usize;
-                crate::synth::kubernetes(&crate::synth::KubernetesShape {
-                    seed: a.seed,
-                    proxies: scale(base.proxies, a.proxies),
-                    routes: scale(base.routes, a.routes),
-                    ..base
-                })
-            } else {
-                let shape = crate::synth::UniversalShape {
-                    seed: a.seed,
-                    ..crate::synth::UniversalShape::large()
-                };
-                crate::synth::universal(&shape.scaled(a.proxies, a.routes))
-            };
+            let files = crate::synth::generate(a.shape, a.seed, a.proxies, a.routes);
             let mut bytes = 0;
             for (path, text) in &files {
                 let p = a.output.join(path);
@@ -803,13 +826,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Diff(a)) => {
             let d = build_diff(&a)?;
-            let s = match a.format.as_str() {
-                "json" => report::diff::to_json(&d),
-                "markdown" => report::diff::render_markdown(&d),
-                _ => report::diff::render_text(
+            let s = match a.format {
+                DiffFormat::Json => report::diff::to_json(&d),
+                DiffFormat::Markdown => report::diff::render_markdown(&d),
+                DiffFormat::Text => report::diff::render_text(
                     &d,
                     report::TextOptions {
-                        color: use_color(&a.color),
+                        color: use_color(a.color),
+                        verbose: false,
                     },
                 ),
             };
@@ -833,12 +857,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 );
             }
             let r = build_report(&a.common, &Filter::default())?;
-            let Some(pr) = r.proxies.iter().find(|p| {
-                p.name == a.proxy
-                    || p.namespace
-                        .as_ref()
-                        .is_some_and(|ns| format!("{ns}/{}", p.name) == a.proxy)
-            }) else {
+            let Some(pr) = r.proxies.iter().find(|p| p.is_named(&a.proxy)) else {
                 let names: Vec<&str> = r.proxies.iter().map(|p| p.name.as_str()).take(20).collect();
                 bail!(
                     "no proxy named `{}` in the input (proxies: {})",
@@ -856,14 +875,15 @@ pub fn run(cli: Cli) -> Result<i32> {
                     names.join(", ")
                 );
             };
-            if a.format == "json" {
+            if a.format == JsonOrText::Json {
                 let label = o.destination.label();
-                let findings: Vec<&crate::model::Finding> = r
+                // Each finding as far as it concerns this proxy and outbound.
+                let findings: Vec<crate::model::Finding> = r
                     .findings
                     .iter()
-                    .filter(|f| {
-                        f.proxy.as_deref() == Some(pr.name.as_str())
-                            && f.outbounds.iter().any(|x| **x == *label)
+                    .filter(|f| !f.proxies.is_empty())
+                    .filter_map(|f| {
+                        f.for_proxy(&pr.mesh, pr.namespace.as_deref(), &pr.name, Some(&label))
                     })
                     .collect();
                 let mut s = serde_json::to_string_pretty(&serde_json::json!({
@@ -1008,7 +1028,7 @@ fn verify(a: &VerifyArgs) -> Result<i32> {
         }
         out.push(pv);
     }
-    let s = if a.format == "json" {
+    let s = if a.format == JsonOrText::Json {
         verify::to_json(&r.kuma_version, &out)
     } else {
         verify::render_text(&out)

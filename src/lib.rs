@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod pipeline;
 pub mod report;
 pub mod source;
 pub mod synth;

@@ -3,6 +3,57 @@
 
 use std::fmt::Write;
 
+mod realistic;
+
+pub use realistic::{KubernetesShape, kubernetes};
+
+/// The shapes `meshtcp generate --shape` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shape {
+    /// Universal: 5,000 proxies with 10 explicit outbounds each to legacy services;
+    /// MeshTCPRoutes, MeshHTTPRoutes, TrafficRoutes and Timeouts (about 6 MB).
+    Universal,
+    /// Kubernetes shaped like a real mesh: 2,000 transparent proxies in 20 namespaces
+    /// of 4 zones, 1,000 MeshServices (http and tcp ports), 1,000 MeshTCPRoutes and 300
+    /// MeshHTTPRoutes in the system, producer and consumer roles, some selecting
+    /// proxies by labels (about 2.4 MB).
+    Kubernetes,
+    /// Kubernetes, every proxy selected alike: 2,000 transparent proxies, 1,000
+    /// MeshServices (http and tcp ports), 600 Mesh-wide MeshTCPRoutes (about 1.6 MB).
+    KubernetesUniform,
+}
+
+/// The files of `shape`, its proxies and route policies multiplied by `proxies` and
+/// `routes`.
+pub fn generate(shape: Shape, seed: u64, proxies: f64, routes: f64) -> Vec<(String, String)> {
+    let scale = |n: usize, f: f64| ((n as f64) * f).round() as usize;
+    match shape {
+        Shape::Universal => universal(
+            &UniversalShape {
+                seed,
+                ..UniversalShape::large()
+            }
+            .scaled(proxies, routes),
+        ),
+        Shape::Kubernetes => kubernetes(
+            &KubernetesShape {
+                seed,
+                ..KubernetesShape::large()
+            }
+            .scaled(proxies, routes),
+        ),
+        Shape::KubernetesUniform => {
+            let base = KubernetesUniformShape::large();
+            kubernetes_uniform(&KubernetesUniformShape {
+                seed,
+                proxies: scale(base.proxies, proxies),
+                routes: scale(base.routes, routes),
+                ..base
+            })
+        }
+    }
+}
+
 /// A small deterministic PRNG (SplitMix64): no dependency, same sequence everywhere.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -68,9 +119,11 @@ impl UniversalShape {
     }
 }
 
-/// The Kubernetes shape: transparent proxying, MeshServices with VIPs and two ports.
+/// The uniform Kubernetes shape: transparent proxying, MeshServices with VIPs and two
+/// ports, and MeshTCPRoutes whose top-level targetRef is `Mesh`, so that every proxy
+/// has the same selection.
 #[derive(Debug, Clone)]
-pub struct KubernetesShape {
+pub struct KubernetesUniformShape {
     pub seed: u64,
     pub proxies: usize,
     pub mesh_services: usize,
@@ -78,9 +131,9 @@ pub struct KubernetesShape {
     pub routes: usize,
 }
 
-impl KubernetesShape {
+impl KubernetesUniformShape {
     pub fn large() -> Self {
-        KubernetesShape {
+        KubernetesUniformShape {
             seed: 1,
             proxies: 2_000,
             mesh_services: 1_000,
@@ -214,8 +267,8 @@ pub fn universal(shape: &UniversalShape) -> Vec<(String, String)> {
     files
 }
 
-/// Files of a Kubernetes mesh with transparent proxying and real MeshServices.
-pub fn kubernetes(shape: &KubernetesShape) -> Vec<(String, String)> {
+/// Files of a uniform Kubernetes mesh with transparent proxying and real MeshServices.
+pub fn kubernetes_uniform(shape: &KubernetesUniformShape) -> Vec<(String, String)> {
     let mut rng = Rng::new(shape.seed);
     let ns = |i: usize| format!("ns-{:02}", i % shape.namespaces.max(1));
     let mut files = vec![(
@@ -317,7 +370,7 @@ mod tests {
             &l.findings[..l.findings.len().min(3)]
         );
         assert_eq!(l.stats.resources, 1 + 50 + 20 + 5 + 1 + 1);
-        let k = kubernetes(&KubernetesShape {
+        let k = kubernetes_uniform(&KubernetesUniformShape {
             seed: 3,
             proxies: 10,
             mesh_services: 5,

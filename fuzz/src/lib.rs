@@ -28,10 +28,24 @@ use serde_json::{Map, Value, json};
 fn write_all(r: &Report) {
     let _ = report::to_json(r);
     let _ = report::to_yaml(r);
-    let _ = report::render_text(r, TextOptions { color: true });
-    let _ = report::render_text(r, TextOptions { color: false });
-    let _ = report::text::check_text(r, false);
-    let _ = report::text::check_text(r, true);
+    for verbose in [false, true] {
+        let _ = report::render_text(
+            r,
+            TextOptions {
+                color: true,
+                verbose,
+            },
+        );
+        let _ = report::render_text(
+            r,
+            TextOptions {
+                color: false,
+                verbose,
+            },
+        );
+        let _ = report::text::check_text(r, false, verbose);
+        let _ = report::text::check_text(r, true, verbose);
+    }
     let _ = report::check_exit_code(r, true);
     for f in &r.findings {
         let _ = report::text::finding_text(f);
@@ -52,21 +66,21 @@ fn version_of(b: u8) -> KumaVersion {
 /// resolve every proxy alone, as the TUI does.
 fn resolve_and_write(loaded: &Loaded, version: KumaVersion, all: bool) {
     let engine = Engine::new(&loaded.snapshot, version);
-    let mut r = engine.report(&Filter::default());
-    let mut findings = loaded.findings.clone();
-    findings.append(&mut r.findings);
-    r.findings = meshtcp::resolve::dedup(findings);
+    let r = meshtcp::pipeline::report(&engine, loaded.findings.clone(), &Filter::default());
     if all {
         write_all(&r);
     } else {
         let _ = report::to_json(&r);
-        let _ = report::render_text(&r, TextOptions { color: false });
+        let _ = report::render_text(
+            &r,
+            TextOptions {
+                color: false,
+                verbose: false,
+            },
+        );
     }
     for p in &r.proxies {
-        let name = match &p.namespace {
-            Some(ns) => format!("{ns}/{}", p.name),
-            None => p.name.clone(),
-        };
+        let name = p.qualified_name();
         let alone = engine.resolve_proxy(&name);
         assert!(alone.is_some(), "a reported proxy resolves alone: {name}");
         // Resolved alone (nothing shared with other proxies: no cache) it is exactly its
@@ -724,9 +738,18 @@ fn finding(u: &mut Unstructured) -> Result<Finding> {
             context: opt_string(u)?,
         }))
     })?;
-    f.proxy = opt_string(u)?.map(Into::into);
     f.location = location(u)?;
-    f.outbounds = strings(u)?.into_iter().map(Into::into).collect();
+    for _ in 0..u.int_in_range(0..=3)? {
+        f.proxies.push(meshtcp::model::ProxyHit {
+            proxy: std::sync::Arc::new(meshtcp::model::ProxyRef {
+                mesh: string(u)?.into(),
+                name: string(u)?.into(),
+                namespace: opt_string(u)?.map(Into::into),
+                context: opt_string(u)?.map(Into::into),
+            }),
+            outbounds: strings(u)?.into_iter().map(Into::into).collect(),
+        });
+    }
     Ok(f)
 }
 
@@ -836,11 +859,26 @@ pub fn report(data: &[u8]) {
     };
     write_all(&r);
     assert_printable(
-        &report::render_text(&r, TextOptions { color: false }),
+        &report::render_text(
+            &r,
+            TextOptions {
+                color: false,
+                verbose: false,
+            },
+        ),
         false,
     );
-    assert_printable(&report::render_text(&r, TextOptions { color: true }), true);
-    assert_printable(&report::text::check_text(&r, true), false);
+    assert_printable(
+        &report::render_text(
+            &r,
+            TextOptions {
+                color: true,
+                verbose: false,
+            },
+        ),
+        true,
+    );
+    assert_printable(&report::text::check_text(&r, true, false), false);
     for p in &r.proxies {
         for o in &p.outbounds {
             assert_printable(&report::explain(p, o, &r.findings, &r.kuma_version), false);

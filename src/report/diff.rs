@@ -72,10 +72,7 @@ impl ProxyKey {
 
     /// `web-1` or `kuma-demo/web-1`.
     pub fn label(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.clone(),
-        }
+        crate::model::qualified_name(self.namespace.as_deref(), &self.name)
     }
 }
 
@@ -485,7 +482,6 @@ struct FindingId<'f> {
     file: Option<&'f str>,
     line: u32,
     message: &'f str,
-    proxy: Option<&'f str>,
 }
 
 /// `file` as it is named below the SOURCE it was read from, so that `old/a.yaml` and
@@ -523,7 +519,6 @@ fn id<'f>(f: &'f Finding, sources: &[String], one_file_each: bool) -> FindingId<
             .map(|l| below(&l.file, sources, one_file_each)),
         line: f.location.as_ref().map_or(0, |l| l.line),
         message: &f.message,
-        proxy: f.proxy.as_deref(),
     }
 }
 
@@ -982,8 +977,8 @@ pub fn render_markdown(d: &Diff) -> String {
                 md(f.code.as_str()),
                 md(&f.message)
             );
-            if let Some(p) = &f.proxy {
-                let _ = write!(line, " (proxy {})", md(p));
+            if let Some(c) = super::text::concerns(f) {
+                let _ = write!(line, " (on {})", md(&c));
             }
             if let Some(l) = &f.location {
                 let _ = write!(line, " — {}", md(&l.to_string()));

@@ -199,6 +199,11 @@ impl<'o> Pretty<'o> {
         self.out.extend_from_slice(&b[start..]);
     }
 
+    pub fn u64(&mut self, n: u64) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+
     pub fn u32(&mut self, n: u32) {
         self.out
             .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
@@ -450,12 +455,30 @@ impl<'o> Pretty<'o> {
             self.key("resource");
             self.resource(r);
         }
-        self.field_opt_str("proxy", f.proxy.as_deref());
         self.field_str("message", &f.message);
         self.opt_location(f.location.as_ref());
-        if !f.outbounds.is_empty() {
+        if let Some(a) = f.affected() {
+            self.key("affected");
+            self.begin_object();
+            self.key("proxies");
+            self.u64(a.proxies as u64);
             self.key("outbounds");
-            self.strings(&f.outbounds);
+            self.u64(a.outbounds as u64);
+            self.end_object();
+            self.key("proxies");
+            self.begin_array();
+            for h in &f.proxies {
+                self.item();
+                self.begin_object();
+                self.field_str("mesh", &h.proxy.mesh);
+                self.field_str("name", &h.proxy.name);
+                self.field_opt_str("namespace", h.proxy.namespace.as_deref());
+                self.field_opt_str("context", h.proxy.context.as_deref());
+                self.key("outbounds");
+                self.strings(&h.outbounds);
+                self.end_object();
+            }
+            self.end_array();
         }
         self.end_object();
     }

@@ -43,8 +43,8 @@ pub fn to_json(r: &Report) -> String {
 /// Each proxy's text goes to `w` in one write that ends with a newline: given stdout
 /// (line-buffered), it reaches the system without being copied into a buffer first
 /// (147 MB for the large benchmark mesh).
-/// Findings formatted per unit of work in [`write_json_streaming`].
-const FINDINGS_PER_PIECE: usize = 256;
+/// Proxies (of grouped findings) formatted per unit of work in [`write_findings`].
+const HITS_PER_PIECE: usize = 2048;
 
 pub fn write_json_streaming(
     w: &mut dyn std::io::Write,
@@ -69,7 +69,7 @@ pub fn write_json_streaming(
     // faulted in again (half the page faults of the twice-the-routes report).
     let pool: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
     let mut err = None;
-    let mut parts = engine.for_each_proxy_unmerged(
+    let parts = engine.for_each_proxy_unmerged(
         filter,
         crate::resolve::Want::WRITTEN,
         |p| {
@@ -116,24 +116,68 @@ pub fn write_json_streaming(
         }
         None => buf.push(b']'),
     }
-    parts.push(extra_findings);
-    let all = crate::resolve::merge(parts);
+    let all = crate::pipeline::merge_findings(parts, extra_findings);
     buf.extend_from_slice(b",\n  \"findings\": [");
     w.write_all(&buf)?;
     buf.clear();
-    // The findings of a large mesh are megabytes of JSON (22 MB for 38,000): written in
-    // pieces, formatted on the engine's threads while the pieces before are written.
-    let list: Vec<&crate::model::Finding> = all.iter().collect();
-    let pieces = list.len().div_ceil(FINDINGS_PER_PIECE);
+    write_findings(w, &all.iter().collect::<Vec<_>>(), engine.threads())?;
+    buf.extend_from_slice(b"\n}\n");
+    w.write_all(&buf)
+}
+
+/// `check -o json`: the same bytes as serde_json's pretty form of `{schema,
+/// kumaVersion, findings}`, written in pieces (a grouped finding on a large mesh lists
+/// thousands of proxies: the whole text was ten times the input, and its
+/// `serde_json::Value` tree far more).
+pub fn write_check_json(
+    w: &mut dyn std::io::Write,
+    r: &Report,
+    threads: usize,
+) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(256);
+    let mut j = json::Pretty::new(&mut buf, 0);
+    j.begin_object();
+    j.key("schema");
+    j.str(r.schema);
+    j.key("kumaVersion");
+    j.str(&r.kuma_version);
+    j.key("findings");
+    buf.push(b'[');
+    w.write_all(&buf)?;
+    write_findings(w, &r.findings.iter().collect::<Vec<_>>(), threads)?;
+    w.write_all(b"\n}\n")
+}
+
+/// The elements of a findings array (whose `[` is written) and its `]`, at depth 1.
+/// Formatted on `threads` threads in pieces of about [`HITS_PER_PIECE`] proxies while
+/// the pieces before are written: memory holds a few pieces of text, not the whole.
+fn write_findings(
+    w: &mut dyn std::io::Write,
+    list: &[&crate::model::Finding],
+    threads: usize,
+) -> std::io::Result<()> {
+    // Piece boundaries: a piece ends once it holds HITS_PER_PIECE proxies (a finding
+    // about a resource alone counts one).
+    let mut bounds = vec![0];
+    let mut weight = 0;
+    for (i, f) in list.iter().enumerate() {
+        weight += 1 + f.proxies.len();
+        if weight >= HITS_PER_PIECE {
+            bounds.push(i + 1);
+            weight = 0;
+        }
+    }
+    if *bounds.last().unwrap() != list.len() {
+        bounds.push(list.len());
+    }
     let mut err = None;
     crate::resolve::par::ordered(
-        pieces,
-        engine.threads(),
+        bounds.len() - 1,
+        threads,
         || (),
         |_, k| {
-            let mut text = Vec::with_capacity(FINDINGS_PER_PIECE * 640);
-            let first = k * FINDINGS_PER_PIECE;
-            for (i, f) in list.iter().enumerate().skip(first).take(FINDINGS_PER_PIECE) {
+            let mut text = Vec::with_capacity(64 * 1024);
+            for (i, f) in list.iter().enumerate().take(bounds[k + 1]).skip(bounds[k]) {
                 text.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
                 json::Pretty::new(&mut text, 2).finding(f);
             }
@@ -150,9 +194,7 @@ pub fn write_json_streaming(
     if let Some(e) = err {
         return Err(e);
     }
-    buf.extend_from_slice(if all.is_empty() { b"]" } else { b"\n  ]" });
-    buf.extend_from_slice(b"\n}\n");
-    w.write_all(&buf)
+    w.write_all(if list.is_empty() { b"]" } else { b"\n  ]" })
 }
 
 pub fn to_yaml(r: &Report) -> String {

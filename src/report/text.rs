@@ -12,6 +12,9 @@ pub use lines::{Line, Lines, Tag};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
     pub color: bool,
+    /// List every proxy (and its outbounds) a finding concerns, not a count and the
+    /// first few.
+    pub verbose: bool,
 }
 
 /// Symbols and words for every mark, shared with the TUI.
@@ -236,11 +239,14 @@ pub fn derived_mark(d: &crate::model::DerivedFrom) -> String {
 
 /// The whole report as text.
 pub fn render_text(r: &Report, opts: TextOptions) -> String {
-    printable(lines::write(&report_lines(r), opts.color), opts.color)
+    printable(
+        lines::write(&report_lines(r, opts.verbose), opts.color),
+        opts.color,
+    )
 }
 
 /// The whole report as lines.
-fn report_lines(r: &Report) -> Vec<Line> {
+fn report_lines(r: &Report, verbose: bool) -> Vec<Line> {
     let mut out = vec![Line::default().with(Tag::Bold, "meshtcp report").with(
         Tag::Plain,
         format!(
@@ -286,19 +292,58 @@ fn report_lines(r: &Report) -> Vec<Line> {
     if !r.findings.is_empty() {
         out.push(Line::default());
         out.push(Line::default().with(Tag::Bold, format!("Findings ({})", counts(&r.findings))));
-        out.extend(r.findings.iter().map(finding_line));
+        for f in &r.findings {
+            finding_lines(&mut out, f, verbose);
+        }
     }
     out
 }
 
-/// One finding: its severity, code, message, where it applies and its location.
+/// How many names a finding's line shows before "… N more".
+const NAMES_SHOWN: usize = 3;
+
+/// `a, b, c, … 7 more`
+fn first_few<S: AsRef<str>>(all: impl ExactSizeIterator<Item = S>) -> String {
+    let n = all.len();
+    let mut s = String::new();
+    for (i, x) in all.take(NAMES_SHOWN).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(x.as_ref());
+    }
+    if n > NAMES_SHOWN {
+        let _ = write!(s, ", … {} more", n - NAMES_SHOWN);
+    }
+    s
+}
+
+/// Which proxies a finding concerns, short: `proxy web-1: api:80, db:5432` or
+/// `120 proxies: web-1, web-2, web-3, … 117 more`. `None` for a finding about a
+/// resource alone.
+pub fn concerns(f: &Finding) -> Option<String> {
+    Some(match f.proxies.as_slice() {
+        [] => return None,
+        [one] if one.outbounds.is_empty() => format!("proxy {}", one.proxy.qualified()),
+        [one] => format!(
+            "proxy {}: {}",
+            one.proxy.qualified(),
+            first_few(one.outbounds.iter())
+        ),
+        many => format!(
+            "{} proxies: {}",
+            many.len(),
+            first_few(many.iter().map(|h| h.proxy.qualified()))
+        ),
+    })
+}
+
+/// One finding: severity, code, message, where it concerns (the proxies as a count and
+/// the first few names), location.
 pub fn finding_line(f: &Finding) -> Line {
-    let on = match (&f.proxy, f.outbounds.is_empty()) {
-        (Some(p), false) => format!(" [proxy {p}: {}]", f.outbounds.join(", ")),
-        (Some(p), true) => format!(" [proxy {p}]"),
-        (None, false) => format!(" [on {}]", f.outbounds.join(", ")),
-        (None, true) => String::new(),
-    };
+    let on = concerns(f)
+        .map(|c| format!(" [on {c}]"))
+        .unwrap_or_default();
     let mut l = Line::default();
     l.spans.push(severity_span(f.severity));
     l.push(
@@ -307,6 +352,22 @@ pub fn finding_line(f: &Finding) -> Line {
     );
     l.spans.extend(location_spans(f.location.as_ref()));
     l
+}
+
+/// [`finding_line`] into `out`; `verbose`: then every proxy it concerns on its own
+/// line, with its outbounds.
+fn finding_lines(out: &mut Vec<Line>, f: &Finding, verbose: bool) {
+    out.push(finding_line(f));
+    if verbose && (f.proxies.len() > 1 || f.proxies.iter().any(|h| h.outbounds.len() > NAMES_SHOWN))
+    {
+        for h in &f.proxies {
+            let mut s = format!("    {}", h.proxy.qualified());
+            if !h.outbounds.is_empty() {
+                let _ = write!(s, ": {}", h.outbounds.join(", "));
+            }
+            out.push(Line::plain(s));
+        }
+    }
 }
 
 /// One finding as a plain line (for the TUI and messages).
@@ -424,7 +485,7 @@ pub fn explain_lines(
     }
     let related: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.proxy.as_deref().is_none_or(|p| p == pr.name))
+        .filter(|f| f.proxies.is_empty() || f.concerns(&pr.mesh, pr.namespace.as_deref(), &pr.name))
         .filter(|f| {
             f.resource.as_ref().is_some_and(|r| {
                 o.policies
@@ -458,10 +519,14 @@ pub fn printable_line(mut l: Line) -> Line {
 }
 
 /// `check`'s text output: the findings, and a verdict line.
-pub fn check_text(r: &Report, strict: bool) -> String {
-    let mut out = String::new();
+pub fn check_text(r: &Report, strict: bool, verbose: bool) -> String {
+    let mut lines = Vec::new();
     for f in &r.findings {
-        let _ = writeln!(out, "{}", finding_line(f).text());
+        finding_lines(&mut lines, f, verbose);
+    }
+    let mut out = String::new();
+    for l in &lines {
+        let _ = writeln!(out, "{}", l.text());
     }
     let failing = super::check_exit_code(r, strict) != 0;
     let _ = writeln!(

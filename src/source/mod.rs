@@ -7,6 +7,7 @@ pub mod demo;
 pub mod derive;
 mod fastyaml;
 pub mod fields;
+pub mod input;
 pub mod kube;
 pub mod node;
 pub mod snapshot;
@@ -441,10 +442,7 @@ impl Loaded {
             } else {
                 format!(" (mesh {})", d.mesh)
             };
-            let name = match &d.namespace {
-                Some(ns) => format!("{ns}/{}", d.name),
-                None => d.name.clone(),
-            };
+            let name = crate::model::qualified_name(d.namespace.as_deref(), &d.name);
             self.findings.push(
                 Finding::new(
                     Code::DuplicateResource,
@@ -550,51 +548,67 @@ pub fn load_counted(sources: &[Source], progress: &LoadProgress) -> Loaded {
 /// [`load_counted`] without [`Loaded::derive`]: for a caller that merges more (other
 /// sources, a cluster) before deriving once.
 pub fn load_underived(sources: &[Source], progress: &LoadProgress) -> Loaded {
+    load_underived_around(sources, progress, &mut |_, read| read())
+}
+
+/// [`load_underived`], calling `around(i, read)` for the `i`th source, which must call
+/// `read` once: a caller shows progress while it runs (the TUI, from a ticker thread
+/// reading `progress`).
+pub fn load_underived_around(
+    sources: &[Source],
+    progress: &LoadProgress,
+    around: &mut dyn FnMut(usize, &mut dyn FnMut()),
+) -> Loaded {
     let mut out = Loaded::default();
-    for s in sources {
-        let before = (out.stats.files, out.stats.resources);
-        match s {
-            Source::Demo => {
-                for (label, text) in demo::FILES {
-                    out.add_text(label, text);
-                }
-            }
-            Source::Stdin => {
-                let stdin = std::io::stdin();
-                let mut lock = stdin.lock();
-                match read_bounded(&mut lock, MAX_FILE_BYTES) {
-                    Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
-                        "-",
-                        Code::SourceUnreadable,
-                        format!(
-                            "standard input is over the {} MiB limit; not read",
-                            MAX_FILE_BYTES >> 20
-                        ),
-                    ),
-                    Ok(b) => out.add_bytes("-", &b),
-                    Err(e) => out.unreadable(
-                        "-",
-                        Code::SourceUnreadable,
-                        format!("cannot read standard input: {e}"),
-                    ),
-                }
-            }
-            Source::Path(p) => {
-                let mut seen = HashSet::new();
-                let root = fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-                let mut files = Vec::new();
-                load_path(&mut out, p, &root, true, 0, &mut seen, &mut files);
-                let walked = (out.stats.files, out.stats.resources);
-                read_files(&mut out, files, progress);
-                // read_files counted its own files; count what the walk itself added.
-                progress.add(walked.0 - before.0, walked.1 - before.1);
-                continue;
-            }
-        }
-        progress.add(out.stats.files - before.0, out.stats.resources - before.1);
+    for (i, s) in sources.iter().enumerate() {
+        around(i, &mut || read_source(&mut out, s, progress));
     }
     out.drop_duplicates();
     out
+}
+
+/// Read one SOURCE into `out`, counting into `progress`.
+fn read_source(out: &mut Loaded, s: &Source, progress: &LoadProgress) {
+    let before = (out.stats.files, out.stats.resources);
+    match s {
+        Source::Demo => {
+            for (label, text) in demo::FILES {
+                out.add_text(label, text);
+            }
+        }
+        Source::Stdin => {
+            let stdin = std::io::stdin();
+            let mut lock = stdin.lock();
+            match read_bounded(&mut lock, MAX_FILE_BYTES) {
+                Ok(b) if b.len() as u64 > MAX_FILE_BYTES => out.unreadable(
+                    "-",
+                    Code::SourceUnreadable,
+                    format!(
+                        "standard input is over the {} MiB limit; not read",
+                        MAX_FILE_BYTES >> 20
+                    ),
+                ),
+                Ok(b) => out.add_bytes("-", &b),
+                Err(e) => out.unreadable(
+                    "-",
+                    Code::SourceUnreadable,
+                    format!("cannot read standard input: {e}"),
+                ),
+            }
+        }
+        Source::Path(p) => {
+            let mut seen = HashSet::new();
+            let root = fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            let mut files = Vec::new();
+            load_path(out, p, &root, true, 0, &mut seen, &mut files);
+            let walked = (out.stats.files, out.stats.resources);
+            read_files(out, files, progress);
+            // read_files counted its own files; count what the walk itself added.
+            progress.add(walked.0 - before.0, walked.1 - before.1);
+            return;
+        }
+    }
+    progress.add(out.stats.files - before.0, out.stats.resources - before.1);
 }
 
 fn load_path(

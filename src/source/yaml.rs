@@ -137,24 +137,14 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
     let mut pos = 0usize;
     for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
         let body = line.trim_end_matches(['\n', '\r']);
-        let is_marker = |m: &str| {
-            body.starts_with(m)
-                && body[3..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| c == ' ' || c == '\t')
-        };
-        if is_marker("---") || is_marker("...") {
+        let kind = line_kind(body);
+        if kind != LineKind::Content {
             if pos > start {
                 out.push((start_line, &text[start..pos]));
             }
-            // Content after `--- ` on the same line belongs to the next document.
-            let rest = &body[3..];
-            if body.starts_with("---")
-                && !rest.trim().is_empty()
-                && !rest.trim_start().starts_with('#')
-            {
-                start = pos + 3;
+            if let LineKind::StartWith(rest) = kind {
+                // From the `---` on: the content keeps its column.
+                start = pos + (body.len() - rest.len());
                 start_line = line_no;
             } else {
                 start = pos + line.len();
@@ -167,6 +157,41 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
         out.push((start_line, &text[start..pos]));
     }
     out
+}
+
+/// What one line (without its line break) is to the stream of documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind<'l> {
+    /// A line of the current document.
+    Content,
+    /// `---` or `...`, alone or followed by a space or a tab (then a comment, or
+    /// anything after `...`): the current document ends here.
+    Separator,
+    /// `---`, a space or a tab, then content: the current document ends, and the next
+    /// one's first line is the rest of this one (`--- kind: Mesh`). The rest is given
+    /// from just after `---`, its leading blanks included.
+    StartWith(&'l str),
+}
+
+/// What `line` (without its line break) is: the one rule by which both the loader and
+/// the TUI's document view split a text into documents.
+pub fn line_kind(line: &str) -> LineKind<'_> {
+    let marker = |m: &str| {
+        line.strip_prefix(m)
+            .filter(|rest| rest.chars().next().is_none_or(|c| c == ' ' || c == '\t'))
+    };
+    if let Some(rest) = marker("---") {
+        let content = rest.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            LineKind::Separator
+        } else {
+            LineKind::StartWith(rest)
+        }
+    } else if marker("...").is_some() {
+        LineKind::Separator
+    } else {
+        LineKind::Content
+    }
 }
 
 /// Whether a chunk has anything but blank lines, comments and directives.

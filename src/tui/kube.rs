@@ -5,7 +5,6 @@
 
 use super::action::{Action, Progress};
 use crate::resolve::KumaVersion;
-use crate::source::kube::KubeOptions;
 use crate::source::kube::watch::WatchEvent;
 
 /// How the version was known, in a few words for the status line.
@@ -20,25 +19,6 @@ pub fn short_how(how: &str) -> &'static str {
         "version from the kuma-cp image"
     } else {
         "default version"
-    }
-}
-
-/// What `--kube` asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KubeSpec {
-    pub opts: KubeOptions,
-    /// `--kuma-version`, if given; else the cluster's.
-    pub given: Option<KumaVersion>,
-}
-
-impl KubeSpec {
-    /// `cluster zone-1, zone-2` (or the current context).
-    pub fn label(&self) -> String {
-        if self.opts.contexts.is_empty() {
-            "cluster (current context)".into()
-        } else {
-            format!("cluster {}", self.opts.contexts.join(", "))
-        }
     }
 }
 

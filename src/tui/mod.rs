@@ -32,7 +32,8 @@ pub use app::App;
 pub use render::render;
 
 use crate::resolve::{Engine, Filter, KumaVersion, Report, Skeleton};
-use crate::source::Loaded;
+use crate::source::input::Input;
+use crate::source::{Loaded, Source};
 use std::io::IsTerminal;
 
 /// Above this many outbounds (counted before resolving) the TUI resolves proxy by
@@ -43,19 +44,11 @@ pub const LAZY_ABOVE: usize = 100_000;
 /// The engine's report for what was loaded, with the loader's findings merged in
 /// (the same model `meshtcp report` prints).
 pub fn resolve_loaded(loaded: &Loaded, version: KumaVersion) -> Report {
-    full_report(&Engine::new(&loaded.snapshot, version), loaded)
+    crate::pipeline::resolve(loaded, version)
 }
 
 fn full_report(engine: &Engine, loaded: &Loaded) -> Report {
-    let mut r = engine.report(&Filter::default());
-    merge_findings(loaded, &mut r);
-    r
-}
-
-fn merge_findings(loaded: &Loaded, r: &mut Report) {
-    let mut all = loaded.findings.clone();
-    all.append(&mut r.findings);
-    r.findings = crate::resolve::dedup(all);
+    crate::pipeline::report(engine, loaded.findings.clone(), &Filter::default())
 }
 
 /// What the TUI shows of a snapshot.
@@ -75,9 +68,11 @@ pub fn prepare(engine: &Engine, loaded: &Loaded, lazy_above: usize) -> Prepared 
     if engine.estimate_outbounds(&Filter::default()) <= lazy_above {
         return Prepared::Full(full_report(engine, loaded));
     }
-    let mut sk = engine.skeleton(&Filter::default());
-    merge_findings(loaded, &mut sk.report);
-    Prepared::Lazy(sk)
+    Prepared::Lazy(crate::pipeline::skeleton(
+        engine,
+        loaded.findings.clone(),
+        &Filter::default(),
+    ))
 }
 
 /// Is colour allowed? `NO_COLOR` set and non-empty turns it off.
@@ -85,10 +80,24 @@ pub fn color_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// `meshtcp [SOURCE...]` and `meshtcp tui`.
-/// Returns the process's exit code: 130 when quit by Ctrl-C (or a signal), else 0.
-pub fn run(args: &crate::cli::TuiArgs) -> anyhow::Result<i32> {
-    let c = &args.common;
+/// What the terminal UI reads and how: built by the command line, or by anything else
+/// that opens it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Every input, in the order they are merged (see [`Input::list`]).
+    pub inputs: Vec<Input>,
+    /// `--kuma-version`: else a live input's version, else the default.
+    pub kuma_version: Option<KumaVersion>,
+    /// How the engine is built (`--zone`, threads).
+    pub engine: crate::resolve::Options,
+    /// Changes shown applied to the inputs (`--apply`), and resources shown removed
+    /// (`--delete`).
+    pub changes: Vec<Source>,
+    pub deletes: Vec<Source>,
+}
+
+/// The terminal UI needs standard output to be a terminal.
+pub fn require_terminal() -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "the terminal UI needs a terminal, and standard output is not one.\n\
@@ -96,42 +105,28 @@ pub fn run(args: &crate::cli::TuiArgs) -> anyhow::Result<i32> {
              or `meshtcp check` for findings only."
         );
     }
-    let sources = c.sources()?;
-    // `--cp`: read once before the UI opens (the API has no watch).
-    let cp = if c.kube { None } else { c.load_cp()? };
-    if c.kube && c.cp_options().is_some() {
+    Ok(())
+}
+
+/// Open the terminal UI on `opts` (see [`require_terminal`]). Returns the process's
+/// exit code: 130 when quit by Ctrl-C (or a signal), else 0.
+pub fn run(opts: Options) -> anyhow::Result<i32> {
+    if opts.inputs.iter().filter(|i| i.is_live()).count() > 1 {
         anyhow::bail!("the terminal UI reads --kube or --cp, not both; use `report` for both");
     }
-    let version = cp.as_ref().map_or(c.version(), |(_, v)| *v);
-    let cp = cp
-        .zip(c.cp_options())
-        .map(|((loaded, _), opts)| runtime::CpSpec {
-            loaded,
-            opts,
-            poll: c.cp_poll,
-        });
-    let kube = c.kube_options().map(|opts| kube::KubeSpec {
-        opts,
-        given: c.kuma_version,
-    });
-    runtime::run(
-        sources,
-        version,
-        kube,
-        cp,
-        color_allowed(),
-        c.engine_options(),
-        (
-            args.changes
-                .apply
-                .iter()
-                .map(|p| crate::source::Source::parse(p))
-                .collect(),
-            args.changes
-                .delete
-                .iter()
-                .map(|p| crate::source::Source::parse(p))
-                .collect(),
-        ),
-    )
+    let mut version = opts.kuma_version.unwrap_or(KumaVersion::DEFAULT);
+    // An input without a watch of its own (a control plane) is read once before the UI
+    // opens; its model then changes as it is polled.
+    let mut first = None;
+    for input in opts.inputs.iter().filter(|i| i.read_first()) {
+        let part = input.load(opts.kuma_version, None)?;
+        for note in &part.notes {
+            eprintln!("meshtcp: {note}");
+        }
+        if let Some((v, _)) = part.version {
+            version = v;
+        }
+        first = Some(part.loaded);
+    }
+    runtime::run(opts, version, first, color_allowed())
 }

@@ -5,18 +5,16 @@
 use super::action::{self, Action, Effect, Progress};
 use super::app::App;
 use super::keymap::map_key;
-use super::kube::{ClusterView, KubeSpec};
+use super::kube::ClusterView;
 use super::render::render;
 use super::terminal::TerminalGuard;
 use crate::model::Location;
 use crate::resolve::{Engine, KumaVersion, ProxyCache};
-use crate::source::kube::watch::{self as kube_watch, WatchEvent, WatchHandle};
+use crate::source::input::{self, Input, Watch};
+use crate::source::kube::watch::WatchEvent;
 use crate::source::{self, Loaded, Source, demo};
 use anyhow::Result;
-use notify_debouncer_full::notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use ratatui::crossterm::event::{self, Event, MouseButton, MouseEventKind};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -67,28 +65,6 @@ fn guarded(tx: Sender<Msg>, what: &'static str, f: impl FnOnce(&Sender<Msg>) + S
     }
 }
 
-/// Read the control planes every `every`, and at once when woken; send what was read.
-/// Ends when the runtime is gone.
-fn poll_cp(opts: source::cp::CpOptions, every: Duration, tx: Sender<Msg>) -> Sender<()> {
-    let (wake, woken) = channel::<()>();
-    let _ = thread::Builder::new()
-        .name("cp-poll".into())
-        .spawn(move || {
-            while !matches!(
-                woken.recv_timeout(every),
-                Err(RecvTimeoutError::Disconnected)
-            ) {
-                let r = source::cp::load_all_blocking(&opts)
-                    .map(|c| Box::new(c.loaded))
-                    .map_err(|e| e.to_string());
-                if tx.send(Msg::Cp(r)).is_err() {
-                    break;
-                }
-            }
-        });
-    wake
-}
-
 /// Two clicks on the same row within this time are a double click.
 const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 /// Shown documents are cut after this many lines.
@@ -103,19 +79,8 @@ enum Msg {
         /// The model, indexed on the worker thread.
         shown: Box<action::Loaded>,
     },
-    Changed(String),
-    /// An event of the cluster watch (`--kube`).
-    Kube(WatchEvent),
-    /// The control planes read again (`--cp`), or why they could not be.
-    Cp(std::result::Result<Box<Loaded>, String>),
-}
-
-/// `--cp`: the control planes as read before the UI opened, and how to read them again
-/// (the API has no watch: every `poll`, and at once on `r`).
-pub struct CpSpec {
-    pub loaded: Loaded,
-    pub opts: source::cp::CpOptions,
-    pub poll: Duration,
+    /// What the watch of the `n`th input said.
+    Watched(usize, input::Event),
 }
 
 /// A lazy model's request for one proxy (see [`Effect::ResolveProxy`]).
@@ -124,10 +89,10 @@ struct Request {
     opened: bool,
 }
 
-type Watcher = Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>;
-
 struct Runtime {
-    sources: Vec<Source>,
+    inputs: Vec<Input>,
+    /// `--kuma-version`.
+    given: Option<KumaVersion>,
     version: KumaVersion,
     /// How the engine is built (`--zone`).
     engine: crate::resolve::Options,
@@ -144,30 +109,32 @@ struct Runtime {
     /// resolves the proxies the app asks for.
     resolver: Option<Sender<Request>>,
     tx: Sender<Msg>,
-    _watchers: Vec<Watcher>,
-    /// `--kube`: what to watch, the latest cluster model, the running watch.
-    kube: Option<KubeSpec>,
+    /// Each input's running watch (`None`: not started, or ended).
+    watches: Vec<Option<Watch>>,
+    /// The live input's latest model (a cluster's, a control plane's).
     cluster: Option<Arc<Loaded>>,
     cluster_view: ClusterView,
-    kube_watch: Option<WatchHandle>,
-    /// `--cp`: wakes the polling thread at once (`r`).
-    cp_poll: Option<Sender<()>>,
 }
 
+/// Run the UI on `opts` until it quits; `version` to resolve under at first, `first`
+/// the model of an input read before the UI opened (see [`Input::read_first`]).
 pub fn run(
-    sources: Vec<Source>,
+    opts: super::Options,
     version: KumaVersion,
-    kube: Option<KubeSpec>,
-    cp: Option<CpSpec>,
+    first: Option<Loaded>,
     color: bool,
-    engine: crate::resolve::Options,
-    (changes, deletes): (Vec<Source>, Vec<Source>),
 ) -> Result<i32> {
-    let label = sources
+    let super::Options {
+        inputs,
+        kuma_version: given,
+        engine,
+        changes,
+        deletes,
+    } = opts;
+    let label = inputs
         .iter()
-        .map(Source::label)
-        .chain(kube.as_ref().map(KubeSpec::label))
-        .chain(cp.as_ref().map(|_| "control plane".to_string()))
+        .map(Input::label)
+        .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(", ");
     let mut guard = TerminalGuard::enter()?;
@@ -185,7 +152,9 @@ pub fn run(
     app.update(Action::Tick(Instant::now()));
     app.update(Action::Resize(size.width, size.height));
     let mut rt = Runtime {
-        sources,
+        watches: inputs.iter().map(|_| None).collect(),
+        inputs,
+        given,
         version,
         engine,
         changes,
@@ -195,22 +164,20 @@ pub fn run(
         current: Arc::new(AtomicU64::new(0)),
         resolver: None,
         tx: tx.clone(),
-        _watchers: Vec::new(),
-        kube,
-        cluster: None,
+        // Merged into every load like a watched cluster's.
+        cluster: first.map(Arc::new),
         cluster_view: ClusterView::default(),
-        kube_watch: None,
-        cp_poll: None,
     };
-    if let Some(spec) = cp {
-        // The control planes' resources, merged into every load like a cluster's.
-        rt.cluster = Some(Arc::new(spec.loaded));
-        rt.cp_poll = Some(poll_cp(spec.opts, spec.poll, tx.clone()));
+    for i in 0..rt.inputs.len() {
+        if !rt.inputs[i].streams() {
+            for failed in rt.start_watch(i) {
+                app.update(Action::Failed(failed));
+            }
+        }
     }
-    rt._watchers = watch(&rt.sources, &tx, &mut app);
-    if rt.kube.is_some() {
+    if let Some(i) = rt.inputs.iter().position(Input::streams) {
         // The first model comes with the cluster's (files are read then too).
-        rt.start_kube();
+        rt.start_watch(i);
     } else {
         rt.start_load(false);
     }
@@ -300,11 +267,11 @@ impl Runtime {
                 shown.now = Instant::now();
                 vec![Action::Loaded(shown)]
             }
-            Msg::Changed(what) => {
+            Msg::Watched(_, input::Event::Changed(what)) => {
                 self.start_load(true);
                 vec![Action::Watching(what)]
             }
-            Msg::Cp(Ok(l)) => {
+            Msg::Watched(_, input::Event::Polled(Ok(l))) => {
                 if self
                     .cluster
                     .as_ref()
@@ -318,8 +285,8 @@ impl Runtime {
                     "the control plane changed; reloading".into(),
                 )]
             }
-            Msg::Cp(Err(e)) => vec![Action::ClusterChanged(e)],
-            Msg::Kube(ev) => {
+            Msg::Watched(_, input::Event::Polled(Err(e))) => vec![Action::ClusterChanged(e)],
+            Msg::Watched(i, input::Event::Cluster(ev)) => {
                 let acts = self.cluster_view.on_event(&ev);
                 match ev {
                     WatchEvent::Version(v, _) => self.version = v,
@@ -330,7 +297,7 @@ impl Runtime {
                     }
                     WatchEvent::Failed(_) => {
                         // The watch thread is ending; join it off the UI thread.
-                        if let Some(h) = self.kube_watch.take() {
+                        if let Some(h) = self.watches[i].take() {
                             thread::spawn(move || drop(h));
                         }
                     }
@@ -341,35 +308,46 @@ impl Runtime {
         }
     }
 
-    /// Start (or restart) watching the clusters.
-    fn start_kube(&mut self) {
-        let Some(spec) = self.kube.clone() else {
-            return;
-        };
-        if let Some(h) = self.kube_watch.take() {
+    /// The file SOURCEs among the inputs.
+    fn sources(&self) -> Vec<Source> {
+        self.inputs
+            .iter()
+            .flat_map(|i| i.sources().iter().cloned())
+            .collect()
+    }
+
+    /// Start (or restart) watching the `i`th input; what could not be watched.
+    fn start_watch(&mut self, i: usize) -> Vec<String> {
+        if let Some(h) = self.watches[i].take() {
             thread::spawn(move || drop(h));
         }
-        self.cluster_view = ClusterView::connecting();
-        let _ = self
-            .tx
-            .send(Msg::Act(Action::ClusterStatus(self.cluster_view.status())));
+        if self.inputs[i].streams() {
+            self.cluster_view = ClusterView::connecting();
+            let _ = self
+                .tx
+                .send(Msg::Act(Action::ClusterStatus(self.cluster_view.status())));
+        }
         let tx = self.tx.clone();
-        self.kube_watch = Some(kube_watch::spawn(spec.opts, spec.given, move |ev| {
-            let _ = tx.send(Msg::Kube(ev));
-        }));
+        let (watch, failed) = self.inputs[i].watch(self.given, move |ev| {
+            let _ = tx.send(Msg::Watched(i, ev));
+        });
+        self.watches[i] = Some(watch);
+        failed
     }
 
     fn perform(&mut self, fx: Effect) {
         match fx {
             Effect::Quit => {}
             Effect::Reload => {
-                if let Some(t) = &self.cp_poll {
-                    let _ = t.send(());
+                for w in self.watches.iter().flatten() {
+                    w.wake();
                 }
-                if self.kube.is_some() && self.kube_watch.is_none() {
+                let failed = (0..self.inputs.len())
+                    .find(|&i| self.inputs[i].streams() && self.watches[i].is_none());
+                if let Some(i) = failed {
                     // The cluster watch failed (401, unreachable): retry it.
-                    self.start_kube();
-                } else if self.sources.contains(&Source::Stdin) {
+                    self.start_watch(i);
+                } else if self.sources().contains(&Source::Stdin) {
                     // Standard input cannot be read twice: re-resolve what was read.
                     let _ = self.tx.send(Msg::Act(Action::Watching(
                         "standard input is read once; re-resolving".into(),
@@ -400,7 +378,7 @@ impl Runtime {
                 }
             }
             Effect::ReadSource(loc) => {
-                let sources = self.sources.clone();
+                let sources = self.sources();
                 guarded(self.tx.clone(), "reading a source", move |tx| {
                     let text = read_document(&sources, &loc);
                     let _ = tx.send(Msg::Act(Action::SourceText {
@@ -418,49 +396,31 @@ impl Runtime {
     fn start_load(&mut self, replace: bool) {
         let (generation, requests) = self.next_generation();
         let current = self.current.clone();
-        let (sources, version) = (self.sources.clone(), self.version);
+        let (inputs, version, given) = (self.inputs.clone(), self.version, self.given);
+        let total = self.sources().len();
         let engine = self.engine.clone();
         let cluster = self.cluster.clone();
         let (changes, deletes) = (self.changes.clone(), self.deletes.clone());
         guarded(self.tx.clone(), "loading", move |tx| {
             let mut all = Loaded::default();
-            let total = sources.len();
-            let counts = source::LoadProgress::default();
-            for (i, s) in sources.iter().enumerate() {
-                // Dropped when the source is read: the ticker stops at once (not after
-                // its current 100 ms), so the model is not held up.
-                let (done, stop) = channel::<()>();
-                let progress = |counts: &source::LoadProgress| {
-                    let (files, resources) = counts.get();
-                    Msg::Act(Action::Progress(Progress {
-                        current: s.label(),
-                        sources_done: i,
-                        sources_total: total,
-                        files,
-                        resources,
-                    }))
-                };
-                let _ = tx.send(progress(&counts));
-                let one = thread::scope(|scope| {
-                    let ticker = tx.clone();
-                    scope.spawn(|| {
-                        let (ticker, stop) = (ticker, stop);
-                        while let Err(RecvTimeoutError::Timeout) =
-                            stop.recv_timeout(Duration::from_millis(100))
-                        {
-                            if ticker.send(progress(&counts)).is_err() {
-                                break;
-                            }
-                        }
-                    });
-                    let one = source::load_underived(std::slice::from_ref(s), &counts);
-                    drop(done);
-                    one
-                });
-                all.merge(one);
+            let progress = |p: input::Progress| {
+                let _ = tx.send(Msg::Act(Action::Progress(Progress {
+                    current: p.current,
+                    sources_done: p.done,
+                    sources_total: p.total,
+                    files: p.files,
+                    resources: p.resources,
+                })));
+            };
+            // The inputs read here (files, which never fail: what cannot be read is a
+            // finding); a live input's latest model comes from its watch.
+            for input in inputs.iter().filter(|i| !i.is_live()) {
+                if let Ok(part) = input.load(given, Some(&progress)) {
+                    input.merge_into(&mut all, part.loaded);
+                }
             }
-            if let Some(c) = cluster {
-                source::kube::merge(&mut all, (*c).clone());
+            if let (Some(c), Some(live)) = (cluster, inputs.iter().find(|i| i.is_live())) {
+                live.merge_into(&mut all, (*c).clone());
             }
             // Once every source is in (see `Loaded::derive`).
             all.derive();
@@ -639,64 +599,6 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
     }
 }
 
-/// Watch every path source: directories recursively, files through their directory.
-fn watch(sources: &[Source], tx: &Sender<Msg>, app: &mut App) -> Vec<Watcher> {
-    let mut out = Vec::new();
-    for s in sources {
-        let Source::Path(p) = s else { continue };
-        let is_dir = p.is_dir();
-        let (dir, only): (PathBuf, Option<PathBuf>) = if is_dir {
-            (p.clone(), None)
-        } else {
-            let parent = p
-                .parent()
-                .filter(|x| !x.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            (parent.to_path_buf(), p.file_name().map(PathBuf::from))
-        };
-        let tx = tx.clone();
-        let root = p.clone();
-        let handler = move |res: DebounceEventResult| {
-            let Ok(events) = res else { return };
-            let hit = events.iter().find(|e| {
-                !matches!(e.event.kind, EventKind::Access(_))
-                    && e.event.paths.iter().any(|x| {
-                        only.as_ref()
-                            .is_none_or(|name| x.file_name() == Some(name.as_os_str()))
-                    })
-            });
-            if let Some(e) = hit {
-                let what = e
-                    .event
-                    .paths
-                    .first()
-                    .map(|x| x.strip_prefix(&root).unwrap_or(x).display().to_string());
-                let _ = tx.send(Msg::Changed(
-                    what.filter(|w| !w.is_empty())
-                        .unwrap_or_else(|| root.display().to_string()),
-                ));
-            }
-        };
-        let mode = if is_dir {
-            RecursiveMode::Recursive
-        } else {
-            RecursiveMode::NonRecursive
-        };
-        match new_debouncer(Duration::from_millis(300), None, handler)
-            .and_then(|mut d| d.watch(&dir, mode).map(|_| d))
-        {
-            Ok(d) => out.push(d),
-            Err(e) => {
-                app.update(Action::Failed(format!(
-                    "cannot watch {}: {e}; press r to reload by hand",
-                    p.display()
-                )));
-            }
-        }
-    }
-    out
-}
-
 /// The text of the document at `loc`: from its line to the next `---`.
 pub fn read_document(sources: &[Source], loc: &Location) -> Result<String, String> {
     if sources.contains(&Source::Demo)
@@ -719,19 +621,20 @@ pub fn read_document(sources: &[Source], loc: &Location) -> Result<String, Strin
     Ok(extract_document(&text, loc.line))
 }
 
-/// Lines from `line` (1-based) up to the next document separator.
+/// Lines from `line` (1-based) up to the next document separator, split as the loader
+/// splits documents ([`source::yaml::line_kind`]): a document that starts on its
+/// `---` line (`--- kind: Mesh`) starts with the content after the marker.
 pub fn extract_document(text: &str, line: u32) -> String {
+    use source::yaml::LineKind;
     let start = (line.max(1) - 1) as usize;
     let mut out: Vec<&str> = Vec::new();
     for (i, l) in text.lines().enumerate().skip(start) {
-        let sep = l.trim_end() == "---" || l.starts_with("--- ") || l.trim_end() == "...";
-        if sep {
-            if i == start {
-                continue;
-            }
-            break;
+        match source::yaml::line_kind(l) {
+            LineKind::Content => out.push(l),
+            LineKind::StartWith(rest) if i == start => out.push(rest.trim_start()),
+            LineKind::Separator if i == start => continue,
+            LineKind::Separator | LineKind::StartWith(_) => break,
         }
-        out.push(l);
         if out.len() >= MAX_DOC_LINES {
             out.push("… (cut)");
             break;

@@ -82,7 +82,7 @@ fn check_fails_on_errors_and_json_carries_the_findings() {
 fn json_report_follows_the_contract() {
     let o = meshtcp(&["report", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["schema"], "meshtcp.report/v1");
+    assert_eq!(v["schema"], "meshtcp.report/v2");
     assert_eq!(v["kumaVersion"], "2.14");
     let web1 = v["proxies"]
         .as_array()
@@ -101,6 +101,62 @@ fn json_report_follows_the_contract() {
     assert_eq!(backend["route"], "MeshTCPRoute");
     assert_eq!(backend["backends"][0]["share"], 0.9);
     assert_eq!(backend["policies"][1]["status"], "applied");
+    // v2: grouped findings carry `affected` and the sorted `proxies`, never `proxy`.
+    let findings = v["findings"].as_array().unwrap();
+    let grouped = findings
+        .iter()
+        .find(|f| f["code"] == "tcproute-ignored-by-httproute")
+        .unwrap();
+    assert_eq!(grouped["affected"]["proxies"], 2);
+    let names: Vec<&str> = grouped["proxies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["web-1", "web-2"]);
+    assert_eq!(grouped["proxies"][0]["mesh"], "default");
+    assert_eq!(grouped["proxies"][0]["outbounds"][0], "api:10003");
+    assert!(findings.iter().all(|f| f.get("proxy").is_none()));
+    let about_a_resource = findings
+        .iter()
+        .find(|f| f["code"] == "targetref-deprecated")
+        .unwrap();
+    assert!(about_a_resource.get("affected").is_none());
+    assert!(about_a_resource.get("proxies").is_none());
+}
+
+/// The text form names a finding's proxies as a count and the first few; `--verbose`
+/// lists every one with its outbounds.
+#[test]
+fn check_text_counts_proxies_and_verbose_lists_them() {
+    let d = tempfile::tempdir().unwrap();
+    let mut yaml = String::from(
+        "type: Mesh\nname: default\n---\ntype: MeshService\nname: ledger\nmesh: default\nspec:\n  ports: [{port: 5432, targetPort: 5432}]\nstatus:\n  vips: [{ip: 241.0.0.9}]\n---\ntype: MeshHTTPRoute\nname: ledger-http\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: MeshService, name: ledger}\n      rules: [{matches: [{path: {type: PathPrefix, value: /}}], default: {}}]\n",
+    );
+    for i in 1..=5 {
+        yaml.push_str(&format!(
+            "---\ntype: Dataplane\nname: web-{i}\nmesh: default\nnetworking:\n  address: 10.0.1.{i}\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  transparentProxying:\n    redirectPortInbound: 15006\n    redirectPortOutbound: 15001\n"
+        ));
+    }
+    std::fs::write(d.path().join("mesh.yaml"), yaml).unwrap();
+    let dir = d.path().to_str().unwrap();
+    let o = meshtcp(&["check", dir]);
+    let s = stdout(&o);
+    let line = s
+        .lines()
+        .find(|l| l.contains("httproute-ignored-on-tcp"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(
+        line.contains("[on 5 proxies: web-1, web-2, web-3, … 2 more]"),
+        "{line}"
+    );
+    assert_eq!(s.matches("httproute-ignored-on-tcp").count(), 1, "{s}");
+    let o = meshtcp(&["check", dir, "--verbose"]);
+    let s = stdout(&o);
+    for i in 1..=5 {
+        assert!(s.contains(&format!("\n    web-{i}: ledger:5432")), "{s}");
+    }
 }
 
 #[test]
@@ -403,4 +459,79 @@ spec:
     assert_eq!(route(&["--zone", "east"]), "MeshTCPRoute");
     // In zone west the route names west's db, which app-1 (east) has no outbound to.
     assert_eq!(route(&["--zone", "west"]), "default");
+}
+
+#[test]
+fn the_manual_page_renders_and_names_every_subcommand() {
+    use clap::CommandFactory;
+    let o = meshtcp(&["man"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.starts_with(".ie \\n(.g .ds Aq"), "roff: {page:.200}");
+    assert!(page.contains(".TH meshtcp 1"), "{page:.400}");
+    let cmd = meshtcp::cli::Cli::command();
+    let shown: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name())
+        .collect();
+    assert!(shown.len() >= 8, "{shown:?}");
+    for name in shown {
+        assert!(
+            page.contains(&format!("meshtcp\\-{name}")),
+            "the page names `{name}`"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_format_or_colour_exits_2_listing_the_accepted_values() {
+    for (args, values) in [
+        (
+            &["report", "-o", "xml"][..],
+            "[possible values: json, yaml, text]",
+        ),
+        (
+            &["check", "-o", "yaml"][..],
+            "[possible values: json, text]",
+        ),
+        (
+            &["diff", "-o", "html"][..],
+            "[possible values: text, json, markdown]",
+        ),
+        (
+            &["explain", "a", "b", "-o", "yaml"][..],
+            "[possible values: json, text]",
+        ),
+        (
+            &["report", "--color", "sometimes"][..],
+            "[possible values: auto, always, never]",
+        ),
+    ] {
+        let o = meshtcp(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let e = stderr(&o);
+        assert!(e.contains("invalid value"), "{args:?}: {e}");
+        assert!(e.contains(values), "{args:?}: {e}");
+    }
+    let help = stdout(&meshtcp(&["report", "--help"]));
+    assert!(
+        help.contains("[default: text] [alias: --output] [possible values: json, yaml, text]"),
+        "{help}"
+    );
+    assert!(
+        help.contains("[default: auto] [possible values: auto, always, never]"),
+        "{help}"
+    );
+}
+
+#[test]
+fn colour_always_and_never_hold_whatever_the_terminal() {
+    let always = stdout(&meshtcp(&["report", "-o", "text", "--color", "always"]));
+    assert!(
+        always.contains("\u{1b}["),
+        "escape codes with --color always"
+    );
+    let never = stdout(&meshtcp(&["report", "-o", "text", "--color", "never"]));
+    assert!(!never.contains('\u{1b}'), "none with --color never");
 }

@@ -606,7 +606,13 @@ fn sample() -> Diff {
 
 #[test]
 fn text_of_a_diff() {
-    insta::assert_snapshot!(diff::render_text(&sample(), TextOptions { color: false }));
+    insta::assert_snapshot!(diff::render_text(
+        &sample(),
+        TextOptions {
+            color: false,
+            verbose: false
+        }
+    ));
 }
 
 #[test]
@@ -633,14 +639,26 @@ fn text_of_a_version_diff() {
     ]);
     let src = strings(&["shared", "e3"]);
     let d = diff::diff(&report(&l, "2.5"), &src, &report(&l, "2.6"), &src);
-    insta::assert_snapshot!(diff::render_text(&d, TextOptions { color: false }));
+    insta::assert_snapshot!(diff::render_text(
+        &d,
+        TextOptions {
+            color: false,
+            verbose: false
+        }
+    ));
 }
 
 #[test]
 fn no_change_in_every_format() {
     let a = mesh("old", &[]);
     let d = diff_of(&a, &mesh("new", &[]));
-    let text = diff::render_text(&d, TextOptions { color: false });
+    let text = diff::render_text(
+        &d,
+        TextOptions {
+            color: false,
+            verbose: false,
+        },
+    );
     assert_eq!(
         text.lines().next().unwrap(),
         "meshtcp diff · Kuma 2.14 · no change"
@@ -725,8 +743,20 @@ fn strip_ansi(s: &str) -> String {
 #[test]
 fn colour_is_a_second_channel_only() {
     let d = sample();
-    let plain = diff::render_text(&d, TextOptions { color: false });
-    let colour = diff::render_text(&d, TextOptions { color: true });
+    let plain = diff::render_text(
+        &d,
+        TextOptions {
+            color: false,
+            verbose: false,
+        },
+    );
+    let colour = diff::render_text(
+        &d,
+        TextOptions {
+            color: true,
+            verbose: false,
+        },
+    );
     assert!(colour.contains("\x1b[32m+ added"), "{colour}");
     assert!(!plain.contains('\x1b'));
     assert_eq!(strip_ansi(&colour), plain);

@@ -9,7 +9,7 @@
 //! so that it cannot quietly fall back to serde-saphyr for everything.
 
 use meshtcp::source::yaml::{FastPathStats, check_fast_path, parse_documents_with};
-use meshtcp::synth::{self, KubernetesShape, UniversalShape};
+use meshtcp::synth::{self, KubernetesShape, KubernetesUniformShape, UniversalShape};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -76,13 +76,25 @@ fn generated() -> Vec<(&'static str, Vec<(String, String)>)> {
             synth::universal(&UniversalShape::large().scaled(0.02, 0.05)),
         ),
         (
-            "kubernetes",
-            synth::kubernetes(&KubernetesShape {
+            "kubernetes-uniform",
+            synth::kubernetes_uniform(&KubernetesUniformShape {
                 seed: 7,
                 proxies: 60,
                 mesh_services: 30,
                 namespaces: 4,
                 routes: 40,
+            }),
+        ),
+        (
+            "kubernetes",
+            synth::kubernetes(&KubernetesShape {
+                seed: 7,
+                proxies: 60,
+                mesh_services: 30,
+                namespaces: 6,
+                zones: 2,
+                tcp_routes: 40,
+                http_routes: 12,
             }),
         ),
     ]

@@ -668,15 +668,27 @@ fn escape_sequences_in_the_input_do_not_reach_the_terminal() {
     };
     safe(
         "text",
-        &report::render_text(&r, TextOptions { color: false }),
+        &report::render_text(
+            &r,
+            TextOptions {
+                color: false,
+                verbose: false,
+            },
+        ),
         false,
     );
     safe(
         "colour text",
-        &report::render_text(&r, TextOptions { color: true }),
+        &report::render_text(
+            &r,
+            TextOptions {
+                color: true,
+                verbose: false,
+            },
+        ),
         true,
     );
-    safe("check", &report::text::check_text(&r, true), false);
+    safe("check", &report::text::check_text(&r, true, true), false);
     for o in &pr.outbounds {
         safe(
             "explain",

@@ -160,7 +160,12 @@ fn hand_written_json_matches_serde_on_awkward_strings() {
                 mesh: Some(s.clone()),
                 context: Some(s.clone()),
             })
-            .with_proxy(s.clone())
+            .with_proxy(std::sync::Arc::new(meshtcp::model::ProxyRef {
+                mesh: s.as_str().into(),
+                name: s.as_str().into(),
+                namespace: Some(s.as_str().into()),
+                context: Some(s.as_str().into()),
+            }))
             .with_location(p.location.clone())
             .on_outbound(s.clone());
         let serde = serde_json::to_string_pretty(&f).unwrap();
@@ -241,13 +246,13 @@ fn streamed_report_with_one_proxy_or_none_matches_serde() {
 
 #[test]
 fn streamed_report_with_findings_in_many_pieces_matches_serde() {
-    // A generated mesh with more findings than one piece of the parallel findings
-    // writer holds (256), on one thread and on three.
+    // A generated mesh with more (grouped) findings than one piece of the parallel
+    // findings writer holds (256), on one thread and on three.
     let shape = meshtcp::synth::UniversalShape {
         proxies: 300,
-        services: 60,
-        tcp_routes: 120,
-        http_routes: 30,
+        services: 120,
+        tcp_routes: 500,
+        http_routes: 120,
         traffic_routes: 3,
         timeouts: 3,
         ..meshtcp::synth::UniversalShape::large()
@@ -260,7 +265,7 @@ fn streamed_report_with_findings_in_many_pieces_matches_serde() {
         let engine = Engine::with_threads(&loaded.snapshot, KumaVersion::DEFAULT, threads);
         let whole = engine.report(&Filter::default());
         assert!(
-            whole.findings.len() > 600,
+            whole.findings.len() > 256,
             "{} findings",
             whole.findings.len()
         );
@@ -321,4 +326,42 @@ fn tempdir_with(files: &[(&str, &str)]) -> std::path::PathBuf {
         std::fs::write(dir.join(name), text).unwrap();
     }
     dir
+}
+
+/// `check -o json` written in pieces is serde_json's pretty form of
+/// `{schema, kumaVersion, findings}`, also when the pieces split a long list.
+#[test]
+fn check_json_in_pieces_matches_serde() {
+    let shape = meshtcp::synth::UniversalShape {
+        proxies: 300,
+        services: 120,
+        tcp_routes: 500,
+        http_routes: 120,
+        traffic_routes: 3,
+        timeouts: 3,
+        ..meshtcp::synth::UniversalShape::large()
+    };
+    let mut loaded = meshtcp::source::Loaded::default();
+    for (path, text) in meshtcp::synth::universal(&shape) {
+        loaded.add_text(&path, &text);
+    }
+    let engine = Engine::with_threads(&loaded.snapshot, KumaVersion::DEFAULT, 2);
+    for r in [engine.check(&Filter::default()), {
+        let mut empty = engine.check(&Filter::default());
+        empty.findings.clear();
+        empty
+    }] {
+        let mut want = serde_json::to_string_pretty(&serde_json::json!({
+            "schema": r.schema,
+            "kumaVersion": r.kuma_version,
+            "findings": r.findings,
+        }))
+        .unwrap();
+        want.push('\n');
+        for threads in [1, 3] {
+            let mut out = Vec::new();
+            report::write_check_json(&mut out, &r, threads).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{threads} threads");
+        }
+    }
 }

@@ -12,6 +12,7 @@ mod diff;
 mod examples;
 mod fastyaml_diff;
 mod fuzz_regressions;
+mod generator;
 mod gitops;
 mod hostile_input;
 mod json_writer;

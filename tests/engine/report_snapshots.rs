@@ -23,7 +23,10 @@ fn demo_json_report() {
 fn demo_text_report() {
     insta::assert_snapshot!(report::render_text(
         &demo_report(KumaVersion::DEFAULT),
-        TextOptions { color: false }
+        TextOptions {
+            color: false,
+            verbose: false
+        }
     ));
 }
 
@@ -31,15 +34,30 @@ fn demo_text_report() {
 fn demo_text_report_under_2_5() {
     insta::assert_snapshot!(report::render_text(
         &demo_report(KumaVersion::new(2, 5)),
-        TextOptions { color: false }
+        TextOptions {
+            color: false,
+            verbose: false
+        }
     ));
 }
 
 #[test]
 fn colour_is_a_second_channel_only() {
     let r = demo_report(KumaVersion::DEFAULT);
-    let plain = report::render_text(&r, TextOptions { color: false });
-    let colour = report::render_text(&r, TextOptions { color: true });
+    let plain = report::render_text(
+        &r,
+        TextOptions {
+            color: false,
+            verbose: false,
+        },
+    );
+    let colour = report::render_text(
+        &r,
+        TextOptions {
+            color: true,
+            verbose: false,
+        },
+    );
     assert!(colour.contains("\x1b["));
     let stripped: String = {
         let mut s = String::new();

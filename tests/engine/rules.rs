@@ -1,7 +1,7 @@
 //! One test per engine rule that the worked examples (tests/engine/examples.rs) do not already
 //! pin down. Each fixture is a small, realistic mesh written inline.
 
-use meshtcp::model::Code;
+use meshtcp::model::{Code, Severity};
 use meshtcp::resolve::{Filter, KumaVersion, OutboundReport, Report, RouteKind, Status, resolve};
 use meshtcp::source::Loaded;
 
@@ -959,12 +959,13 @@ fn proxies_with_the_same_selection_get_the_same_outbounds_and_their_own_findings
         r.proxy("web-1").unwrap().outbounds,
         r.proxy("web-2").unwrap().outbounds
     );
-    let stamped: Vec<&str> = r
+    let ignored: Vec<_> = r
         .findings
         .iter()
         .filter(|f| f.code == Code::TcprouteIgnoredByHttproute)
-        .map(|f| f.proxy.as_deref().unwrap())
         .collect();
+    assert_eq!(ignored.len(), 1, "one cause: one finding");
+    let stamped: Vec<&str> = ignored[0].proxies.iter().map(|h| &*h.proxy.name).collect();
     assert_eq!(stamped, vec!["web-1", "web-2"]);
     // `check` takes the findings-only path and must find the same.
     let mut l = meshtcp::source::Loaded::default();
@@ -1014,9 +1015,10 @@ fn transparent_proxies_share_results_only_when_their_outbound_sets_are_equal() {
         .findings
         .iter()
         .filter(|f| f.code == Code::TcprouteIgnoredByHttproute)
-        .map(|f| {
-            let labels = f.outbounds.iter().map(|o| o.to_string()).collect();
-            (f.proxy.as_deref().unwrap(), labels)
+        .flat_map(|f| &f.proxies)
+        .map(|h| {
+            let labels = h.outbounds.iter().map(|o| o.to_string()).collect();
+            (&*h.proxy.name, labels)
         })
         .collect();
     let both = vec!["orders:80".to_string(), "orders:8080".to_string()];
@@ -1037,7 +1039,7 @@ fn transparent_proxies_share_results_only_when_their_outbound_sets_are_equal() {
 }
 
 #[test]
-fn a_real_outbound_nobody_builds_is_located_at_its_proxy() {
+fn a_real_outbound_nobody_builds_names_its_proxy() {
     let yaml = format!(
         "{}---\ntype: TrafficRoute\nname: route-all\nmesh: default\nsources: [{{match: {{kuma.io/service: '*'}}}}]\ndestinations: [{{match: {{kuma.io/service: '*'}}}}]\nconf: {{destination: {{kuma.io/service: '*'}}}}\n",
         tp_proxy("")
@@ -1054,12 +1056,9 @@ fn a_real_outbound_nobody_builds_is_located_at_its_proxy() {
         "only the transparent-proxy proxy has real outbounds: {f:?}"
     );
     let web = f[0];
-    assert_eq!(web.proxy.as_deref(), Some("web-tp"));
-    assert_eq!(
-        web.location.as_ref().unwrap().line,
-        r.proxy("web-tp").unwrap().location.as_ref().unwrap().line
-    );
-    let labels: Vec<&str> = web.outbounds.iter().map(|o| &**o).collect();
+    assert_eq!(web.proxies.len(), 1);
+    assert_eq!(&*web.proxies[0].proxy.name, "web-tp");
+    let labels: Vec<&str> = web.proxies[0].outbounds.iter().map(|o| &**o).collect();
     assert_eq!(labels, vec!["no-vip:80", "orders:7000", "orders:8080"]);
 }
 
@@ -1502,4 +1501,104 @@ fn matches_nothing_is_per_entry() {
     let m = matches_nothing(&r, "two");
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(m[0].contains("spec.to[1]"), "{}", m[0]);
+}
+
+/// Report v2: an ignored MeshTCPRoute is a warning only where it has no effect at all.
+/// On a whole MeshService whose http port a MeshHTTPRoute routes and whose tcp port the
+/// MeshTCPRoute routes, it still applies: info, naming where.
+#[test]
+fn an_ignored_route_that_still_applies_somewhere_is_info_naming_where() {
+    let routes = |tcp_section: &str| {
+        format!(
+            "---\ntype: MeshTCPRoute\nname: orders-tcp\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: orders{tcp_section}}}\n      rules: [{{default: {{backendRefs: [{{kind: MeshService, name: orders, port: 7000}}]}}}}]\n---\ntype: MeshHTTPRoute\nname: orders-http\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: orders}}\n      rules: [{{matches: [{{path: {{type: PathPrefix, value: /}}}}], default: {{}}}}]\n"
+        )
+    };
+    let ignored = |r: &Report| -> meshtcp::model::Finding {
+        let f: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::TcprouteIgnoredByHttproute)
+            .collect();
+        assert_eq!(f.len(), 1, "{:#?}", r.findings);
+        f[0].clone()
+    };
+
+    // The whole service: ignored on orders:8080 (http), applied on orders:7000.
+    let r = run(&format!("{}{}", tp_proxy(""), routes("")), "2.14");
+    let o7000 = r.proxy("web-tp").unwrap().outbound("orders:7000").unwrap();
+    assert_eq!(o7000.route, RouteKind::MeshTCPRoute);
+    let f = ignored(&r);
+    assert_eq!(f.severity, Severity::Info, "{}", f.message);
+    assert!(
+        f.message
+            .contains("still applies elsewhere, e.g. on orders:7000"),
+        "{}",
+        f.message
+    );
+    let on: Vec<&str> = f.proxies[0].outbounds.iter().map(|o| &**o).collect();
+    assert_eq!(
+        on,
+        ["orders:80", "orders:8080"],
+        "the legacy orders:80 is http too"
+    );
+
+    // Only the http port: ignored on everything it selects, no effect at all.
+    let r = run(
+        &format!("{}{}", tp_proxy(""), routes(", sectionName: http")),
+        "2.14",
+    );
+    let f = ignored(&r);
+    assert_eq!(f.severity, Severity::Warning, "{}", f.message);
+    assert!(f.message.contains("no effect at all"), "{}", f.message);
+    // `check` (findings only) judges alike.
+    let mut l = meshtcp::source::Loaded::default();
+    l.add_text("rules.yaml", &format!("{}{}", tp_proxy(""), routes("")));
+    let c =
+        meshtcp::resolve::Engine::new(&l.snapshot, KumaVersion::DEFAULT).check(&Filter::default());
+    let f = ignored(&c);
+    assert_eq!(f.severity, Severity::Info, "check: {}", f.message);
+}
+
+/// Report v2: one finding per (code, resource, cause), its proxies inside, sorted; the
+/// same cause in two files is two findings.
+#[test]
+fn one_cause_on_many_proxies_is_one_finding_and_two_files_are_two() {
+    let tp = |name: &str, ip: &str| {
+        format!(
+            "---\ntype: Dataplane\nname: {name}\nmesh: default\nnetworking:\n  address: {ip}\n  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]\n  transparentProxying:\n    redirectPortInbound: 15006\n    redirectPortOutbound: 15001\n"
+        )
+    };
+    let http_route = |name: &str| {
+        format!(
+            "---\ntype: MeshHTTPRoute\nname: {name}\nmesh: default\nspec:\n  targetRef: {{kind: Mesh}}\n  to:\n    - targetRef: {{kind: MeshService, name: ledger}}\n      rules: [{{matches: [{{path: {{type: PathPrefix, value: /}}}}], default: {{}}}}]\n"
+        )
+    };
+    let ledger = "---\ntype: MeshService\nname: ledger\nmesh: default\nspec:\n  ports: [{port: 5432, targetPort: 5432}]\nstatus:\n  vips: [{ip: 241.0.0.9}]\n";
+    let mut l = Loaded::default();
+    l.add_text(
+        "mesh.yaml",
+        &format!(
+            "{TP_MESH}{ledger}{}{}{}",
+            tp("web-c", "10.0.1.4"),
+            tp("web-a", "10.0.1.2"),
+            tp("web-b", "10.0.1.3")
+        ),
+    );
+    l.add_text("a.yaml", &http_route("to-orders-a"));
+    l.add_text("b.yaml", &http_route("to-orders-b"));
+    assert!(l.findings.is_empty(), "{:?}", l.findings);
+    let r = resolve(&l.snapshot, KumaVersion::DEFAULT, &Filter::default());
+    let f: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::HttprouteIgnoredOnTcp)
+        .collect();
+    assert_eq!(f.len(), 2, "one per policy file: {:#?}", r.findings);
+    for f in f {
+        let names: Vec<&str> = f.proxies.iter().map(|h| &*h.proxy.name).collect();
+        assert_eq!(names, ["web-a", "web-b", "web-c"], "sorted, each once");
+        let a = f.affected().unwrap();
+        assert_eq!((a.proxies, a.outbounds), (3, 3));
+        assert_eq!(f.severity, Severity::Warning, "{}", f.message);
+    }
 }

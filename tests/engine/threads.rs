@@ -5,7 +5,7 @@
 use meshtcp::report;
 use meshtcp::resolve::{Engine, Filter, KumaVersion};
 use meshtcp::source::Loaded;
-use meshtcp::synth::{self, KubernetesShape, UniversalShape};
+use meshtcp::synth::{self, KubernetesShape, KubernetesUniformShape, UniversalShape};
 
 fn loaded(files: Vec<(String, String)>) -> Loaded {
     let mut l = Loaded::default();
@@ -18,15 +18,28 @@ fn loaded(files: Vec<(String, String)>) -> Loaded {
 
 fn meshes() -> Vec<(&'static str, Loaded)> {
     let universal = UniversalShape::large().scaled(0.03, 0.05);
-    let kubernetes = KubernetesShape {
+    let uniform = KubernetesUniformShape {
         proxies: 120,
         mesh_services: 40,
         namespaces: 4,
         routes: 30,
+        ..KubernetesUniformShape::large()
+    };
+    let kubernetes = KubernetesShape {
+        proxies: 120,
+        mesh_services: 40,
+        namespaces: 6,
+        zones: 2,
+        tcp_routes: 40,
+        http_routes: 12,
         ..KubernetesShape::large()
     };
     vec![
         ("universal", loaded(synth::universal(&universal))),
+        (
+            "kubernetes-uniform",
+            loaded(synth::kubernetes_uniform(&uniform)),
+        ),
         ("kubernetes", loaded(synth::kubernetes(&kubernetes))),
     ]
 }

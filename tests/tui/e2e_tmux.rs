@@ -163,7 +163,7 @@ fn a_very_large_mesh_opens_at_once_and_resolves_proxies_on_demand() {
         .args([
             "generate",
             "--shape",
-            "kubernetes",
+            "kubernetes-uniform",
             "--proxies",
             "0.05",
             "-o",

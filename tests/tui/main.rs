@@ -7,6 +7,7 @@
 mod support;
 
 mod cp_tui_tmux;
+mod document_split;
 mod e2e_tmux;
 mod kube_e2e_tmux;
 mod kube_tui;

@@ -372,14 +372,17 @@ impl App {
                     return;
                 };
                 let f = &m.report.findings[i];
-                let proxy = f.proxy.as_deref().and_then(|p| m.find_proxy(p));
+                // The first proxy it concerns.
+                let hit = f.proxies.first();
+                let proxy = hit.and_then(|h| m.find_proxy(&h.proxy.qualified()));
+                let outbounds: &[std::sync::Arc<str>] = hit.map_or(&[], |h| &h.outbounds);
                 if let Some(p) = proxy
                     && !m.is_resolved(p)
                 {
                     // Lazy mode: open the proxy (which resolves it); the outbound is
                     // selected when it arrives.
                     let name = m.proxy(p).name.clone();
-                    let labels = f.outbounds.iter().map(|o| o.to_string()).collect();
+                    let labels = outbounds.iter().map(|o| o.to_string()).collect();
                     self.lazy.jump_to = Some((p, labels));
                     self.tree.opened.insert(Node::Proxy(p));
                     self.reveal(Node::Proxy(p));
@@ -389,7 +392,7 @@ impl App {
                 if let Some(p) = proxy {
                     let o = m.proxy(p).outbounds.iter().position(|o| {
                         let label = o.destination.label();
-                        f.outbounds.iter().any(|x| **x == *label)
+                        outbounds.iter().any(|x| **x == *label)
                     });
                     self.reveal(match o {
                         Some(o) => Node::Outbound(p, o as u32),

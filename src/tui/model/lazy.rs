@@ -106,16 +106,20 @@ impl Model {
         self.search.add_outbounds(pi, &self.report.proxies[pi]);
         // Errors on its outbounds.
         let pr = &self.report.proxies[pi];
-        let q = qualified(pr);
         for f in &self.report.findings {
-            if f.severity != Severity::Error
-                || !f.proxy.as_deref().is_some_and(|n| n == pr.name || n == q)
-            {
+            if f.severity != Severity::Error {
                 continue;
             }
+            let Some(hit) = f.proxies.iter().find(|h| {
+                *h.proxy.name == *pr.name
+                    && *h.proxy.mesh == *pr.mesh
+                    && h.proxy.namespace.as_deref() == pr.namespace.as_deref()
+            }) else {
+                continue;
+            };
             for (o, ob) in pr.outbounds.iter().enumerate() {
                 let label = ob.destination.label();
-                if f.outbounds.iter().any(|x| **x == *label) {
+                if hit.outbounds.iter().any(|x| **x == *label) {
                     self.outbound_errors.insert((p, o as u32));
                 }
             }

@@ -107,23 +107,26 @@ impl Model {
             }
             mesh_of.push((meshes.len() - 1) as u32);
         }
-        // Findings by proxy name (plain or namespace/name).
-        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::new();
-        let quals: Vec<String> = report.proxies.iter().map(qualified).collect();
-        for (i, p) in report.proxies.iter().enumerate() {
-            by_name.entry(p.name.as_str()).or_default().push(i as u32);
-            if p.namespace.is_some() {
-                by_name.entry(quals[i].as_str()).or_default().push(i as u32);
-            }
-        }
+        // A proxy's badge counts the findings that concern it.
+        let by_identity: HashMap<(&str, Option<&str>, &str), u32> = report
+            .proxies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    (p.mesh.as_str(), p.namespace.as_deref(), p.name.as_str()),
+                    i as u32,
+                )
+            })
+            .collect();
         let mut proxy_counts = vec![(0, 0, 0); report.proxies.len()];
         let mut outbound_errors = std::collections::HashSet::new();
         for f in &report.findings {
-            let Some(name) = &f.proxy else { continue };
-            let Some(ps) = by_name.get(&**name) else {
-                continue;
-            };
-            for &p in ps {
+            for h in &f.proxies {
+                let who = (&*h.proxy.mesh, h.proxy.namespace.as_deref(), &*h.proxy.name);
+                let Some(&p) = by_identity.get(&who) else {
+                    continue;
+                };
                 let c = &mut proxy_counts[p as usize];
                 match f.severity {
                     Severity::Error => c.0 += 1,
@@ -133,7 +136,7 @@ impl Model {
                 if f.severity == Severity::Error {
                     for (o, ob) in report.proxies[p as usize].outbounds.iter().enumerate() {
                         let label = ob.destination.label();
-                        if f.outbounds.iter().any(|x| **x == *label) {
+                        if h.outbounds.iter().any(|x| **x == *label) {
                             outbound_errors.insert((p, o as u32));
                         }
                     }

@@ -50,9 +50,9 @@ pub(super) fn proxy_findings<'a>(m: &'a Model, name: &str, qualified: &str) -> V
         .findings
         .iter()
         .filter(|f| {
-            f.proxy
-                .as_deref()
-                .is_some_and(|p| p == name || p == qualified)
+            f.proxies
+                .iter()
+                .any(|h| *h.proxy.name == *name && h.proxy.qualified() == qualified)
         })
         .collect()
 }
@@ -493,6 +493,9 @@ pub(super) fn qualified_proxy(m: &Model, p: u32) -> String {
     }
 }
 
+/// How many of a finding's proxies its detail lists.
+const PROXIES_LISTED: usize = 50;
+
 pub(super) fn finding_story(m: &Model, i: usize, hint: &str, t: &Theme) -> (String, Text<'static>) {
     let f = &m.report.findings[i];
     let (sym, word) = marks::severity(f.severity);
@@ -516,11 +519,25 @@ pub(super) fn finding_story(m: &Model, i: usize, hint: &str, t: &Theme) -> (Stri
             .unwrap_or_default();
         d.plain(&format!("Resource: {} {ns}{}{mesh}\n", r.kind, r.name));
     }
-    if let Some(p) = &f.proxy {
-        d.plain(&format!("Proxy: {p}\n"));
-    }
-    if !f.outbounds.is_empty() {
-        d.plain(&format!("Outbounds: {}\n", f.outbounds.join(", ")));
+    if let Some(a) = f.affected() {
+        d.plain(&format!(
+            "On {} prox{}, {} outbound{}:\n",
+            a.proxies,
+            if a.proxies == 1 { "y" } else { "ies" },
+            a.outbounds,
+            if a.outbounds == 1 { "" } else { "s" }
+        ));
+        for h in f.proxies.iter().take(PROXIES_LISTED) {
+            let mut line = format!("  {}", h.proxy.qualified());
+            if !h.outbounds.is_empty() {
+                line.push_str(&format!(": {}", h.outbounds.join(", ")));
+            }
+            line.push('\n');
+            d.plain(&line);
+        }
+        if a.proxies > PROXIES_LISTED {
+            d.plain(&format!("  … {} more\n", a.proxies - PROXIES_LISTED));
+        }
     }
     if let Some(l) = &f.location {
         d.plain(&format!("Source: {l}\n"));

@@ -188,27 +188,78 @@ impl fmt::Display for Location {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A proxy named by findings: one shared value per proxy, however many findings list it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ProxyRef {
+    pub mesh: Arc<str>,
+    pub name: Arc<str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<Arc<str>>,
+    /// The kubeconfig context of a cluster's proxy (`--kube`); absent for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<Arc<str>>,
+}
+
+impl ProxyRef {
+    /// `namespace/name`, or the name alone.
+    pub fn qualified(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.to_string(),
+        }
+    }
+}
+
+impl PartialOrd for ProxyRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Report order: mesh, namespace, name, context (as the report lists its proxies).
+impl Ord for ProxyRef {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (&self.mesh, &self.namespace, &self.name, &self.context).cmp(&(
+            &o.mesh,
+            &o.namespace,
+            &o.name,
+            &o.context,
+        ))
+    }
+}
+
+/// One proxy a finding concerns, with the outbounds (destination labels) concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyHit {
+    /// Shared by every finding about this proxy.
+    pub proxy: Arc<ProxyRef>,
+    /// Sorted, each once. Shared: the same list recurs on many proxies (a grouped
+    /// finding on a large mesh lists hundreds of thousands of proxies).
+    pub outbounds: Arc<[Arc<str>]>,
+}
+
+/// How many proxies and outbounds a finding concerns (`affected` in the report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Affected {
+    pub proxies: usize,
+    pub outbounds: usize,
+}
+
+/// One finding per (code, resource, location, message): what concerns many proxies is
+/// one finding listing them (`proxies`), not one per proxy.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub severity: Severity,
     pub code: Code,
-    /// Behind a pointer: a large report holds tens of thousands of findings, and an
-    /// inline reference would nearly double each one's size in the list. Shared: the
-    /// engine gives every finding about one policy the same reference (the Universal
-    /// benchmark's 20,000 findings held 3 MB of copies).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Behind a pointer, shared: the engine gives every finding about one policy the
+    /// same reference.
     pub resource: Option<std::sync::Arc<ResourceRef>>,
-    /// Shared: the engine interns proxy names and messages, which repeat across the
-    /// findings of a large mesh (tens of thousands kept until the report is written).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy: Option<Arc<str>>,
+    /// Interned: the same causes recur on many proxies before they are grouped.
     pub message: Arc<str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    /// The proxy's outbounds (destination labels) this finding concerns; interned
-    /// like the message.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub outbounds: Vec<Arc<str>>,
+    /// The proxies concerned, in report order (mesh, namespace, name); empty for a
+    /// finding about a resource alone (parse errors, validation).
+    pub proxies: Vec<ProxyHit>,
 }
 
 impl Finding {
@@ -218,10 +269,9 @@ impl Finding {
             severity: code.severity(),
             code,
             resource: None,
-            proxy: None,
             message: message.into(),
             location: None,
-            outbounds: Vec::new(),
+            proxies: Vec::new(),
         }
     }
 
@@ -241,14 +291,74 @@ impl Finding {
         self
     }
 
-    pub fn with_proxy(mut self, p: impl Into<Arc<str>>) -> Self {
-        self.proxy = Some(p.into());
+    /// About proxy `p` (with no outbound yet).
+    pub fn with_proxy(mut self, p: Arc<ProxyRef>) -> Self {
+        self.proxies.push(ProxyHit {
+            proxy: p,
+            outbounds: Arc::new([]),
+        });
         self
     }
 
+    /// About outbound `label` of the last proxy given by [`Finding::with_proxy`].
     pub fn on_outbound(mut self, label: impl Into<Arc<str>>) -> Self {
-        self.outbounds.push(label.into());
+        if let Some(h) = self.proxies.last_mut() {
+            h.outbounds = h.outbounds.iter().cloned().chain([label.into()]).collect();
+        }
         self
+    }
+
+    /// The proxies and outbounds it concerns; `None` for a finding about a resource alone.
+    pub fn affected(&self) -> Option<Affected> {
+        (!self.proxies.is_empty()).then(|| Affected {
+            proxies: self.proxies.len(),
+            outbounds: self.proxies.iter().map(|h| h.outbounds.len()).sum(),
+        })
+    }
+
+    /// This finding as far as it concerns one proxy (and, given `outbound`, that
+    /// outbound of it): its other proxies left out. `None` where it does not concern
+    /// them; a finding about a resource alone is kept as it is.
+    pub fn for_proxy(
+        &self,
+        mesh: &str,
+        namespace: Option<&str>,
+        name: &str,
+        outbound: Option<&str>,
+    ) -> Option<Finding> {
+        if self.proxies.is_empty() {
+            return Some(self.clone());
+        }
+        let hit = self.proxies.iter().find(|h| {
+            &*h.proxy.name == name
+                && &*h.proxy.mesh == mesh
+                && h.proxy.namespace.as_deref() == namespace
+                && outbound.is_none_or(|o| h.outbounds.iter().any(|x| &**x == o))
+        })?;
+        Some(Finding {
+            proxies: vec![hit.clone()],
+            ..self.clone_without_proxies()
+        })
+    }
+
+    fn clone_without_proxies(&self) -> Finding {
+        Finding {
+            severity: self.severity,
+            code: self.code,
+            resource: self.resource.clone(),
+            message: self.message.clone(),
+            location: self.location.clone(),
+            proxies: Vec::new(),
+        }
+    }
+
+    /// Whether it concerns the proxy `name` (or `namespace/name`) of `mesh`.
+    pub fn concerns(&self, mesh: &str, namespace: Option<&str>, name: &str) -> bool {
+        self.proxies.iter().any(|h| {
+            &*h.proxy.name == name
+                && &*h.proxy.mesh == mesh
+                && h.proxy.namespace.as_deref() == namespace
+        })
     }
 
     pub fn with_severity(mut self, s: Severity) -> Self {
@@ -261,5 +371,58 @@ impl Finding {
         Finding::new(code, message)
             .with_resource(meta.resource_ref())
             .with_location(meta.origin.location())
+    }
+}
+
+/// The report's form of a finding: `affected` and `proxies` only where it concerns
+/// proxies. The streaming JSON writer writes the same fields in the same order.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("severity", &self.severity)?;
+        m.serialize_entry("code", &self.code)?;
+        if let Some(r) = &self.resource {
+            m.serialize_entry("resource", r)?;
+        }
+        m.serialize_entry("message", &self.message)?;
+        if let Some(l) = &self.location {
+            m.serialize_entry("location", l)?;
+        }
+        if let Some(a) = self.affected() {
+            m.serialize_entry("affected", &a)?;
+            m.serialize_entry("proxies", &Hits(&self.proxies))?;
+        }
+        m.end()
+    }
+}
+
+struct Hits<'a>(&'a [ProxyHit]);
+
+impl Serialize for Hits<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for h in self.0 {
+            struct One<'a>(&'a ProxyHit);
+            impl Serialize for One<'_> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    let p = &self.0.proxy;
+                    let mut m = s.serialize_map(None)?;
+                    m.serialize_entry("mesh", &p.mesh)?;
+                    m.serialize_entry("name", &p.name)?;
+                    if let Some(ns) = &p.namespace {
+                        m.serialize_entry("namespace", ns)?;
+                    }
+                    if let Some(c) = &p.context {
+                        m.serialize_entry("context", c)?;
+                    }
+                    m.serialize_entry("outbounds", &self.0.outbounds)?;
+                    m.end()
+                }
+            }
+            seq.serialize_element(&One(h))?;
+        }
+        seq.end()
     }
 }

@@ -8,7 +8,7 @@ mod finding;
 mod resources;
 
 pub use apply::without_findings_of;
-pub use finding::{Code, Finding, Location, ResourceRef, Severity};
+pub use finding::{Affected, Code, Finding, Location, ProxyHit, ProxyRef, ResourceRef, Severity};
 pub use resources::*;
 
 use serde::Serialize;
@@ -218,11 +218,34 @@ impl Meta {
 
     /// `name` or `namespace/name`, for messages.
     pub fn qualified_name(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.clone(),
-        }
+        qualified_name(self.namespace.as_deref(), &self.name)
     }
+
+    /// Whether `query` names this resource (see [`is_named`]).
+    pub fn is_named(&self, query: &str) -> bool {
+        is_named(self.namespace.as_deref(), &self.name, query)
+    }
+}
+
+/// `namespace/name`, or `name` without a namespace: how a resource or a proxy is shown
+/// to a person.
+pub fn qualified_name(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// Whether `query`, as a person gives it (`--proxy`, `explain PROXY`), names the
+/// resource `namespace`/`name`: its name alone, or [`qualified_name`].
+pub fn is_named(namespace: Option<&str>, name: &str, query: &str) -> bool {
+    query == name
+        || namespace.is_some_and(|ns| {
+            query
+                .strip_prefix(ns)
+                .and_then(|rest| rest.strip_prefix('/'))
+                == Some(name)
+        })
 }
 
 /// The whole input of the engine: every resource loaded, in load order.
@@ -232,6 +255,16 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Whether a Dataplane of `mesh` (any mesh when `None`) is named `query` (see
+    /// [`is_named`]).
+    pub fn has_proxy(&self, mesh: Option<&str>, query: &str) -> bool {
+        self.resources.iter().any(|r| {
+            r.meta.kind == ResourceKind::Dataplane
+                && mesh.is_none_or(|m| r.meta.mesh == m)
+                && r.meta.is_named(query)
+        })
+    }
+
     pub fn new(resources: Vec<Resource>) -> Self {
         Snapshot { resources }
     }

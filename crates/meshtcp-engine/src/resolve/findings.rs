@@ -1,62 +1,56 @@
-//! Findings sorted (errors first, then by code, resource, proxy) with their repeats
-//! merged: one finding per (code, resource, location, proxy) for proxy findings,
-//! listing every outbound; one per (code, resource, location, message) for the others.
-//! The same message in two files (or at two lines) is two findings.
+//! Findings grouped and sorted: one finding per (severity, code, resource, location,
+//! message), listing every proxy it concerns with the outbounds concerned. What used to
+//! repeat once per proxy (the same cause on a thousand proxies) is one finding. The same
+//! message in two files (or at two lines) is two findings.
 //!
-//! [`merge`] sorts and merges lists in place, through a list of positions: the findings
-//! are neither copied nor joined into one list. A pass over a large mesh keeps its
-//! findings in one list per chunk of proxies, and joining them was the peak of the
-//! twice-the-routes report (38,000 findings, 3.6 MB copied while the lists were alive).
+//! A [`Grouper`] takes findings as the walk makes them and keeps only one per group, so
+//! a pass over a large mesh never holds a finding per proxy: each thread groups its own,
+//! and [`merge`] groups the groups.
 
-use crate::model::{Code, Finding, Location, ResourceRef};
+use crate::model::{Code, Finding, Location, ProxyHit, ResourceRef, Severity};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// Findings in report order, repeats merged, still in the lists they were found in.
+/// Findings in report order, grouped.
 #[derive(Debug, Default)]
-pub struct Findings {
-    parts: Vec<Vec<Finding>>,
-    /// (list, index) of each kept finding, in report order.
-    order: Vec<(u32, u32)>,
-}
+pub struct Findings(Vec<Finding>);
 
 impl Findings {
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.0.is_empty()
     }
 
     /// The findings in report order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Finding> {
-        self.order
-            .iter()
-            .map(|&(p, i)| &self.parts[p as usize][i as usize])
+        self.0.iter()
     }
 
     /// The findings in report order, as one list.
-    pub fn into_vec(mut self) -> Vec<Finding> {
-        let mut out = Vec::with_capacity(self.order.len());
-        // What a finding moved out leaves behind (its list is dropped afterwards).
-        static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| "".into());
-        let blank = Finding::new(Code::ParseError, EMPTY.clone());
-        for &(p, i) in &self.order {
-            let slot = &mut self.parts[p as usize][i as usize];
-            out.push(std::mem::replace(slot, blank.clone()));
-        }
-        out
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.0
     }
 }
 
-/// Sort findings and merge repeats (see the module doc).
+/// Group and sort findings (see the module doc).
 pub fn dedup(f: Vec<Finding>) -> Vec<Finding> {
     merge(vec![f]).into_vec()
 }
 
-/// Strings mostly shared (one proxy name per proxy, one file name per file, interned
-/// messages): the same `Arc` is equal without reading it.
+/// Group and sort the findings of several lists together.
+pub fn merge(parts: Vec<Vec<Finding>>) -> Findings {
+    let mut g = Grouper::default();
+    for f in parts.into_iter().flatten() {
+        g.add(f);
+    }
+    g.finish()
+}
+
+/// Strings mostly shared (one file name per file, interned messages): the same `Arc`
+/// is equal without reading it.
 fn same_str(a: &Arc<str>, b: &Arc<str>) -> Ordering {
     if Arc::ptr_eq(a, b) {
         Ordering::Equal
@@ -65,7 +59,7 @@ fn same_str(a: &Arc<str>, b: &Arc<str>) -> Ordering {
     }
 }
 
-/// Report order: severity (errors first), code, resource, proxy, location, message.
+/// Report order: severity (errors first), code, resource, location, message.
 fn report_order(a: &Finding, b: &Finding) -> Ordering {
     // Findings about one policy mostly share its reference: equal without comparing
     // the strings in it.
@@ -73,42 +67,41 @@ fn report_order(a: &Finding, b: &Finding) -> Ordering {
         (Some(x), Some(y)) if Arc::ptr_eq(x, y) => Ordering::Equal,
         (x, y) => x.cmp(y),
     };
-    let proxy = || match (&a.proxy, &b.proxy) {
-        (Some(x), Some(y)) => same_str(x, y),
+    let location = || match (&a.location, &b.location) {
+        (Some(x), Some(y)) => same_str(&x.file, &y.file).then(x.line.cmp(&y.line)),
         (x, y) => x.cmp(y),
     };
     b.severity
         .cmp(&a.severity)
         .then(a.code.cmp(&b.code))
         .then_with(resource)
-        .then_with(proxy)
-        .then_with(|| location_then_message(a, b))
+        .then_with(location)
+        .then_with(|| same_str(&a.message, &b.message))
 }
 
-/// The last two keys of the report order.
-fn location_then_message(a: &Finding, b: &Finding) -> Ordering {
-    let location = match (&a.location, &b.location) {
-        (Some(x), Some(y)) => same_str(&x.file, &y.file).then(x.line.cmp(&y.line)),
-        (x, y) => x.cmp(y),
-    };
-    location.then_with(|| same_str(&a.message, &b.message))
-}
-
-/// What makes two findings repeats of each other. `Arc` keys: equal references
-/// compare by pointer first (std's `Arc` equality for `Eq` types), hashed by value.
-type Key<'f> = (Code, bool, Option<&'f Arc<ResourceRef>>, At<'f>, &'f str);
+/// What makes two findings one. `Arc` keys: equal references compare by pointer first
+/// (std's `Arc` equality for `Eq` types), hashed by value.
+type Key<'f> = (
+    Severity,
+    Code,
+    Option<&'f Arc<ResourceRef>>,
+    At<'f>,
+    &'f str,
+);
 
 fn key(x: &Finding) -> Key<'_> {
-    let (r, l) = (x.resource.as_ref(), At(x.location.as_ref()));
-    match &x.proxy {
-        Some(p) => (x.code, true, r, l, p),
-        None => (x.code, false, r, l, &x.message),
-    }
+    (
+        x.severity,
+        x.code,
+        x.resource.as_ref(),
+        At(x.location.as_ref()),
+        &x.message,
+    )
 }
 
 /// A finding's location as part of its identity. Hashed by its line and the length of
 /// its file name only (equal locations hash alike): most findings of a large mesh are
-/// about one policy file, and hashing its path for each cost 5% of the merge.
+/// about one policy file, and hashing its path for each is wasted work.
 #[derive(PartialEq, Eq)]
 struct At<'f>(Option<&'f Location>);
 
@@ -121,152 +114,105 @@ impl std::hash::Hash for At<'_> {
     }
 }
 
-/// Sort the findings of `parts` together and merge their repeats.
-///
-/// Repeats are grouped by hash first and only the kept findings are sorted: a proxy's
-/// list is mostly repeats (one TrafficRoute finding per outbound), and sorting them all
-/// compared their long messages again and again.
-pub fn merge(mut parts: Vec<Vec<Finding>>) -> Findings {
-    let total: usize = parts.iter().map(Vec::len).sum();
-    // The kept finding of each group of repeats: the first of the group in report
-    // order (the earliest in the lists among equals, which differ at most in their
-    // outbounds, merged below).
-    let mut order: Vec<(u32, u32)> = Vec::with_capacity(total);
-    // Each finding's group, in list order.
-    let mut group: Vec<u32> = Vec::with_capacity(total);
-    {
-        let get = |pos: (u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
-        let hasher = foldhash::quality::FixedState::default();
-        let hash = |x: &Finding| std::hash::BuildHasher::hash_one(&hasher, key(x));
-        let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(total);
-        for (p, v) in parts.iter().enumerate() {
-            for (i, x) in v.iter().enumerate() {
-                let pos = (p as u32, i as u32);
-                let h = hash(x);
-                let g = match seen.find(h, |&g| key(get(order[g as usize])) == key(x)) {
-                    Some(&g) => {
-                        let kept = &mut order[g as usize];
-                        if report_order(x, get(*kept)) == Ordering::Less {
-                            *kept = pos;
-                        }
-                        g
-                    }
-                    None => {
-                        let g = order.len() as u32;
-                        order.push(pos);
-                        seen.insert_unique(h, g, |&g| hash(get(order[g as usize])));
-                        g
-                    }
-                };
-                group.push(g);
-            }
-        }
-    }
-    // A repeat's outbounds move to the kept finding of its group.
-    let mut k = 0;
-    for p in 0..parts.len() {
-        for i in 0..parts[p].len() {
-            let kept = order[group[k] as usize];
-            k += 1;
-            if kept != (p as u32, i as u32) && parts[p][i].proxy.is_some() {
-                let moved = std::mem::take(&mut parts[p][i].outbounds);
-                parts[kept.0 as usize][kept.1 as usize]
-                    .outbounds
-                    .extend(moved);
-            }
-        }
-    }
-    drop(group);
-    sort_in_report_order(&parts, &mut order);
-    for &(p, i) in &order {
-        let o = &mut parts[p as usize][i as usize].outbounds;
-        o.sort_unstable();
-        o.dedup();
-    }
-    Findings { parts, order }
+/// Findings grouped as they are added: a repeat's proxies join the first of its group.
+#[derive(Default)]
+pub struct Grouper {
+    list: Vec<Finding>,
+    table: hashbrown::HashTable<u32>,
 }
 
-/// Sort positions of `parts` in report order. A large mesh has tens of thousands of
-/// findings about a few thousand policies and proxies: those are ranked once, and the
-/// findings sorted by rank (their strings compared only on equal ranks).
-fn sort_in_report_order(parts: &[Vec<Finding>], order: &mut [(u32, u32)]) {
-    let get = |pos: (u32, u32)| &parts[pos.0 as usize][pos.1 as usize];
-    if order.len() <= RANKED_MIN {
-        // One proxy's findings: ranking them would cost more than it saves.
-        order.sort_unstable_by(|&a, &b| report_order(get(a), get(b)));
+impl Grouper {
+    fn hash(x: &Finding) -> u64 {
+        std::hash::BuildHasher::hash_one(&foldhash::quality::FixedState::default(), key(x))
+    }
+
+    pub fn add(&mut self, f: Finding) {
+        let h = Self::hash(&f);
+        let list = &mut self.list;
+        match self.table.find(h, |&g| key(&list[g as usize]) == key(&f)) {
+            Some(&g) => list[g as usize].proxies.extend(f.proxies),
+            None => {
+                let g = list.len() as u32;
+                list.push(f);
+                self.table
+                    .insert_unique(h, g, |&g| Self::hash(&list[g as usize]));
+            }
+        }
+    }
+
+    /// Add every finding of another grouper.
+    pub fn absorb(&mut self, other: Grouper) {
+        for f in other.list {
+            self.add(f);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The groups in report order, each listing its proxies in report order, a proxy
+    /// once with each of its outbounds once.
+    pub fn finish(self) -> Findings {
+        let mut list = self.list;
+        for f in &mut list {
+            tidy(&mut f.proxies);
+        }
+        list.sort_unstable_by(report_order);
+        Findings(list)
+    }
+}
+
+/// Sort proxies, join a proxy's repeats, sort and dedup its outbounds. In place: the
+/// list of a grouped finding can be hundreds of thousands of proxies long.
+fn tidy(hits: &mut Vec<ProxyHit>) {
+    if hits.is_empty() {
         return;
     }
-    let resources = Ranks::of(order.iter().filter_map(|&p| get(p).resource.as_ref()));
-    let proxies = Ranks::of(order.iter().filter_map(|&p| get(p).proxy.as_ref()));
-    // (severity, code, resource, proxy) as report_order compares them: errors first,
-    // and a missing resource or proxy before any.
-    let mut keyed: Vec<(RankKey, (u32, u32))> = order
-        .iter()
-        .map(|&pos| {
-            let f = get(pos);
-            let r = f.resource.as_ref().map_or(0, |r| resources.of_ptr(r));
-            let p = f.proxy.as_ref().map_or(0, |p| proxies.of_ptr(p));
-            ((std::cmp::Reverse(f.severity), f.code, r, p), pos)
-        })
-        .collect();
-    // Unstable: no two kept findings are equal in report order (equal ones are repeats).
-    keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| {
-            let (x, y) = (get(a.1), get(b.1));
-            location_then_message(x, y)
-        })
-    });
-    for (o, (_, pos)) in order.iter_mut().zip(keyed) {
-        *o = pos;
-    }
-}
-
-/// (severity, code, policy rank, proxy rank) of a finding, in report order.
-type RankKey = (std::cmp::Reverse<crate::model::Severity>, Code, u32, u32);
-
-/// Below this many findings, [`sort_in_report_order`] compares them directly.
-const RANKED_MIN: usize = 64;
-
-/// The rank (from 1) of each value behind some shared pointers, in value order; equal
-/// values behind different pointers get one rank.
-struct Ranks<T: ?Sized>(std::collections::HashMap<*const T, u32, foldhash::quality::FixedState>);
-
-impl<T: Ord + ?Sized> Ranks<T> {
-    fn of<'f>(items: impl Iterator<Item = &'f Arc<T>>) -> Self
-    where
-        T: 'f,
-    {
-        let mut distinct: std::collections::HashMap<
-            *const T,
-            &Arc<T>,
-            foldhash::quality::FixedState,
-        > = Default::default();
-        for x in items {
-            distinct.entry(Arc::as_ptr(x)).or_insert(x);
-        }
-        let mut sorted: Vec<&Arc<T>> = distinct.into_values().collect();
-        sorted.sort_unstable_by_key(|x| &***x);
-        let mut ranks =
-            std::collections::HashMap::with_capacity_and_hasher(sorted.len(), Default::default());
-        let mut rank = 0;
-        for (i, x) in sorted.iter().enumerate() {
-            if i == 0 || ***x != **sorted[i - 1] {
-                rank += 1;
+    let same = |a: &ProxyHit, b: &ProxyHit| Arc::ptr_eq(&a.proxy, &b.proxy) || a.proxy == b.proxy;
+    if !hits.is_sorted_by(|a, b| same(a, b) || a.proxy <= b.proxy) {
+        hits.sort_by(|a, b| {
+            if Arc::ptr_eq(&a.proxy, &b.proxy) {
+                Ordering::Equal
+            } else {
+                a.proxy.cmp(&b.proxy)
             }
-            ranks.insert(Arc::as_ptr(x), rank);
+        });
+    }
+    hits.dedup_by(|later, kept| {
+        if !same(later, kept) {
+            return false;
         }
-        Ranks(ranks)
+        let mut all: Vec<Arc<str>> = kept
+            .outbounds
+            .iter()
+            .chain(later.outbounds.iter())
+            .cloned()
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        kept.outbounds = all.into();
+        true
+    });
+    for h in hits.iter_mut() {
+        if !h.outbounds.is_sorted_by(|a, b| a < b) {
+            let mut all = h.outbounds.to_vec();
+            all.sort_unstable();
+            all.dedup();
+            h.outbounds = all.into();
+        }
     }
-
-    fn of_ptr(&self, x: &Arc<T>) -> u32 {
-        self.0[&Arc::as_ptr(x)]
-    }
+    hits.shrink_to_fit();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Severity;
+    use crate::model::{ProxyRef, Severity};
 
     fn policy(name: &str) -> ResourceRef {
         ResourceRef {
@@ -278,160 +224,111 @@ mod tests {
         }
     }
 
-    fn on(proxy: &str, route: &str, outbound: &str) -> Finding {
+    fn proxy(ns: &str, name: &str) -> Arc<ProxyRef> {
+        Arc::new(ProxyRef {
+            mesh: "default".into(),
+            name: name.into(),
+            namespace: Some(ns.into()),
+            context: None,
+        })
+    }
+
+    fn on(p: &Arc<ProxyRef>, route: &str, outbound: &str) -> Finding {
         Finding::new(
             Code::TcprouteIgnoredByHttproute,
             format!("{route} is ignored"),
         )
         .with_resource(policy(route))
-        .with_proxy(proxy)
+        .with_proxy(p.clone())
         .on_outbound(outbound)
     }
 
+    fn names(f: &Finding) -> Vec<String> {
+        f.proxies.iter().map(|h| h.proxy.qualified()).collect()
+    }
+
     #[test]
-    fn lists_merged_in_place_give_what_one_joined_list_gives() {
-        let a = vec![
-            on("web", "r1", "api:80"),
-            Finding::new(Code::PolicySelectsNothing, "r9 selects nothing")
-                .with_resource(policy("r9")),
-            on("db", "r1", "api:80"),
+    fn one_cause_on_many_proxies_is_one_finding_listing_them_in_report_order() {
+        let (web1, web2, db) = (
+            proxy("shop", "web-1"),
+            proxy("shop", "web-2"),
+            proxy("data", "db"),
+        );
+        let all = vec![
+            on(&web2, "r1", "api:80"),
+            on(&web1, "r1", "cache:6379"),
+            on(&db, "r1", "api:80"),
+            on(&web1, "r1", "api:80"),
+            // A copy of web-1 behind another pointer is the same proxy.
+            on(&proxy("shop", "web-1"), "r1", "api:80"),
         ];
-        let b = vec![
-            on("web", "r1", "cache:6379"),
-            Finding::new(Code::PolicySelectsNothing, "r9 selects nothing")
-                .with_resource(policy("r9")),
-            on("web", "r2", "api:80"),
-            Finding::new(Code::ParseError, "bad.yaml: invalid YAML"),
-        ];
-        let merged = merge(vec![a.clone(), Vec::new(), b.clone()]);
-        let joined = dedup(a.into_iter().chain(b).collect());
-        assert_eq!(merged.iter().cloned().collect::<Vec<_>>(), joined);
-        assert_eq!(merged.len(), 5);
-        assert_eq!(merged.into_vec(), joined);
-        // Errors first; the repeats of (code, policy, proxy) became one finding that
-        // lists both outbounds; the policy finding seen twice is listed once.
-        assert_eq!(joined[0].severity, Severity::Error);
-        let web_r1: Vec<_> = joined
-            .iter()
-            .filter(|f| f.proxy.as_deref() == Some("web") && f.message.starts_with("r1"))
-            .collect();
-        assert_eq!(web_r1.len(), 1);
+        let kept = dedup(all);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(names(&kept[0]), ["data/db", "shop/web-1", "shop/web-2"]);
+        let outbounds: Vec<&str> = kept[0].proxies[1].outbounds.iter().map(|o| &**o).collect();
         assert_eq!(
-            web_r1[0].outbounds.iter().map(|o| &**o).collect::<Vec<_>>(),
-            ["api:80", "cache:6379"]
+            outbounds,
+            ["api:80", "cache:6379"],
+            "web-1's outbounds, each once"
+        );
+        let a = kept[0].affected().unwrap();
+        assert_eq!((a.proxies, a.outbounds), (3, 4));
+    }
+
+    #[test]
+    fn different_causes_and_different_policies_stay_apart() {
+        let web = proxy("shop", "web");
+        let mut other_cause = on(&web, "r1", "api:80");
+        other_cause.message = "r1 is ignored for another reason".into();
+        let kept = dedup(vec![
+            on(&web, "r1", "api:80"),
+            other_cause,
+            on(&web, "r2", "api:80"),
+        ]);
+        assert_eq!(kept.len(), 3);
+    }
+
+    #[test]
+    fn the_result_does_not_depend_on_the_order_findings_arrive_in() {
+        let ps: Vec<_> = (0..12)
+            .map(|i| proxy(&format!("ns-{}", i % 3), &format!("dp-{i}")))
+            .collect();
+        let mut all = Vec::new();
+        for (i, p) in ps.iter().enumerate() {
+            all.push(on(p, &format!("r{}", i % 4), &format!("svc-{}:80", i % 5)));
+            all.push(on(p, "r0", "svc-0:80"));
+            all.push(
+                Finding::new(Code::PolicySelectsNothing, "r9 selects nothing")
+                    .with_resource(policy("r9")),
+            );
+        }
+        all.push(Finding::new(Code::ParseError, "bad.yaml: invalid YAML"));
+        let want = dedup(all.clone());
+        let mut reversed = all.clone();
+        reversed.reverse();
+        assert_eq!(dedup(reversed), want);
+        let (a, b) = all.split_at(17);
+        assert_eq!(
+            merge(vec![b.to_vec(), Vec::new(), a.to_vec()]).into_vec(),
+            want
+        );
+        // Errors first, then by code and policy.
+        assert_eq!(want[0].severity, Severity::Error);
+        assert!(
+            want.windows(2)
+                .all(|w| report_order(&w[0], &w[1]) == Ordering::Less)
         );
         assert_eq!(
-            joined
-                .iter()
+            want.iter()
                 .filter(|f| f.code == Code::PolicySelectsNothing)
                 .count(),
             1
         );
-    }
-
-    /// What `merge` must give, the plain way: sort everything, keep the first of each
-    /// key with the outbounds of its repeats.
-    fn reference(mut all: Vec<Finding>) -> Vec<Finding> {
-        all.sort_by(report_order);
-        let mut out: Vec<Finding> = Vec::new();
-        for f in all {
-            match out.iter_mut().find(|k| key(k) == key(&f)) {
-                Some(k) if f.proxy.is_some() => k.outbounds.extend(f.outbounds),
-                Some(_) => {}
-                None => out.push(f),
-            }
-        }
-        for f in &mut out {
-            f.outbounds.sort();
-            f.outbounds.dedup();
-        }
-        out
-    }
-
-    #[test]
-    fn repeats_keep_the_first_in_report_order_whatever_the_list_order() {
-        // One proxy's findings as the walk makes them: a TrafficRoute finding per
-        // outbound whose messages differ (the first in report order is kept), a
-        // MeshTCPRoute one on two outbounds, and policy findings without a proxy.
-        let tr = |msg: &str, outbound: &str| {
-            Finding::new(
-                Code::TrafficrouteOverridden,
-                format!("route-all is overridden ({msg})"),
-            )
-            .with_resource(policy("route-all"))
-            .with_proxy("web")
-            .on_outbound(outbound)
-        };
-        let lists = vec![
-            vec![
-                tr("by MeshTCPRoute", "db:5432"),
-                on("web", "r1", "api:80"),
-                tr("by MeshHTTPRoute", "api:80"),
-                Finding::new(Code::PolicySelectsNothing, "r9 selects nothing")
-                    .with_resource(policy("r9")),
-            ],
-            vec![
-                tr("by MeshHTTPRoute", "web:8080"),
-                on("web", "r1", "cache:6379"),
-                tr("by MeshTCPRoute", "cache:6379"),
-                Finding::new(Code::PolicySelectsNothing, "r9 selects nothing")
-                    .with_resource(policy("r9")),
-                on("db", "r1", "api:80"),
-            ],
-        ];
-        let all: Vec<Finding> = lists.iter().flatten().cloned().collect();
-        let want = reference(all.clone());
-        assert_eq!(merge(lists).into_vec(), want);
-        let mut reversed = all;
-        reversed.reverse();
-        assert_eq!(dedup(reversed), want);
-        let kept = want
-            .iter()
-            .find(|f| f.code == Code::TrafficrouteOverridden)
-            .unwrap();
         assert!(
-            kept.message.contains("by MeshHTTPRoute"),
-            "{}",
-            kept.message
+            want.iter()
+                .filter(|f| f.code == Code::PolicySelectsNothing)
+                .all(|f| f.proxies.is_empty())
         );
-        assert_eq!(kept.outbounds.len(), 4);
-    }
-
-    #[test]
-    fn many_findings_sorted_by_rank_give_the_report_order() {
-        // More than RANKED_MIN kept findings: policies and proxies equal in value behind
-        // different pointers, findings without a policy or a proxy, and ties on both
-        // broken by location and message.
-        let mut lists = Vec::new();
-        for list in 0..4 {
-            let mut v = Vec::new();
-            for i in 0..60u32 {
-                let route = format!("r{}", (i * 7 + list) % 13);
-                let proxy = format!("dp-{}", (i * 5 + list * 3) % 17);
-                let mut f = on(&proxy, &route, &format!("svc-{}:80", i % 9));
-                if i % 11 == 0 {
-                    f.resource = None;
-                }
-                if i % 13 == 0 {
-                    f.proxy = None;
-                    f.message = format!("{route} note {}", i % 3).into();
-                }
-                if i % 7 == 0 {
-                    f.code = Code::TrafficrouteOverridden;
-                    f.severity = f.code.severity();
-                }
-                f.location = Some(crate::model::Location {
-                    file: format!("policies-{}.yaml", i % 2).into(),
-                    line: i % 4,
-                });
-                v.push(f);
-            }
-            lists.push(v);
-        }
-        let all: Vec<Finding> = lists.iter().flatten().cloned().collect();
-        let want = reference(all);
-        assert!(want.len() > RANKED_MIN, "{} kept", want.len());
-        assert_eq!(merge(lists).into_vec(), want);
     }
 
     #[test]

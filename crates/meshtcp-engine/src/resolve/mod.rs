@@ -11,6 +11,7 @@
 mod backends;
 mod findings;
 mod gateway;
+mod ignored;
 mod index;
 mod legacy;
 mod nearest;
@@ -25,12 +26,13 @@ mod validation;
 mod version;
 mod zones;
 
-pub use findings::{Findings, dedup, merge};
+pub use findings::{Findings, Grouper, dedup, merge};
 pub use nearest::distance;
 pub use output::*;
 pub use version::{Bucket, Feature, KumaVersion, VersionError};
 
 use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags};
+use ignored::AppliedAt;
 use index::{Matched, MeshIndex, Policy, PolicySet};
 use route::{Ctx, Gates};
 use selection::{ProxyView, prefilter, selects};
@@ -53,9 +55,7 @@ impl Filter {
     }
 
     fn proxy_ok(&self, meta: &Meta) -> bool {
-        self.proxy
-            .as_deref()
-            .is_none_or(|p| p == meta.name || p == meta.qualified_name())
+        self.proxy.as_deref().is_none_or(|p| meta.is_named(p))
             && self
                 .namespace
                 .as_deref()
@@ -248,6 +248,7 @@ impl<'a> Engine<'a> {
             version: v,
             gates: Gates::new(has_tr, tcp_legacy, http_legacy, gw_rules, v),
             sources: shared.source_ranks(mesh, view),
+            applied: Default::default(),
         };
         let mut notes = Vec::new();
         let mut count = 0;
@@ -284,7 +285,12 @@ impl<'a> Engine<'a> {
         } else {
             let (obs, n, shared_set) = outbounds::outbounds_keyed(mesh, view, v);
             mark_entries(mesh, s, &obs, shared_set.as_deref(), &mut shared.hits);
-            let this: std::sync::Arc<str> = view.meta.name.as_str().into();
+            let this = std::sync::Arc::new(crate::model::ProxyRef {
+                mesh: mesh.name.as_str().into(),
+                name: view.meta.name.as_str().into(),
+                namespace: view.meta.namespace.as_deref().map(Into::into),
+                context: view.meta.origin.context().map(Into::into),
+            });
             notes.extend(n);
             count = obs.len();
             let (sig, repeated) = shared.signature(Signature {
@@ -306,7 +312,7 @@ impl<'a> Engine<'a> {
             let keyed = list_key.is_some();
             if let Some(key) = list_key {
                 if let Some((reports, f)) = shared.lists.get(&key) {
-                    findings.extend(f.iter().map(|f| stamp(f.clone(), view.meta, &this)));
+                    findings.extend(f.iter().map(|f| stamp(f.clone(), &this)));
                     out.extend(reports.iter().cloned());
                 } else {
                     let mut all = Vec::new();
@@ -317,7 +323,7 @@ impl<'a> Engine<'a> {
                             out.push(ctx.outbound(o, &s.tcp, &s.http, &mut all));
                         }
                     }
-                    findings.extend(all.iter().map(|f| stamp(f.clone(), view.meta, &this)));
+                    findings.extend(all.iter().map(|f| stamp(f.clone(), &this)));
                     shared.keep_list(key, &out, all);
                 }
             }
@@ -332,7 +338,7 @@ impl<'a> Engine<'a> {
                     } else {
                         out.push(ctx.outbound(o, &s.tcp, &s.http, &mut f));
                     }
-                    findings.extend(f.into_iter().map(|f| stamp(f, view.meta, &this)));
+                    findings.extend(f.into_iter().map(|f| stamp(f, &this)));
                     continue;
                 }
                 let key = (sig, o.target.clone(), o.destination.port);
@@ -351,7 +357,7 @@ impl<'a> Engine<'a> {
                     };
                     (r, f)
                 });
-                findings.extend(entry.1.iter().map(|f| stamp(f.clone(), view.meta, &this)));
+                findings.extend(entry.1.iter().map(|f| stamp(f.clone(), &this)));
                 if let Some(r) = &entry.0 {
                     out.push(r.clone());
                 }
@@ -360,6 +366,9 @@ impl<'a> Engine<'a> {
         };
         if view.proxy_type == ProxyType::BuiltinGateway {
             count = outbounds.len();
+        }
+        for a in ctx.applied.take() {
+            shared.applied.note(a);
         }
         let mut tags = Tags::new();
         for t in view.tag_sets.iter() {
@@ -397,11 +406,13 @@ impl<'a> Engine<'a> {
     pub fn resolve_proxy(&self, name: &str) -> Option<(ProxyReport, Vec<Finding>)> {
         for mesh in self.meshes.values() {
             for (meta, spec) in &mesh.dataplanes {
-                if meta.name == name || meta.qualified_name() == name {
+                if meta.is_named(name) {
                     let s = self.select(mesh, meta, spec);
                     let mut f = Vec::new();
-                    let (r, _) =
-                        self.resolve_selected(mesh, &s, &mut f, Want::ALL, &mut Shared::default());
+                    let mut shared = Shared::default();
+                    let (r, _) = self.resolve_selected(mesh, &s, &mut f, Want::ALL, &mut shared);
+                    let mut f = dedup(f);
+                    shared.applied.judge(mesh, &mut f);
                     return Some((r, dedup(f)));
                 }
             }
@@ -504,7 +515,7 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let order = Self::order(mesh);
-            let chunks: Vec<&[usize]> = order.chunks(CHUNK).collect();
+            let chunks: Vec<&[usize]> = order.chunks(chunk_size(mesh, want)).collect();
             let states = par::ordered(
                 chunks.len(),
                 self.threads,
@@ -517,7 +528,7 @@ impl<'a> Engine<'a> {
                         hits: EntryHits::new(mesh),
                         ..Shared::default()
                     };
-                    (shared, selected, Vec::new())
+                    (shared, selected, Grouper::default())
                 },
                 |(shared, selected, found), ci| {
                     let mut items = Vec::new();
@@ -532,8 +543,6 @@ impl<'a> Engine<'a> {
                             selected[1][o as usize] = true;
                         }
                         if filter.proxy_ok(meta) {
-                            // Merged per proxy first: one finding per (code, policy)
-                            // however many outbounds it concerns.
                             let mut local = Vec::new();
                             let (r, n) = self.resolve_selected(mesh, &s, &mut local, want, shared);
                             let id = ProxyId {
@@ -541,10 +550,12 @@ impl<'a> Engine<'a> {
                                 dataplane: di as u32,
                             };
                             items.push(map(id, r, n));
-                            found.extend(dedup(local).into_iter().map(|mut f| {
+                            // Grouped on this thread as they come: a cause repeated on
+                            // every proxy is one finding listing them.
+                            for mut f in local {
                                 shared.interned.finding(&mut f);
-                                f
-                            }));
+                                found.add(f);
+                            }
                         } else if filter.narrows_proxies() {
                             // Not reported, but its outbounds still decide whether a
                             // policy's to[] entries match anything.
@@ -553,33 +564,30 @@ impl<'a> Engine<'a> {
                             mark_entries(mesh, &s, &obs, set.as_deref(), &mut shared.hits);
                         }
                     }
-                    // Kept to the end of the pass: copied out at their size (grown by
-                    // doubling, the lists held a third more than they used: 1.4 MB of
-                    // the twice-the-routes report's peak). The scratch list is reused.
-                    let mut kept = Vec::with_capacity(found.len());
-                    kept.append(found);
-                    (items, kept)
+                    items
                 },
-                |(items, found)| {
-                    items.into_iter().for_each(&mut sink);
-                    if !found.is_empty() {
-                        parts.push(found);
-                    }
-                },
+                |items| items.into_iter().for_each(&mut sink),
             );
             let mut selected = [
                 vec![false; mesh.tcp.all.len()],
                 vec![false; mesh.http.all.len()],
             ];
             let mut hits = EntryHits::new(mesh);
-            for (shared, sel, _) in &states {
-                for (all, one) in selected.iter_mut().zip(sel) {
+            let mut applied = AppliedAt::default();
+            let mut found = Grouper::default();
+            for (shared, sel, f) in states {
+                for (all, one) in selected.iter_mut().zip(&sel) {
                     for (a, b) in all.iter_mut().zip(one) {
                         *a |= *b;
                     }
                 }
                 hits.or(&shared.hits);
+                applied.join(shared.applied);
+                found.absorb(f);
             }
+            let mut found = found.finish().into_vec();
+            applied.judge(mesh, &mut found);
+            parts.push(found);
             if !mesh.dataplanes.is_empty() {
                 for (sel, set) in selected.iter_mut().zip([&mesh.tcp, &mesh.http]) {
                     for &i in &set.always {
@@ -830,35 +838,53 @@ struct Shared {
     outbounds: FastMap<(u32, outbounds::Target, u32), (Option<OutboundReport>, Vec<Finding>)>,
     /// The messages and outbound labels of the findings kept so far.
     interned: Interner,
+    /// Where each route policy is applied (see [`ignored`]).
+    applied: AppliedAt,
 }
 
-/// One copy of each string that repeats across the findings a pass keeps until the
-/// end: a proxy finding's message and outbound labels recur on many proxies (the
-/// Universal benchmark keeps 20,000 findings; their strings were 6 MB of the peak).
+/// One copy of each string (and of each list of outbound labels) that repeats across
+/// the findings a pass keeps until the end: a proxy finding's message and outbounds
+/// recur on many proxies.
 #[derive(Default)]
-struct Interner(std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>);
+struct Interner {
+    strings: std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>,
+    lists: std::collections::HashSet<
+        std::sync::Arc<[std::sync::Arc<str>]>,
+        foldhash::quality::FixedState,
+    >,
+}
 
 impl Interner {
     fn get(&mut self, s: &std::sync::Arc<str>) -> std::sync::Arc<str> {
-        if let Some(k) = self.0.get(&**s) {
-            return k.clone();
-        }
-        if self.0.len() >= INTERNED_MAX {
-            // Bounded: a new set rather than one that grows without limit.
-            self.0.clear();
-        }
-        self.0.insert(s.clone());
-        s.clone()
+        intern(&mut self.strings, s)
     }
 
     /// Share `f`'s strings with the findings interned before it.
     fn finding(&mut self, f: &mut Finding) {
         f.message = self.get(&f.message);
-        for o in &mut f.outbounds {
-            *o = self.get(o);
+        for h in &mut f.proxies {
+            if !self.lists.contains(&h.outbounds) {
+                h.outbounds = h.outbounds.iter().map(|o| self.get(o)).collect();
+            }
+            h.outbounds = intern(&mut self.lists, &h.outbounds);
         }
-        f.outbounds.shrink_to_fit();
     }
+}
+
+/// The copy of `x` in `set` (which `x` joins when it has none). Bounded: a full set
+/// starts over rather than grow without limit.
+fn intern<T: ?Sized + Eq + std::hash::Hash>(
+    set: &mut std::collections::HashSet<std::sync::Arc<T>, foldhash::quality::FixedState>,
+    x: &std::sync::Arc<T>,
+) -> std::sync::Arc<T> {
+    if let Some(k) = set.get(&**x) {
+        return k.clone();
+    }
+    if set.len() >= INTERNED_MAX {
+        set.clear();
+    }
+    set.insert(x.clone());
+    x.clone()
 }
 
 #[derive(PartialEq, Eq, Hash)]
@@ -937,6 +963,21 @@ fn fingerprint(v: &impl std::hash::Hash) -> (u64, u64) {
     (h(0x6d65_7368_7463_7031), h(0x6d65_7368_7463_7032))
 }
 
+/// Proxies per unit of work in a pass over `mesh`: [`CHUNK`], fewer where each proxy's
+/// report is large (transparent proxies of a mesh with thousands of VIP outbounds): the
+/// reports resolved ahead of the writer are what a streamed report holds.
+fn chunk_size(mesh: &MeshIndex, want: Want) -> usize {
+    if !want.outbounds {
+        return CHUNK;
+    }
+    let vips = mesh.vip_outbounds();
+    let per_proxy = vips.legacy.len() + vips.real.len();
+    (CHUNK_OUTBOUNDS / per_proxy.max(1)).clamp(1, CHUNK)
+}
+
+/// Outbounds per unit of work [`chunk_size`] aims at.
+const CHUNK_OUTBOUNDS: usize = 1024;
+
 /// Outbound lookups before [`Shared::outbounds_pay`] judges the hit rate.
 const SHARED_TRIAL: u64 = 2048;
 /// Sharing single outbounds stops when fewer than 1 lookup in this many hits.
@@ -954,13 +995,12 @@ const SHARED_SOURCE_RANKS_MAX: usize = 4096;
 /// At most this many outbound reports are held for whole shared lists.
 const SHARED_LIST_REPORTS_MAX: usize = 16_384;
 
-/// Put the proxy (`name`, shared by its findings) on a finding computed for "this
-/// proxy" (`route::THIS_PROXY`).
-fn stamp(mut f: Finding, proxy: &Meta, name: &std::sync::Arc<str>) -> Finding {
-    if f.proxy.as_deref() == Some(route::THIS_PROXY) {
-        f.proxy = Some(name.clone());
-        if f.resource.is_none() && f.location.is_none() {
-            f.location = proxy.origin.location();
+/// Put the proxy (shared by its findings) on a finding computed for "this proxy"
+/// (see `route::is_this_proxy`).
+fn stamp(mut f: Finding, proxy: &std::sync::Arc<crate::model::ProxyRef>) -> Finding {
+    for h in &mut f.proxies {
+        if route::is_this_proxy(&h.proxy) {
+            h.proxy = proxy.clone();
         }
     }
     f
@@ -977,7 +1017,8 @@ mod tests {
     use std::sync::Arc;
 
     fn finding(message: &str, labels: &[&str]) -> Finding {
-        let mut f = Finding::new(Code::TrafficrouteOverridden, message.to_string());
+        let mut f = Finding::new(Code::TrafficrouteOverridden, message.to_string())
+            .with_proxy(route::this_proxy());
         for l in labels {
             f = f.on_outbound(l.to_string());
         }
@@ -993,8 +1034,9 @@ mod tests {
         i.finding(&mut b);
         assert_eq!((&a, &b), (&want_a, &want_b), "values unchanged");
         assert!(Arc::ptr_eq(&a.message, &b.message));
-        assert!(Arc::ptr_eq(&a.outbounds[1], &b.outbounds[0]));
-        assert!(!Arc::ptr_eq(&a.outbounds[0], &a.outbounds[1]));
+        let (a, b) = (&a.proxies[0].outbounds, &b.proxies[0].outbounds);
+        assert!(Arc::ptr_eq(&a[1], &b[0]));
+        assert!(!Arc::ptr_eq(&a[0], &a[1]));
     }
 
     #[test]
@@ -1003,8 +1045,8 @@ mod tests {
         for n in 0..INTERNED_MAX {
             i.finding(&mut finding(&n.to_string(), &[]));
         }
-        assert_eq!(i.0.len(), INTERNED_MAX);
+        assert_eq!(i.strings.len(), INTERNED_MAX);
         i.finding(&mut finding("one more", &[]));
-        assert_eq!(i.0.len(), 1);
+        assert_eq!(i.strings.len(), 1);
     }
 }

@@ -10,7 +10,7 @@
 use super::index::{Entry, MeshIndex, Policy, RealSvc, parse_legacy_k8s_name};
 use super::version::{Feature, KumaVersion};
 use crate::model::TargetKind;
-use crate::model::{TargetRef, fmt_tags};
+use crate::model::{TargetRef, fmt_tags, qualified_name};
 
 /// Levenshtein distance of `a` and `b`, or `None` when it is over `max`.
 pub fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
@@ -43,11 +43,6 @@ fn closest<'n>(name: &str, names: impl Iterator<Item = &'n str>) -> Option<&'n s
         .filter_map(|n| distance(name, n, 2).map(|d| (d, n)))
         .min()
         .map(|(_, n)| n)
-}
-
-/// `namespace/name`, or `name`.
-fn qualified(ns: Option<&str>, name: &str) -> String {
-    ns.map_or_else(|| name.to_string(), |ns| format!("{ns}/{name}"))
 }
 
 /// A port list as `http (8080), 7000`.
@@ -98,7 +93,7 @@ pub fn hint(
                 "port {sec} of {kind} {} is named `{}`: a to[] sectionName takes the port's name \
                  (sectionName: {}; an outbound a Dataplane declares with backendRef and a port \
                  number, without transparent proxying, matches only a to[] item without sectionName)",
-                qualified(ns, name),
+                qualified_name(ns, name),
                 p.name.as_deref().unwrap_or_default(),
                 p.name.as_deref().unwrap_or_default()
             ));
@@ -106,7 +101,7 @@ pub fn hint(
         if !s.ports.iter().any(|p| p.section_name() == sec) {
             return Some(format!(
                 "{kind} {} has no port section `{sec}` (its ports: {})",
-                qualified(ns, name),
+                qualified_name(ns, name),
                 ports(s)
             ));
         }

@@ -5,7 +5,7 @@ use crate::model::{Finding, Location, ProxyType, Tags};
 use serde::Serialize;
 use std::sync::Arc;
 
-pub const SCHEMA: &str = "meshtcp.report/v1";
+pub const SCHEMA: &str = "meshtcp.report/v2";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -323,6 +323,16 @@ impl Report {
 }
 
 impl ProxyReport {
+    /// `namespace/name`, or `name` (see [`crate::model::qualified_name`]).
+    pub fn qualified_name(&self) -> String {
+        crate::model::qualified_name(self.namespace.as_deref(), &self.name)
+    }
+
+    /// Whether `query` names this proxy (see [`crate::model::is_named`]).
+    pub fn is_named(&self, query: &str) -> bool {
+        crate::model::is_named(self.namespace.as_deref(), &self.name, query)
+    }
+
     /// The outbound whose destination name (or `name:port`) is `dest`.
     pub fn outbound(&self, dest: &str) -> Option<&OutboundReport> {
         self.outbounds

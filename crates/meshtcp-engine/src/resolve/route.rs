@@ -13,15 +13,23 @@ use super::version::{Bucket, KumaVersion};
 use crate::model::{BackendRef, Code, Finding, RouteRule, TargetRef};
 use std::sync::Arc;
 
-/// Placeholder proxy name on findings about "this proxy", replaced by the caller.
-pub const THIS_PROXY: &str = "";
-
-/// [`THIS_PROXY`] as a finding's proxy: one per thread, shared.
-fn this_proxy() -> Arc<str> {
+/// The placeholder proxy on findings about "this proxy" (no mesh, no name), replaced
+/// by the caller: one per thread, shared.
+pub(super) fn this_proxy() -> Arc<crate::model::ProxyRef> {
     thread_local! {
-        static THIS: Arc<str> = Arc::from(THIS_PROXY);
+        static THIS: Arc<crate::model::ProxyRef> = Arc::new(crate::model::ProxyRef {
+            mesh: "".into(),
+            name: "".into(),
+            namespace: None,
+            context: None,
+        });
     }
     THIS.with(Arc::clone)
+}
+
+/// Whether `p` is [`this_proxy`]'s placeholder.
+pub fn is_this_proxy(p: &crate::model::ProxyRef) -> bool {
+    p.mesh.is_empty() && p.name.is_empty()
 }
 
 /// A `to[]` entry that applies to the outbound, with the key that orders it.
@@ -285,6 +293,18 @@ pub struct Ctx<'m, 'a> {
     pub version: KumaVersion,
     pub gates: Gates,
     pub sources: SourceRanks,
+    /// The MeshTCPRoutes and MeshHTTPRoutes applied on the outbounds resolved so far
+    /// (whether an ignored route still has an effect somewhere decides its severity).
+    pub applied: std::cell::RefCell<Vec<Applied>>,
+}
+
+/// A route policy applied on an outbound.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub http: bool,
+    /// The policy's [`Policy::order`].
+    pub order: usize,
+    pub outbound: Arc<str>,
 }
 
 /// `parts` joined, in one allocation of the right size.
@@ -378,6 +398,20 @@ impl Ctx<'_, '_> {
             .with_location(meta.origin.location())
             .with_proxy(this_proxy())
             .on_outbound(ob.label())
+    }
+
+    /// Remember which of `cands` (one per row of `rows`) are applied on `ob`.
+    fn note_applied(&self, http: bool, cands: &[Cand], rows: &[PolicyStatus], ob: &Outbound) {
+        let mut applied = self.applied.borrow_mut();
+        for (c, r) in cands.iter().zip(rows) {
+            if r.status == Status::Applied {
+                applied.push(Applied {
+                    http,
+                    order: c.policy.order,
+                    outbound: ob.label(),
+                });
+            }
+        }
     }
 
     fn http_backend_is_http(&self, cands: &[Cand]) -> bool {
@@ -594,6 +628,8 @@ impl Ctx<'_, '_> {
         // Route policy rows, the losing mechanism before the winning one.
         let tcp_rows = self.tcp_rows(decision, &t_rows, http_winner, ob, findings);
         let http_rows = self.http_rows(decision, &h_rows, ob, findings);
+        self.note_applied(false, &t_rows, &tcp_rows, ob);
+        self.note_applied(true, &h_rows, &http_rows, ob);
         if route == RouteKind::MeshHTTPRoute {
             policies.extend(tcp_rows);
             policies.extend(http_rows);
@@ -957,13 +993,13 @@ impl Ctx<'_, '_> {
                     Code::TrafficrouteOverridden,
                     c.meta,
                     ob,
+                    // One cause for every outbound (which route wins on each is the
+                    // row's reason): one finding, however many routes take over.
                     cat(&[
                         "TrafficRoute ",
                         &c.meta.name,
-                        " is overridden: MeshTCPRoute/MeshHTTPRoute configure this proxy, so TrafficRoute \
-                         no longer routes these outbounds (",
-                        &reason,
-                        ")",
+                        " is overridden: MeshTCPRoute/MeshHTTPRoute configure these proxies, so TrafficRoute \
+                         no longer routes the outbounds listed",
                     ]),
                 ));
                 (Status::Overridden, reason)
