@@ -97,6 +97,22 @@ pub enum PRow {
     Use(usize, usize),
 }
 
+/// A Findings row: a finding, or one proxy it concerns (shown when the finding is open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FRow {
+    Finding(usize),
+    /// (finding, index into its proxies)
+    Proxy(usize, usize),
+}
+
+impl FRow {
+    pub fn finding(self) -> usize {
+        match self {
+            FRow::Finding(f) | FRow::Proxy(f, _) => f,
+        }
+    }
+}
+
 impl PRow {
     pub fn policy(self) -> usize {
         match self {
@@ -111,7 +127,7 @@ impl PRow {
 pub enum Selection {
     Tree(Option<Node>),
     Policy(Option<PRow>),
-    Finding(Option<usize>),
+    Finding(Option<FRow>),
 }
 
 /// A Policies row by what it shows: the policy, and for a use its (proxy, outbound).
@@ -229,7 +245,12 @@ impl App {
         self.lists.policies.selected()
     }
 
+    /// The finding of the selected Findings row.
     pub fn selected_finding(&self) -> Option<usize> {
+        self.lists.findings.selected().map(FRow::finding)
+    }
+
+    pub fn selected_finding_row(&self) -> Option<FRow> {
         self.lists.findings.selected()
     }
 
@@ -330,7 +351,7 @@ impl App {
         match self.view {
             View::Tree => Selection::Tree(self.selected_node()),
             View::Policies => Selection::Policy(self.selected_policy_row()),
-            View::Findings => Selection::Finding(self.selected_finding()),
+            View::Findings => Selection::Finding(self.selected_finding_row()),
         }
     }
 

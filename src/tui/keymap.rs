@@ -186,12 +186,32 @@ pub static POLICIES: &[Binding] = &[b(
     "go to the proxy and outbound in the tree (a finding: the Findings view)",
 )];
 
-pub static FINDINGS: &[Binding] = &[b(
-    &[k(KeyCode::Enter)],
-    Action::Jump,
-    "Enter",
-    "go to the node it concerns",
-)];
+pub static FINDINGS: &[Binding] = &[
+    b(
+        &[k(KeyCode::Enter)],
+        Action::Jump,
+        "Enter",
+        "go to the proxy and outbound (a finding: its first proxy)",
+    ),
+    b(
+        &[c('l'), k(KeyCode::Right)],
+        Action::Expand,
+        "→ l",
+        "list the proxies a finding concerns",
+    ),
+    b(
+        &[c('h'), k(KeyCode::Left)],
+        Action::Collapse,
+        "← h",
+        "close the finding",
+    ),
+    b(
+        &[c(' ')],
+        Action::Toggle,
+        "Space",
+        "open or close the finding",
+    ),
+];
 
 pub static INPUT: &[Binding] = &[
     b(&[k(KeyCode::Enter)], Action::InputSubmit, "Enter", "accept"),

@@ -2,7 +2,7 @@
 //! is a symbol and a word; colour is a second channel and is off under `NO_COLOR`.
 
 use super::action::View;
-use super::app::{App, Mode, PRow, SourceText, YamlView};
+use super::app::{App, FRow, Mode, PRow, SourceText, YamlView};
 use super::keymap;
 use super::model::{Marks, Model, Node, PolicyEntry};
 use crate::model::{Finding, Location, ProxyType, Severity, fmt_tags};

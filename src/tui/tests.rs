@@ -2,7 +2,7 @@
 //! the real loader and engine, so the app always sees the engine's model.
 
 use super::action::{self, Action, Effect, View};
-use super::app::{App, Mode, PRow, SourceText};
+use super::app::{App, FRow, Mode, PRow, SourceText};
 use super::keymap::map_key;
 use super::model::Node;
 use super::runtime::{extract_document, read_document};
@@ -119,7 +119,7 @@ fn move_to_finding(a: &mut App, code: &str) {
         .findings
         .rows
         .iter()
-        .position(|&f| m.report.findings[f].code.as_str() == code)
+        .position(|&f| m.report.findings[f.finding()].code.as_str() == code)
         .unwrap();
     for _ in 0..i {
         key(a, KeyCode::Char('j'));

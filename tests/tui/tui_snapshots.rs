@@ -198,6 +198,15 @@ fn findings_view() {
 }
 
 #[test]
+fn findings_view_with_a_finding_open_on_one_of_its_proxies() {
+    // The TrafficRoute finding (third) opened: one row per proxy with its outbounds; the
+    // second proxy selected, its detail above the finding's.
+    let mut h = Harness::fixture(120, 40);
+    h.keys("3jjllj");
+    insta::assert_snapshot!(h.screen().backend());
+}
+
+#[test]
 fn filter_in_action() {
     let mut h = Harness::fixture(120, 40);
     h.keys("/canary");

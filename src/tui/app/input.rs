@@ -111,6 +111,9 @@ impl App {
             Action::DetailUp => {
                 self.detail_scroll = self.detail_scroll.saturating_sub(page as u16 / 2)
             }
+            Action::Expand if self.view == View::Findings => self.expand_finding(),
+            Action::Collapse if self.view == View::Findings => self.collapse_finding(),
+            Action::Toggle if self.view == View::Findings => self.toggle_finding(),
             Action::Expand if self.view == View::Tree => self.expand(),
             Action::Collapse if self.view == View::Tree => self.collapse(),
             Action::Toggle if self.view == View::Tree => {

@@ -127,6 +127,13 @@ impl App {
         {
             self.filter.mesh = None;
         }
+        if self
+            .model
+            .as_ref()
+            .is_none_or(|old| old.report.findings != new.report.findings)
+        {
+            self.lists.open_findings.clear();
+        }
         self.model = Some(new);
         self.filter.hits = None;
         self.rebuild_rows(keep);

@@ -40,8 +40,9 @@ pub struct TreeState {
 #[derive(Debug, Clone, Default)]
 pub struct Lists {
     pub policies: Rows<PRow>,
-    /// Indices into the report's findings.
-    pub findings: Rows<usize>,
+    pub findings: Rows<FRow>,
+    /// Findings shown open (their proxies listed under them), by index.
+    pub open_findings: HashSet<usize>,
     /// The rows do not follow the filter yet.
     pub(super) stale: bool,
 }

@@ -164,7 +164,13 @@ impl App {
                         .and_then(|r| r.mesh.as_ref())
                         .is_none_or(|x| Some(x) == self.filter.mesh.as_ref());
                 if mesh_ok && m.finding_matches(i, &needle) {
-                    self.lists.findings.rows.push(i);
+                    self.lists.findings.rows.push(FRow::Finding(i));
+                    if self.lists.open_findings.contains(&i) {
+                        self.lists
+                            .findings
+                            .rows
+                            .extend((0..fd.proxies.len()).map(|h| FRow::Proxy(i, h)));
+                    }
                 }
             }
         }
@@ -368,13 +374,16 @@ impl App {
                 }
             }
             View::Findings => {
-                let Some(i) = self.selected_finding() else {
+                let Some(row) = self.selected_finding_row() else {
                     return;
                 };
-                let f = &m.report.findings[i];
-                // The first proxy it concerns.
-                let hit = f.proxies.first();
-                let proxy = hit.and_then(|h| m.find_proxy(&h.proxy.qualified()));
+                let f = &m.report.findings[row.finding()];
+                // The proxy of the row, or the first the finding concerns.
+                let hit = match row {
+                    FRow::Proxy(_, h) => f.proxies.get(h),
+                    FRow::Finding(_) => f.proxies.first(),
+                };
+                let proxy = hit.and_then(|h| m.proxy_of(&h.proxy));
                 let outbounds: &[std::sync::Arc<str>] = hit.map_or(&[], |h| &h.outbounds);
                 if let Some(p) = proxy
                     && !m.is_resolved(p)
@@ -435,13 +444,78 @@ impl App {
     /// hides it).
     pub(super) fn show_finding(&mut self, fi: usize) {
         self.show_view(View::Findings);
-        if !self.lists.findings.rows.contains(&fi) {
+        if !self.lists.findings.rows.contains(&FRow::Finding(fi)) {
             self.filter.text.clear();
             self.filter.mesh = None;
             self.rebuild_rows(self.selected_node());
             self.rebuild_lists();
         }
-        if let Some(i) = self.lists.findings.rows.iter().position(|r| *r == fi) {
+        if let Some(i) = self
+            .lists
+            .findings
+            .rows
+            .iter()
+            .position(|r| *r == FRow::Finding(fi))
+        {
+            self.select_index(i);
+        }
+    }
+
+    /// → in the Findings view: open the selected finding (its proxies listed under
+    /// it); on an open one, or on a proxy row, go one row down.
+    pub(super) fn expand_finding(&mut self) {
+        let Some(row) = self.selected_finding_row() else {
+            return;
+        };
+        match row {
+            FRow::Finding(fi) if !self.lists.open_findings.contains(&fi) => {
+                if self.finding_proxies(fi) == 0 {
+                    self.say(
+                        "this finding is about a resource alone: no proxies to list",
+                        false,
+                    );
+                    return;
+                }
+                self.lists.open_findings.insert(fi);
+                self.rebuild_lists();
+                self.select_finding_row(row);
+            }
+            _ => self.move_by(1),
+        }
+    }
+
+    /// ← in the Findings view: close the selected finding, or the one a proxy row
+    /// belongs to (selecting it).
+    pub(super) fn collapse_finding(&mut self) {
+        let Some(row) = self.selected_finding_row() else {
+            return;
+        };
+        let fi = row.finding();
+        if self.lists.open_findings.remove(&fi) {
+            self.rebuild_lists();
+            self.select_finding_row(FRow::Finding(fi));
+        }
+    }
+
+    /// Space in the Findings view.
+    pub(super) fn toggle_finding(&mut self) {
+        match self.selected_finding_row() {
+            Some(FRow::Finding(fi)) if !self.lists.open_findings.contains(&fi) => {
+                self.expand_finding()
+            }
+            Some(_) => self.collapse_finding(),
+            None => {}
+        }
+    }
+
+    fn finding_proxies(&self, fi: usize) -> usize {
+        self.model
+            .as_ref()
+            .map_or(0, |m| m.report.findings[fi].proxies.len())
+    }
+
+    fn select_finding_row(&mut self, row: FRow) {
+        if let Some(i) = self.lists.findings.rows.iter().position(|r| *r == row) {
             self.select_index(i);
         }
     }

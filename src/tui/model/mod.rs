@@ -224,6 +224,15 @@ impl Model {
             .map(|i| i as u32)
     }
 
+    /// The proxy a finding names: by mesh, namespace and name.
+    pub fn proxy_of(&self, r: &crate::model::ProxyRef) -> Option<u32> {
+        let g = self.meshes.iter().find(|g| g.name == *r.mesh)?;
+        let ps = &self.report.proxies[g.proxies.clone()];
+        ps.iter()
+            .position(|p| p.name == *r.name && p.namespace.as_deref() == r.namespace.as_deref())
+            .map(|i| (g.proxies.start + i) as u32)
+    }
+
     pub fn find_policy(&self, q: &str) -> Option<usize> {
         let pl = &self.policies;
         pl.iter()

@@ -473,13 +473,39 @@ pub(super) fn policy_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'s
 }
 
 pub(super) fn finding_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'static>) {
-    match app.selected_finding() {
-        Some(i) => finding_story(
+    match app.selected_finding_row() {
+        Some(FRow::Finding(i)) => finding_story(
             m,
             i,
-            "\nEnter: go to the node it concerns · y: its source YAML\n",
+            if m.report.findings[i].proxies.is_empty() {
+                "\nEnter: go to the resource · y: its source YAML\n"
+            } else {
+                "\nEnter: go to its first proxy · → list its proxies · y: its source YAML\n"
+            },
             t,
         ),
+        Some(FRow::Proxy(i, h)) => {
+            let hit = &m.report.findings[i].proxies[h];
+            let mut d = Lines::default();
+            d.line(TextLine::default().with(Tag::Bold, format!("Proxy {}", hit.proxy.qualified())));
+            d.plain(&format!("\nmesh {}\n", hit.proxy.mesh));
+            if hit.outbounds.is_empty() {
+                d.plain("This finding concerns the proxy as a whole.\n");
+            } else {
+                d.plain("Outbounds this finding concerns:\n");
+                for o in hit.outbounds.iter() {
+                    d.plain(&format!("  {o}\n"));
+                }
+            }
+            if m.proxy_of(&hit.proxy).is_none() {
+                d.plain("\n(this proxy is not in the tree: another mesh filter or source)\n");
+            }
+            d.plain("\nEnter: go there in the tree · ← back to the finding\n\n");
+            let (_, about) = finding_story(m, i, "", t);
+            let mut text = story(d.finish(), t);
+            text.lines.extend(about.lines);
+            (format!("Finding on {}", hit.proxy.qualified()), text)
+        }
         None => ("Detail".into(), Text::from("")),
     }
 }

@@ -224,36 +224,66 @@ const NO_FILE: &str = "(no file)";
 
 pub(super) fn render_findings(app: &App, m: &Model, f: &mut Frame, l: &Layout, t: &Theme) {
     let h = l.list_inner.height as usize;
-    let rows = window(
-        app.lists.findings.rows.len(),
-        app.lists.findings.pos.offset,
-        h,
-    );
+    let all = &app.lists.findings.rows;
+    let rows = window(all.len(), app.lists.findings.pos.offset, h);
     // The file column: as wide as the widest location in view, at most a third of the
     // list (the code and message need the rest), but room for `routes.yaml:129`.
     let max = (l.list_inner.width as usize / 3).max(16);
     let locs: Vec<String> = rows
         .clone()
-        .map(
-            |i| match &m.report.findings[app.lists.findings.rows[i]].location {
+        .map(|i| match all[i] {
+            FRow::Finding(fi) => match &m.report.findings[fi].location {
                 Some(loc) => short_location(loc, m.finding_dir, max),
                 None => NO_FILE.to_string(),
             },
-        )
+            FRow::Proxy(..) => String::new(),
+        })
         .collect();
     let col = locs.iter().map(|s| s.chars().count()).max().unwrap_or(0);
     let lines = rows
         .zip(locs)
-        .map(|(i, loc)| {
-            let fd = &m.report.findings[app.lists.findings.rows[i]];
-            let (sym, word) = marks::severity(fd.severity);
-            let pad = col - loc.chars().count();
-            Line::from(vec![
-                Span::styled(format!("{sym} {word:<7} "), t.severity(fd.severity)),
-                Span::styled(format!("{loc}{}  ", " ".repeat(pad)), t.dim()),
-                Span::styled(fd.code.as_str().to_string(), t.bold()),
-                Span::raw(format!("  {}", fd.message)),
-            ])
+        .map(|(i, loc)| match all[i] {
+            FRow::Finding(fi) => {
+                let fd = &m.report.findings[fi];
+                let (sym, word) = marks::severity(fd.severity);
+                let pad = col - loc.chars().count();
+                let open = if fd.proxies.is_empty() {
+                    "  "
+                } else if app.lists.open_findings.contains(&fi) {
+                    "▾ "
+                } else {
+                    "▸ "
+                };
+                let mut spans = vec![
+                    Span::raw(open),
+                    Span::styled(format!("{sym} {word:<7} "), t.severity(fd.severity)),
+                    Span::styled(format!("{loc}{}  ", " ".repeat(pad)), t.dim()),
+                    Span::styled(fd.code.as_str().to_string(), t.bold()),
+                ];
+                if let Some(a) = fd.affected() {
+                    spans.push(Span::styled(
+                        format!(
+                            "  [{} prox{}]",
+                            a.proxies,
+                            if a.proxies == 1 { "y" } else { "ies" }
+                        ),
+                        t.dim(),
+                    ));
+                }
+                spans.push(Span::raw(format!("  {}", fd.message)));
+                Line::from(spans)
+            }
+            FRow::Proxy(fi, hi) => {
+                let hit = &m.report.findings[fi].proxies[hi];
+                let mut s = format!("    └ {}", hit.proxy.qualified());
+                if !hit.outbounds.is_empty() {
+                    s.push_str(&format!(" → {}", hit.outbounds.join(", ")));
+                }
+                Line::from(vec![
+                    Span::raw(s),
+                    Span::styled(format!("  (mesh {})", hit.proxy.mesh), t.dim()),
+                ])
+            }
         })
         .collect();
     let n = m.report.findings.len();
@@ -262,7 +292,7 @@ pub(super) fn render_findings(app: &App, m: &Model, f: &mut Frame, l: &Layout, t
         l,
         (format!(" Findings ({n}) "), "(no findings)"),
         lines,
-        app.lists.findings.rows.len(),
+        all.len(),
         app.lists.findings.pos,
         t,
     );

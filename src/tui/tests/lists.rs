@@ -131,7 +131,7 @@ fn findings_list_shows_each_findings_file_and_line() {
     key(&mut a, KeyCode::Char('3'));
     let s = screen(&a);
     let m = a.model.as_ref().unwrap();
-    let f = &m.report.findings[a.lists.findings.rows[0]];
+    let f = &m.report.findings[a.lists.findings.rows[0].finding()];
     let loc = f.location.as_ref().unwrap();
     let name = loc.file.rsplit('/').next().unwrap();
     let row = s.lines().find(|l| l.contains("> ")).unwrap();
@@ -182,4 +182,86 @@ fn short_location_keeps_the_line_and_drops_leading_directories() {
         assert!(s.chars().count() <= max, "{max}: {s}");
         assert!(s.ends_with(":129"), "{max}: {s}");
     }
+}
+
+#[test]
+fn a_grouped_finding_opens_to_its_proxies_and_enter_goes_to_each() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('3'));
+    move_to_finding(&mut a, "tcproute-ignored-by-httproute");
+    let fi = a.selected_finding().unwrap();
+    // Closed: one row, a count of the proxies it concerns.
+    let s = screen(&a);
+    let line = s
+        .lines()
+        .find(|l| l.contains("tcproute-ignored-by-httproute"))
+        .unwrap();
+    assert!(line.contains("▸") && line.contains("[2 proxies]"), "{line}");
+    assert!(!s.contains("└ web-2"), "{s}");
+    // → opens it: a row per proxy with the outbounds it concerns.
+    key(&mut a, KeyCode::Right);
+    assert_eq!(a.selected_finding_row(), Some(FRow::Finding(fi)));
+    let s = screen(&a);
+    assert!(s.contains("▾"), "{s}");
+    assert!(s.contains("└ web-1 → api:10003"), "{s}");
+    assert!(s.contains("└ web-2 → api:10003"), "{s}");
+    // → again steps onto the proxies; the detail names the proxy and its outbounds.
+    key(&mut a, KeyCode::Right);
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.selected_finding_row(), Some(FRow::Proxy(fi, 1)));
+    let s = screen(&a);
+    assert!(s.contains("Proxy web-2"), "{s}");
+    // Enter goes to that proxy's outbound, not the first proxy's.
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.view, View::Tree);
+    assert_eq!(sel_name(&a), "web-2 → api:10003");
+    // Back in the Findings view, ← on a proxy row closes the finding and selects it.
+    key(&mut a, KeyCode::Char('3'));
+    assert_eq!(a.selected_finding_row(), Some(FRow::Proxy(fi, 1)));
+    key(&mut a, KeyCode::Left);
+    assert_eq!(a.selected_finding_row(), Some(FRow::Finding(fi)));
+    assert!(!screen(&a).contains("└ web-2"));
+    // Space toggles.
+    key(&mut a, KeyCode::Char(' '));
+    assert!(screen(&a).contains("└ web-2"));
+    key(&mut a, KeyCode::Char(' '));
+    assert!(!screen(&a).contains("└ web-2"));
+}
+
+#[test]
+fn a_finding_about_a_resource_alone_has_no_proxies_to_open() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('3'));
+    move_to_finding(&mut a, "backend-not-found");
+    let before = a.lists.findings.rows.len();
+    key(&mut a, KeyCode::Right);
+    assert_eq!(a.lists.findings.rows.len(), before);
+    assert!(
+        a.status
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("no proxies")),
+        "{:?}",
+        a.status.message
+    );
+}
+
+#[test]
+fn a_proxys_badge_counts_the_grouped_findings_that_concern_it() {
+    let a = app();
+    let m = a.model.as_ref().unwrap();
+    let web1 = m.find_proxy("web-1").unwrap();
+    // Four findings concern web-1 (three shared with web-2, one its own); the legacy
+    // finding about web-2 alone does not count on web-1.
+    let concern = m
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.proxies.iter().any(|h| &*h.proxy.name == "web-1"))
+        .count();
+    assert_eq!(concern, 4);
+    assert_eq!(m.proxy_counts[web1 as usize], (0, 4, 0));
+    let s = screen(&a);
+    let row = s.lines().find(|l| l.contains("web-1")).unwrap();
+    assert!(row.contains("▲ 4 warnings"), "{row}");
 }
