@@ -127,11 +127,18 @@ impl Grouper {
     }
 
     pub fn add(&mut self, f: Finding) {
+        self.add_with(f, |_| {});
+    }
+
+    /// [`Grouper::add`], calling `first` on a finding that starts a group (before it
+    /// is kept): work that only the kept copy needs.
+    pub fn add_with(&mut self, mut f: Finding, first: impl FnOnce(&mut Finding)) {
         let h = Self::hash(&f);
         let list = &mut self.list;
         match self.table.find(h, |&g| key(&list[g as usize]) == key(&f)) {
             Some(&g) => list[g as usize].proxies.extend(f.proxies),
             None => {
+                first(&mut f);
                 let g = list.len() as u32;
                 list.push(f);
                 self.table

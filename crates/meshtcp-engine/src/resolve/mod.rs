@@ -553,8 +553,8 @@ impl<'a> Engine<'a> {
                             // Grouped on this thread as they come: a cause repeated on
                             // every proxy is one finding listing them.
                             for mut f in local {
-                                shared.interned.finding(&mut f);
-                                found.add(f);
+                                shared.interned.outbound_lists(&mut f);
+                                found.add_with(f, |f| shared.interned.message(f));
                             }
                         } else if filter.narrows_proxies() {
                             // Not reported, but its outbounds still decide whether a
@@ -860,12 +860,26 @@ impl Interner {
     }
 
     /// Share `f`'s strings with the findings interned before it.
+    #[cfg(test)]
     fn finding(&mut self, f: &mut Finding) {
+        self.message(f);
+        self.outbound_lists(f);
+    }
+
+    /// Share `f`'s message with the findings interned before it.
+    fn message(&mut self, f: &mut Finding) {
         f.message = self.get(&f.message);
+    }
+
+    /// Share the outbound lists of `f`'s proxies (and their labels) with the findings
+    /// interned before it: one lookup for a list seen before.
+    fn outbound_lists(&mut self, f: &mut Finding) {
         for h in &mut f.proxies {
-            if !self.lists.contains(&h.outbounds) {
-                h.outbounds = h.outbounds.iter().map(|o| self.get(o)).collect();
+            if let Some(k) = self.lists.get(&*h.outbounds) {
+                h.outbounds = k.clone();
+                continue;
             }
+            h.outbounds = h.outbounds.iter().map(|o| self.get(o)).collect();
             h.outbounds = intern(&mut self.lists, &h.outbounds);
         }
     }
@@ -964,14 +978,21 @@ fn fingerprint(v: &impl std::hash::Hash) -> (u64, u64) {
 }
 
 /// Proxies per unit of work in a pass over `mesh`: [`CHUNK`], fewer where each proxy's
-/// report is large (transparent proxies of a mesh with thousands of VIP outbounds): the
-/// reports resolved ahead of the writer are what a streamed report holds.
+/// report is large (a mesh whose transparent proxies get thousands of VIP outbounds):
+/// the reports resolved ahead of the writer are what a streamed report holds. Proxies
+/// with explicit outbounds only keep the whole chunk.
 fn chunk_size(mesh: &MeshIndex, want: Want) -> usize {
-    if !want.outbounds {
+    let transparent = mesh
+        .dataplanes
+        .iter()
+        .filter(|(_, spec)| spec.transparent_proxy())
+        .count();
+    if !want.outbounds || transparent == 0 {
         return CHUNK;
     }
     let vips = mesh.vip_outbounds();
-    let per_proxy = vips.legacy.len() + vips.real.len();
+    // VIP outbounds per proxy, on average over the mesh.
+    let per_proxy = (vips.legacy.len() + vips.real.len()) * transparent / mesh.dataplanes.len();
     (CHUNK_OUTBOUNDS / per_proxy.max(1)).clamp(1, CHUNK)
 }
 
