@@ -328,6 +328,29 @@ impl<'a> Engine<'a> {
                 }
             }
             for o in obs.iter().filter(|_| !keyed) {
+                if let outbounds::Target::Real { svc, .. } = o.target
+                    && findings_only
+                {
+                    // A MeshService outbound's findings: found once for each set of
+                    // candidate route entries (most proxies of a mesh share them for a
+                    // given destination, whatever else they select). Not for reports:
+                    // a copy of a held report cost as much as building it again.
+                    let t = route::candidates(&s.tcp, &o.target);
+                    let h = route::candidates(&s.http, &o.target);
+                    if ctx.is_quiet(o, &t, &h) {
+                        continue;
+                    }
+                    let (gates, ids) = ctx.real_outbound_key(&t, &h);
+                    let key = (svc as u32, o.destination.port, gates, ids);
+                    make_room(&mut shared.real, &key, SHARED_REAL_MAX);
+                    let f = shared.real.entry(key).or_insert_with(|| {
+                        let mut f = Vec::new();
+                        ctx.outbound_from(o, t, h, &mut f);
+                        f
+                    });
+                    findings.extend(f.iter().map(|f| stamp(f.clone(), &this)));
+                    continue;
+                }
                 if (!repeated && !shared.share_first) || !shared.outbounds_pay() {
                     // A selection seen once so far: nothing to share yet. Or sharing
                     // has not paid in this pass: proxies with the same selection
@@ -836,6 +859,9 @@ struct Shared {
     outbound_hits: u64,
     #[allow(clippy::type_complexity)]
     outbounds: FastMap<(u32, outbounds::Target, u32), (Option<OutboundReport>, Vec<Finding>)>,
+    /// The findings of MeshService outbounds by (service, port, plugin gates,
+    /// candidate entries).
+    real: FastMap<(u32, u32, u8, Vec<usize>), Vec<Finding>>,
     /// The messages and outbound labels of the findings kept so far.
     interned: Interner,
     /// Where each route policy is applied (see [`ignored`]).
@@ -1011,6 +1037,8 @@ const CHUNK: usize = 8;
 const SHARED_OUTBOUNDS_MAX: usize = 1024;
 /// At most this many strings are kept in an [`Interner`].
 const INTERNED_MAX: usize = 1 << 16;
+/// At most this many MeshService outbounds' findings are kept.
+const SHARED_REAL_MAX: usize = 16_384;
 /// At most this many proxies' legacy source ranks are kept.
 const SHARED_SOURCE_RANKS_MAX: usize = 4096;
 /// At most this many outbound reports are held for whole shared lists.

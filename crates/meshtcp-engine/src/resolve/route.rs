@@ -487,21 +487,40 @@ impl Ctx<'_, '_> {
         http: &Matched,
         findings: &mut Vec<Finding>,
     ) {
-        let quiet = match &ob.target {
-            Target::Real { .. } => {
-                candidates(tcp, &ob.target).is_empty()
-                    && candidates(http, &ob.target).is_empty()
-                    && self.decide(ob, &[], &[], false) != Decision::NoListener
-            }
-            Target::Legacy(_) => {
-                !self.sources.any()
-                    && candidates(tcp, &ob.target).is_empty()
-                    && candidates(http, &ob.target).is_empty()
-            }
-        };
-        if !quiet {
-            self.outbound(ob, tcp, http, findings);
+        let t = candidates(tcp, &ob.target);
+        let h = candidates(http, &ob.target);
+        if !self.is_quiet(ob, &t, &h) {
+            self.outbound_from(ob, t, h, findings);
         }
+    }
+
+    /// Can an outbound with these candidates have no finding? Then `check` skips it.
+    pub fn is_quiet(&self, ob: &Outbound, t: &[Cand], h: &[Cand]) -> bool {
+        t.is_empty()
+            && h.is_empty()
+            && match &ob.target {
+                Target::Real { .. } => self.decide(ob, &[], &[], false) != Decision::NoListener,
+                Target::Legacy(_) => !self.sources.any(),
+            }
+    }
+
+    /// What decides the resolution of a MeshService outbound besides the outbound
+    /// itself: its candidates and the plugin gates (MeshService outbounds have no
+    /// TrafficRoute or legacy policy, so the proxy's sources play no part).
+    pub fn real_outbound_key(&self, t: &[Cand], h: &[Cand]) -> (u8, Vec<usize>) {
+        let g = self.gates;
+        let gates =
+            g.mesh_has_traffic_route as u8 | (g.tcp_run as u8) << 1 | (g.http_run as u8) << 2;
+        // The entries by address (the index outlives every cache keyed on them), the
+        // MeshTCPRoute ones and the MeshHTTPRoute ones apart.
+        let id = |c: &Cand| std::ptr::from_ref(c.entry) as usize;
+        let ids = t
+            .iter()
+            .map(id)
+            .chain([0])
+            .chain(h.iter().map(id))
+            .collect();
+        (gates, ids)
     }
 
     /// Resolve one outbound of a sidecar or delegated gateway.
@@ -514,6 +533,17 @@ impl Ctx<'_, '_> {
     ) -> OutboundReport {
         let t = candidates(tcp, &ob.target);
         let h = candidates(http, &ob.target);
+        self.outbound_from(ob, t, h, findings)
+    }
+
+    /// [`Ctx::outbound`] with its candidates found.
+    pub fn outbound_from(
+        &self,
+        ob: &Outbound,
+        t: Vec<Cand>,
+        h: Vec<Cand>,
+        findings: &mut Vec<Finding>,
+    ) -> OutboundReport {
         let (trs, tie) = match &ob.target {
             Target::Legacy(s) => traffic_routes(self.mesh, &self.sources, s),
             _ => (vec![], false),
