@@ -846,7 +846,7 @@ struct Shared {
     /// outbound of that set.
     #[allow(clippy::type_complexity)]
     lists: FastMap<ListKey, (Vec<OutboundReport>, Vec<Finding>)>,
-    /// Outbound reports held in `lists`.
+    /// Outbound reports and findings held in `lists`.
     list_reports: usize,
     /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
     /// selections cost 16 bytes here, not a copy of their policy lists.
@@ -951,14 +951,17 @@ impl Shared {
         pays
     }
 
-    /// Remember a list's result, within a bound on the reports held.
+    /// Remember a list's result, within a bound on the reports and findings held (a
+    /// findings-only list holds no report, but a proxy of a mesh with many ignored
+    /// routes has hundreds of findings).
     fn keep_list(&mut self, key: ListKey, reports: &[OutboundReport], f: Vec<Finding>) {
-        if self.list_reports + reports.len() > SHARED_LIST_REPORTS_MAX {
+        let weight = reports.len() + f.len();
+        if self.list_reports + weight > SHARED_LIST_REPORTS_MAX {
             self.lists.clear();
             self.list_reports = 0;
         }
-        if reports.len() <= SHARED_LIST_REPORTS_MAX {
-            self.list_reports += reports.len();
+        if weight <= SHARED_LIST_REPORTS_MAX {
+            self.list_reports += weight;
             self.lists.insert(key, (reports.to_vec(), f));
         }
     }
@@ -1041,8 +1044,8 @@ const INTERNED_MAX: usize = 1 << 16;
 const SHARED_REAL_MAX: usize = 16_384;
 /// At most this many proxies' legacy source ranks are kept.
 const SHARED_SOURCE_RANKS_MAX: usize = 4096;
-/// At most this many outbound reports are held for whole shared lists.
-const SHARED_LIST_REPORTS_MAX: usize = 16_384;
+/// At most this many outbound reports and findings are held for whole shared lists.
+const SHARED_LIST_REPORTS_MAX: usize = 4096;
 
 /// Put the proxy (shared by its findings) on a finding computed for "this proxy"
 /// (see `route::is_this_proxy`).
