@@ -65,7 +65,7 @@ pub enum Prepared {
 /// (the runtime passes [`LAZY_ABOVE`]), else only its skeleton. The loader's findings
 /// are merged in either way.
 pub fn prepare(engine: &Engine, loaded: &Loaded, lazy_above: usize) -> Prepared {
-    if engine.estimate_outbounds(&Filter::default()) <= lazy_above {
+    if engine.estimate_outbounds(&Filter::default(), lazy_above) <= lazy_above {
         return Prepared::Full(full_report(engine, loaded));
     }
     Prepared::Lazy(crate::pipeline::skeleton(

@@ -437,7 +437,7 @@ impl Runtime {
                 // compared with it (a mesh too large to resolve up front shows the
                 // changes unmarked).
                 let before = Engine::with_options(&all.snapshot, version, &engine);
-                if before.estimate_outbounds(&crate::resolve::Filter::default())
+                if before.estimate_outbounds(&crate::resolve::Filter::default(), super::LAZY_ABOVE)
                     <= super::LAZY_ABOVE
                 {
                     let report = super::full_report(&before, &all);

@@ -657,12 +657,17 @@ impl<'a> Engine<'a> {
     }
 
     /// How many outbounds the proxies `filter` keeps have, counted without resolving
-    /// them (builtin gateways count one per proxy): enough to choose between resolving
-    /// everything up front and resolving proxy by proxy.
-    pub fn estimate_outbounds(&self, filter: &Filter) -> usize {
+    /// them (builtin gateways count one per proxy), up to `limit` and one more: enough
+    /// to choose between resolving everything up front and resolving proxy by proxy.
+    /// The count stops once over `limit` (a mesh of 2,000 transparent proxies and
+    /// 2,000 VIPs is over after a few of them).
+    pub fn estimate_outbounds(&self, filter: &Filter, limit: usize) -> usize {
         let mut n = 0;
         for mesh in self.meshes.values().filter(|m| filter.mesh_ok(&m.name)) {
             for (meta, spec) in mesh.dataplanes.iter().filter(|d| filter.proxy_ok(d.0)) {
+                if n > limit {
+                    return n;
+                }
                 let proxy_type = spec.proxy_type();
                 if proxy_type == ProxyType::BuiltinGateway {
                     n += 1;
