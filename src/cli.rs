@@ -650,8 +650,8 @@ fn known_mesh(engine: &Engine, mesh: Option<&str>) -> Result<()> {
 }
 
 /// Leave the model and its index to the system, which takes the memory back when the
-/// process ends: freeing them object by object took 15-18 ms after the Universal
-/// benchmark report was written (a tenth of its time). Only for one-shot commands.
+/// process ends: freeing them object by object was a tenth of a large report's time.
+/// Only for one-shot commands.
 fn leave<T>(model_or_index: T) {
     std::mem::forget(model_or_index);
 }

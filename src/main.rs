@@ -13,16 +13,14 @@ const PURGE_DELAY_MS: std::ffi::c_long = 2;
 
 fn main() {
     // Keep freed memory 2 ms before returning it, not mimalloc's 10 ms: peak RSS stays
-    // close to returning it at once (Universal report 59.0 -> 62.2 MB) while the pages
-    // a proxy frees are reused by the next instead of being returned and faulted in
-    // again (at 0 ms page faults and madvise were a quarter of the report's time):
-    // Universal report 0.32 -> 0.27 s, Kubernetes-shape `check` 0.18 -> 0.07 s.
+    // close to returning it at once while the pages a proxy frees are reused by the
+    // next instead of being returned and faulted in again (docs/performance.md,
+    // "Allocator settings").
     // SAFETY: sets one integer option; no memory is touched.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
-    // No transparent huge pages: a half-used 2 MiB page counts whole in RSS. Peak RSS of
-    // the Universal `report --format json` 86-91 MB -> 74-75 MB, user time unchanged
-    // (measured with MIMALLOC_ALLOW_THP=0, alternating runs). mimalloc reads its own
-    // option before `main`, so the kernel's per-process switch is used.
+    // No transparent huge pages: a half-used 2 MiB page counts whole in RSS (the peak
+    // of a large report grew by a sixth with them, docs/performance.md). mimalloc reads
+    // its own option before `main`, so the kernel's per-process switch is used.
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes integer arguments and changes no memory.
     unsafe {

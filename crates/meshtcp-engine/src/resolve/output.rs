@@ -217,11 +217,9 @@ pub struct RowTail {
 }
 
 /// Bytes of row tails kept at once in the whole process, at most: the cache must not
-/// cost a large mesh more memory than its peak has room for. The Universal benchmark
-/// mesh's tails take about 0.8 MB, twice its routes' 1.6 MB: with 2 MiB every tail of
-/// both is kept (twice the routes: 2.558 -> 2.438 G instructions against 0.5 MiB, where
-/// 98,722 of its 255,560 rows were written in full), for 2 MB more peak, paid for by
-/// the index's exact-size entry lists and borrowed top-level refs.
+/// cost a large mesh more memory than its peak has room for, and should hold every
+/// tail of the Universal benchmark mesh and of twice its routes (docs/performance.md,
+/// "Row tails").
 const ROW_TAIL_BUDGET: usize = 1 << 21;
 static ROW_TAIL_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
