@@ -318,7 +318,7 @@ impl<'a> Engine<'a> {
                     let mut all = Vec::new();
                     for o in obs.iter() {
                         if findings_only {
-                            ctx.outbound_findings(o, &s.tcp, &s.http, &mut all);
+                            real_or_other_findings(&ctx, s, o, shared, &mut all);
                         } else {
                             out.push(ctx.outbound(o, &s.tcp, &s.http, &mut all));
                         }
@@ -328,27 +328,10 @@ impl<'a> Engine<'a> {
                 }
             }
             for o in obs.iter().filter(|_| !keyed) {
-                if let outbounds::Target::Real { svc, .. } = o.target
-                    && findings_only
-                {
-                    // A MeshService outbound's findings: found once for each set of
-                    // candidate route entries (most proxies of a mesh share them for a
-                    // given destination, whatever else they select). Not for reports:
-                    // a copy of a held report cost as much as building it again.
-                    let t = route::candidates(&s.tcp, &o.target);
-                    let h = route::candidates(&s.http, &o.target);
-                    if ctx.is_quiet(o, &t, &h) {
-                        continue;
-                    }
-                    let (gates, ids) = ctx.real_outbound_key(&t, &h);
-                    let key = (svc as u32, o.destination.port, gates, ids);
-                    make_room(&mut shared.real, &key, SHARED_REAL_MAX);
-                    let f = shared.real.entry(key).or_insert_with(|| {
-                        let mut f = Vec::new();
-                        ctx.outbound_from(o, t, h, &mut f);
-                        f
-                    });
-                    findings.extend(f.iter().map(|f| stamp(f.clone(), &this)));
+                if findings_only && matches!(o.target, outbounds::Target::Real { .. }) {
+                    let mut f = Vec::new();
+                    real_or_other_findings(&ctx, s, o, shared, &mut f);
+                    findings.extend(f.into_iter().map(|f| stamp(f, &this)));
                     continue;
                 }
                 if (!repeated && !shared.share_first) || !shared.outbounds_pay() {
@@ -1001,6 +984,38 @@ fn make_room<K: Eq + std::hash::Hash, V>(cache: &mut FastMap<K, V>, key: &K, max
     if cache.len() >= max && !cache.contains_key(key) {
         cache.clear();
     }
+}
+
+/// The findings of outbound `o` (for "this proxy", stamped by the caller) into `out`.
+/// A MeshService outbound's are found once for each set of candidate route entries on
+/// this thread (most proxies of a mesh share them for a given destination, whatever
+/// else they select). Findings only: for reports, a copy of a held report cost as much
+/// as building it again.
+fn real_or_other_findings(
+    ctx: &Ctx,
+    s: &Selected,
+    o: &outbounds::Outbound,
+    shared: &mut Shared,
+    out: &mut Vec<Finding>,
+) {
+    let outbounds::Target::Real { svc, .. } = o.target else {
+        ctx.outbound_findings(o, &s.tcp, &s.http, out);
+        return;
+    };
+    let t = route::candidates(&s.tcp, &o.target);
+    let h = route::candidates(&s.http, &o.target);
+    if ctx.is_quiet(o, &t, &h) {
+        return;
+    }
+    let (gates, ids) = ctx.real_outbound_key(&t, &h);
+    let key = (svc as u32, o.destination.port, gates, ids);
+    make_room(&mut shared.real, &key, SHARED_REAL_MAX);
+    let f = shared.real.entry(key).or_insert_with(|| {
+        let mut f = Vec::new();
+        ctx.outbound_from(o, t, h, &mut f);
+        f
+    });
+    out.extend(f.iter().cloned());
 }
 
 /// Two hashes of `v` with independent fixed seeds: 128 bits that tell apart the
