@@ -9,6 +9,7 @@
 // The rules are internal: the crate's interface is `Engine`, the report model
 // (`output`), versions, and the two helpers the loader and writers share.
 mod backends;
+mod cache;
 mod findings;
 mod gateway;
 mod ignored;
@@ -32,6 +33,8 @@ pub use output::*;
 pub use version::{Bucket, Feature, KumaVersion, VersionError};
 
 use crate::model::{Code, DataplaneSpec, Finding, Meta, ProxyType, Snapshot, Tags};
+pub use cache::ProxyCache;
+use cache::Shared;
 use ignored::AppliedAt;
 use index::{Matched, MeshIndex, Policy, PolicySet};
 use route::{Ctx, Gates};
@@ -293,82 +296,7 @@ impl<'a> Engine<'a> {
             });
             notes.extend(n);
             count = obs.len();
-            let (sig, repeated) = shared.signature(Signature {
-                proxy_type: view.proxy_type,
-                // The policies every proxy of the mesh has are left out: the rest
-                // decides the whole list (hundreds of policies shorter to hash).
-                tcp: s.tcp.conditional.clone(),
-                http: s.http.conditional.clone(),
-                sources: ctx.sources.clone(),
-            });
-            let mut out = Vec::with_capacity(if findings_only { 0 } else { obs.len() });
-            // Transparent-proxy outbounds all come from the mesh's one shared list: a
-            // proxy with a repeated selection and the same outbounds gets the earlier
-            // proxy's result with one lookup, not one per outbound (4M of them in a
-            // 2,000 x 2,000 mesh).
-            let list_key = shared_set
-                .filter(|_| (repeated || shared.share_first) && !obs.is_empty())
-                .map(|set| (sig, set, findings_only));
-            let keyed = list_key.is_some();
-            if let Some(key) = list_key {
-                if let Some((reports, f)) = shared.lists.get(&key) {
-                    findings.extend(f.iter().map(|f| stamp(f.clone(), &this)));
-                    out.extend(reports.iter().cloned());
-                } else {
-                    let mut all = Vec::new();
-                    for o in obs.iter() {
-                        if findings_only {
-                            real_or_other_findings(&ctx, s, o, shared, &mut all);
-                        } else {
-                            out.push(ctx.outbound(o, &s.tcp, &s.http, &mut all));
-                        }
-                    }
-                    findings.extend(all.iter().map(|f| stamp(f.clone(), &this)));
-                    shared.keep_list(key, &out, all);
-                }
-            }
-            for o in obs.iter().filter(|_| !keyed) {
-                if findings_only && matches!(o.target, outbounds::Target::Real { .. }) {
-                    let mut f = Vec::new();
-                    real_or_other_findings(&ctx, s, o, shared, &mut f);
-                    findings.extend(f.into_iter().map(|f| stamp(f, &this)));
-                    continue;
-                }
-                if (!repeated && !shared.share_first) || !shared.outbounds_pay() {
-                    // A selection seen once so far: nothing to share yet. Or sharing
-                    // has not paid in this pass: proxies with the same selection
-                    // mostly have other outbounds (a copy per outbound for nothing).
-                    let mut f = Vec::new();
-                    if findings_only {
-                        ctx.outbound_findings(o, &s.tcp, &s.http, &mut f);
-                    } else {
-                        out.push(ctx.outbound(o, &s.tcp, &s.http, &mut f));
-                    }
-                    findings.extend(f.into_iter().map(|f| stamp(f, &this)));
-                    continue;
-                }
-                let key = (sig, o.target.clone(), o.destination.port);
-                make_room(&mut shared.outbounds, &key, SHARED_OUTBOUNDS_MAX);
-                shared.outbound_lookups += 1;
-                if shared.outbounds.contains_key(&key) {
-                    shared.outbound_hits += 1;
-                }
-                let entry = shared.outbounds.entry(key).or_insert_with(|| {
-                    let mut f = Vec::new();
-                    let r = if findings_only {
-                        ctx.outbound_findings(o, &s.tcp, &s.http, &mut f);
-                        None
-                    } else {
-                        Some(ctx.outbound(o, &s.tcp, &s.http, &mut f))
-                    };
-                    (r, f)
-                });
-                findings.extend(entry.1.iter().map(|f| stamp(f.clone(), &this)));
-                if let Some(r) = &entry.0 {
-                    out.push(r.clone());
-                }
-            }
-            out
+            shared.outbounds_of(&ctx, s, &obs, shared_set, findings_only, &this, findings)
         };
         if view.proxy_type == ProxyType::BuiltinGateway {
             count = outbounds.len();
@@ -530,10 +458,7 @@ impl<'a> Engine<'a> {
                         vec![false; mesh.tcp.all.len()],
                         vec![false; mesh.http.all.len()],
                     ];
-                    let shared = Shared {
-                        hits: EntryHits::new(mesh),
-                        ..Shared::default()
-                    };
+                    let shared = Shared::for_pass(EntryHits::new(mesh));
                     (shared, selected, Grouper::default())
                 },
                 |(shared, selected, found), ci| {
@@ -706,10 +631,10 @@ impl<'a> Engine<'a> {
         let mesh = self.meshes.values().nth(id.mesh as usize)?;
         let &(meta, spec) = mesh.dataplanes.get(id.dataplane as usize)?;
         let s = self.select(mesh, meta, spec);
-        let shared = cache.meshes.entry(id.mesh).or_insert_with(|| Shared {
-            share_first: true,
-            ..Shared::default()
-        });
+        let shared = cache
+            .meshes
+            .entry(id.mesh)
+            .or_insert_with(Shared::one_at_a_time);
         let (r, _) = self.resolve_selected(mesh, &s, &mut Vec::new(), Want::ALL, shared);
         Some(r)
     }
@@ -731,18 +656,9 @@ pub struct Skeleton {
     pub outbounds: Vec<u32>,
 }
 
-/// Outbound results shared between calls of [`Engine::resolve_id`] on one engine.
-#[derive(Default)]
-pub struct ProxyCache {
-    meshes: FastMap<u32, Shared>,
-}
-
 /// A hash map with a fast, fixed hasher: keys here are the engine's own (findings,
 /// signatures, outbound targets), and the result never depends on iteration order.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::FixedState>;
-
-/// Signature id, which shared outbounds (see [`outbounds::outbounds_keyed`]), findings only.
-type ListKey = (u32, Vec<u64>, bool);
 
 /// Which `to[]` entries of each set (MeshTCPRoute, MeshHTTPRoute) apply to some
 /// outbound of some proxy their policy selects, by [`PolicySet::entry_base`] plus the
@@ -819,213 +735,6 @@ fn mark_entries(
     }
 }
 
-/// Outbound results shared by proxies whose selection is identical (same matched
-/// policies, same legacy source matches, same type): an outbound's report and findings
-/// do not depend on anything else about the proxy.
-#[derive(Default)]
-struct Shared {
-    /// The `to[]` entries that applied to an outbound so far (see [`EntryHits`]).
-    hits: EntryHits,
-    /// Cache an outbound from the first proxy with a selection on (proxies resolved one
-    /// at a time, on demand), not only from the second one on (a full pass, where most
-    /// selections are unique).
-    share_first: bool,
-    /// [`ListKey`] → the reports (none when findings only) and findings of every
-    /// outbound of that set.
-    #[allow(clippy::type_complexity)]
-    lists: FastMap<ListKey, (Vec<OutboundReport>, Vec<Finding>)>,
-    /// Outbound reports and findings held in `lists`.
-    list_reports: usize,
-    /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
-    /// selections cost 16 bytes here, not a copy of their policy lists.
-    signatures: FastMap<(u64, u64), u32>,
-    /// Tag-set fingerprint → how the legacy policies' sources match a proxy with those
-    /// tag sets (proxies of one service mostly have the same ones).
-    source_ranks: FastMap<(u64, u64), legacy::SourceRanks>,
-    /// Lookups in `outbounds`, and how many found a result.
-    outbound_lookups: u64,
-    outbound_hits: u64,
-    #[allow(clippy::type_complexity)]
-    outbounds: FastMap<(u32, outbounds::Target, u32), (Option<OutboundReport>, Vec<Finding>)>,
-    /// The findings of MeshService outbounds by (service, port, plugin gates,
-    /// candidate entries).
-    real: FastMap<(u32, u32, u8, Vec<usize>), Vec<Finding>>,
-    /// The messages and outbound labels of the findings kept so far.
-    interned: Interner,
-    /// Where each route policy is applied (see [`ignored`]).
-    applied: AppliedAt,
-}
-
-/// One copy of each string (and of each list of outbound labels) that repeats across
-/// the findings a pass keeps until the end: a proxy finding's message and outbounds
-/// recur on many proxies.
-#[derive(Default)]
-struct Interner {
-    strings: std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>,
-    lists: std::collections::HashSet<
-        std::sync::Arc<[std::sync::Arc<str>]>,
-        foldhash::quality::FixedState,
-    >,
-}
-
-impl Interner {
-    fn get(&mut self, s: &std::sync::Arc<str>) -> std::sync::Arc<str> {
-        intern(&mut self.strings, s)
-    }
-
-    /// Share `f`'s strings with the findings interned before it.
-    #[cfg(test)]
-    fn finding(&mut self, f: &mut Finding) {
-        self.message(f);
-        self.outbound_lists(f);
-    }
-
-    /// Share `f`'s message with the findings interned before it.
-    fn message(&mut self, f: &mut Finding) {
-        f.message = self.get(&f.message);
-    }
-
-    /// Share the outbound lists of `f`'s proxies (and their labels) with the findings
-    /// interned before it: one lookup for a list seen before.
-    fn outbound_lists(&mut self, f: &mut Finding) {
-        for h in &mut f.proxies {
-            if let Some(k) = self.lists.get(&*h.outbounds) {
-                h.outbounds = k.clone();
-                continue;
-            }
-            h.outbounds = h.outbounds.iter().map(|o| self.get(o)).collect();
-            h.outbounds = intern(&mut self.lists, &h.outbounds);
-        }
-    }
-}
-
-/// The copy of `x` in `set` (which `x` joins when it has none). Bounded: a full set
-/// starts over rather than grow without limit.
-fn intern<T: ?Sized + Eq + std::hash::Hash>(
-    set: &mut std::collections::HashSet<std::sync::Arc<T>, foldhash::quality::FixedState>,
-    x: &std::sync::Arc<T>,
-) -> std::sync::Arc<T> {
-    if let Some(k) = set.get(&**x) {
-        return k.clone();
-    }
-    if set.len() >= INTERNED_MAX {
-        set.clear();
-    }
-    set.insert(x.clone());
-    x.clone()
-}
-
-#[derive(PartialEq, Eq, Hash)]
-struct Signature {
-    proxy_type: ProxyType,
-    /// [`Matched::conditional`] of each set: within one mesh, the whole selection.
-    tcp: Vec<u32>,
-    http: Vec<u32>,
-    sources: legacy::SourceRanks,
-}
-
-impl Shared {
-    /// Whether sharing single outbounds pays: after [`SHARED_TRIAL`] lookups, only
-    /// while at least one in [`SHARED_MIN_HIT_RATIO`] finds a result. (In the Universal
-    /// benchmark mesh 96 of 46,230 did: proxies with the same selection had other
-    /// explicit outbounds, and every miss cost a copy of the outbound's report.)
-    /// The results kept so far are let go when it stops paying.
-    fn outbounds_pay(&mut self) -> bool {
-        let pays = self.outbound_lookups < SHARED_TRIAL
-            || self.outbound_hits * SHARED_MIN_HIT_RATIO >= self.outbound_lookups;
-        if !pays && self.outbounds.capacity() > 0 {
-            self.outbounds = Default::default();
-        }
-        pays
-    }
-
-    /// Remember a list's result, within a bound on the reports and findings held (a
-    /// findings-only list holds no report, but a proxy of a mesh with many ignored
-    /// routes has hundreds of findings).
-    fn keep_list(&mut self, key: ListKey, reports: &[OutboundReport], f: Vec<Finding>) {
-        let weight = reports.len() + f.len();
-        if self.list_reports + weight > SHARED_LIST_REPORTS_MAX {
-            self.lists.clear();
-            self.list_reports = 0;
-        }
-        if weight <= SHARED_LIST_REPORTS_MAX {
-            self.list_reports += weight;
-            self.lists.insert(key, (reports.to_vec(), f));
-        }
-    }
-
-    /// [`legacy::SourceRanks`] of a proxy: computed once per distinct tag sets.
-    fn source_ranks(&mut self, mesh: &MeshIndex, view: &ProxyView) -> legacy::SourceRanks {
-        if mesh.traffic_routes.is_empty() && mesh.legacy.is_empty() {
-            return legacy::SourceRanks::default();
-        }
-        let key = fingerprint(&view.tag_sets);
-        make_room(&mut self.source_ranks, &key, SHARED_SOURCE_RANKS_MAX);
-        self.source_ranks
-            .entry(key)
-            .or_insert_with(|| legacy::SourceRanks::new(mesh, view))
-            .clone()
-    }
-
-    /// The signature's id, and whether an earlier proxy had it already.
-    fn signature(&mut self, s: Signature) -> (u32, bool) {
-        let key = fingerprint(&s);
-        let n = self.signatures.len() as u32;
-        match self.signatures.entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) => (*e.get(), true),
-            std::collections::hash_map::Entry::Vacant(e) => (*e.insert(n), false),
-        }
-    }
-}
-
-/// Room for `key` in a cache of at most `max` entries. Bounded memory: a full cache
-/// starts over rather than grow without limit.
-fn make_room<K: Eq + std::hash::Hash, V>(cache: &mut FastMap<K, V>, key: &K, max: usize) {
-    if cache.len() >= max && !cache.contains_key(key) {
-        cache.clear();
-    }
-}
-
-/// The findings of outbound `o` (for "this proxy", stamped by the caller) into `out`.
-/// A MeshService outbound's are found once for each set of candidate route entries on
-/// this thread (most proxies of a mesh share them for a given destination, whatever
-/// else they select). Findings only: for reports, a copy of a held report cost as much
-/// as building it again.
-fn real_or_other_findings(
-    ctx: &Ctx,
-    s: &Selected,
-    o: &outbounds::Outbound,
-    shared: &mut Shared,
-    out: &mut Vec<Finding>,
-) {
-    let outbounds::Target::Real { svc, .. } = o.target else {
-        ctx.outbound_findings(o, &s.tcp, &s.http, out);
-        return;
-    };
-    let t = route::candidates(&s.tcp, &o.target);
-    let h = route::candidates(&s.http, &o.target);
-    if ctx.is_quiet(o, &t, &h) {
-        return;
-    }
-    let (gates, ids) = ctx.real_outbound_key(&t, &h);
-    let key = (svc as u32, o.destination.port, gates, ids);
-    make_room(&mut shared.real, &key, SHARED_REAL_MAX);
-    let f = shared.real.entry(key).or_insert_with(|| {
-        let mut f = Vec::new();
-        ctx.outbound_from(o, t, h, &mut f);
-        f
-    });
-    out.extend(f.iter().cloned());
-}
-
-/// Two hashes of `v` with independent fixed seeds: 128 bits that tell apart the
-/// selections (or tag sets) of one mesh without keeping a copy of them.
-fn fingerprint(v: &impl std::hash::Hash) -> (u64, u64) {
-    use std::hash::BuildHasher;
-    let h = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(v);
-    (h(0x6d65_7368_7463_7031), h(0x6d65_7368_7463_7032))
-}
-
 /// Proxies per unit of work in a pass over `mesh`: [`CHUNK`], fewer where each proxy's
 /// report is large (a mesh whose transparent proxies get thousands of VIP outbounds):
 /// the reports resolved ahead of the writer are what a streamed report holds. Proxies
@@ -1048,77 +757,12 @@ fn chunk_size(mesh: &MeshIndex, want: Want) -> usize {
 /// Outbounds per unit of work [`chunk_size`] aims at.
 const CHUNK_OUTBOUNDS: usize = 1024;
 
-/// Outbound lookups before [`Shared::outbounds_pay`] judges the hit rate.
-const SHARED_TRIAL: u64 = 2048;
-/// Sharing single outbounds stops when fewer than 1 lookup in this many hits.
-const SHARED_MIN_HIT_RATIO: u64 = 8;
 /// Proxies per unit of work handed to a thread in a pass over a mesh's proxies. With
 /// [`par`]'s window this bounds the proxies resolved ahead of the writer (and so the
 /// written texts the JSON writer keeps for reuse): 8 × 2 × 2 threads.
 const CHUNK: usize = 8;
-/// How many shared outbound results are kept at most (about 2 KB each).
-const SHARED_OUTBOUNDS_MAX: usize = 1024;
-/// At most this many strings are kept in an [`Interner`].
-const INTERNED_MAX: usize = 1 << 16;
-/// At most this many MeshService outbounds' findings are kept.
-const SHARED_REAL_MAX: usize = 16_384;
-/// At most this many proxies' legacy source ranks are kept.
-const SHARED_SOURCE_RANKS_MAX: usize = 4096;
-/// At most this many outbound reports and findings are held for whole shared lists.
-const SHARED_LIST_REPORTS_MAX: usize = 4096;
-
-/// Put the proxy (shared by its findings) on a finding computed for "this proxy"
-/// (see `route::is_this_proxy`).
-fn stamp(mut f: Finding, proxy: &std::sync::Arc<crate::model::ProxyRef>) -> Finding {
-    for h in &mut f.proxies {
-        if route::is_this_proxy(&h.proxy) {
-            h.proxy = proxy.clone();
-        }
-    }
-    f
-}
 
 /// Resolve everything: the engine's one-call entry point.
 pub fn resolve(snapshot: &Snapshot, version: KumaVersion, filter: &Filter) -> Report {
     Engine::new(snapshot, version).report(filter)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    fn finding(message: &str, labels: &[&str]) -> Finding {
-        let mut f = Finding::new(Code::TrafficrouteOverridden, message.to_string())
-            .with_proxy(route::this_proxy());
-        for l in labels {
-            f = f.on_outbound(l.to_string());
-        }
-        f
-    }
-
-    #[test]
-    fn interned_findings_share_equal_strings_and_keep_their_values() {
-        let mut i = Interner::default();
-        let (mut a, mut b) = (finding("m", &["x:1", "y:2"]), finding("m", &["y:2"]));
-        let (want_a, want_b) = (a.clone(), b.clone());
-        i.finding(&mut a);
-        i.finding(&mut b);
-        assert_eq!((&a, &b), (&want_a, &want_b), "values unchanged");
-        assert!(Arc::ptr_eq(&a.message, &b.message));
-        let (a, b) = (&a.proxies[0].outbounds, &b.proxies[0].outbounds);
-        assert!(Arc::ptr_eq(&a[1], &b[0]));
-        assert!(!Arc::ptr_eq(&a[0], &a[1]));
-    }
-
-    #[test]
-    fn the_interner_starts_over_at_its_bound() {
-        let mut i = Interner::default();
-        for n in 0..INTERNED_MAX {
-            i.finding(&mut finding(&n.to_string(), &[]));
-        }
-        assert_eq!(i.strings.len(), INTERNED_MAX);
-        i.finding(&mut finding("one more", &[]));
-        assert_eq!(i.strings.len(), 1);
-    }
 }

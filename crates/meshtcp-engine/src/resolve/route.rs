@@ -13,19 +13,7 @@ use super::version::{Bucket, KumaVersion};
 use crate::model::{BackendRef, Code, Finding, RouteRule, TargetRef};
 use std::sync::Arc;
 
-/// The placeholder proxy on findings about "this proxy" (no mesh, no name), replaced
-/// by the caller: one per thread, shared.
-pub(super) fn this_proxy() -> Arc<crate::model::ProxyRef> {
-    thread_local! {
-        static THIS: Arc<crate::model::ProxyRef> = Arc::new(crate::model::ProxyRef {
-            mesh: "".into(),
-            name: "".into(),
-            namespace: None,
-            context: None,
-        });
-    }
-    THIS.with(Arc::clone)
-}
+pub(super) use super::cache::this_proxy;
 
 /// Whether `p` is [`this_proxy`]'s placeholder.
 pub fn is_this_proxy(p: &crate::model::ProxyRef) -> bool {
@@ -321,22 +309,7 @@ fn qualified(m: Option<&crate::model::Meta>) -> [&str; 3] {
     m.map_or(["", "", ""], crate::model::Meta::qualified_parts)
 }
 
-/// A TrafficRoute row's precedence in words, `match rank: N tags, M exact`: one list
-/// per rank and thread, shared by every row with that rank.
-fn rank_shown(rank: super::legacy::Rank) -> Arc<super::output::Precedence> {
-    thread_local! {
-        static SHOWN: std::cell::RefCell<super::FastMap<super::legacy::Rank, Arc<super::output::Precedence>>> =
-            Default::default();
-    }
-    SHOWN.with(|m| {
-        m.borrow_mut()
-            .entry(rank)
-            .or_insert_with(|| {
-                Arc::new(vec![format!("match rank: {} tags, {} exact", rank.0, rank.1)].into())
-            })
-            .clone()
-    })
-}
+use super::cache::rank_shown;
 
 /// A policy row before it is written out.
 pub(super) fn row(
