@@ -210,10 +210,7 @@ fn outbound_lines(out: &mut Vec<Line>, o: &OutboundReport, last: bool) {
 
 /// `backend-v1`, `kuma-demo/backend:8080`, `backend {version: v2}`.
 pub fn backend_name(b: &crate::resolve::Backend) -> String {
-    let mut s = match &b.namespace {
-        Some(ns) => format!("{ns}/{}", b.name),
-        None => b.name.clone(),
-    };
+    let mut s = crate::model::qualified_name(b.namespace.as_deref(), &b.name);
     if let Some(port) = b.port {
         s.push_str(&format!(":{port}"));
     }
@@ -225,10 +222,7 @@ pub fn backend_name(b: &crate::resolve::Backend) -> String {
 }
 
 pub fn proxy_title(pr: &ProxyReport) -> String {
-    let name = match &pr.namespace {
-        Some(ns) => format!("{ns}/{}", pr.name),
-        None => pr.name.clone(),
-    };
+    let name = pr.qualified_name();
     printable(format!("{name}  {}", pr.proxy_type.as_str()), false)
 }
 

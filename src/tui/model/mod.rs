@@ -87,10 +87,7 @@ pub struct Model {
 }
 
 fn qualified(pr: &ProxyReport) -> String {
-    match &pr.namespace {
-        Some(ns) => format!("{ns}/{}", pr.name),
-        None => pr.name.clone(),
-    }
+    pr.qualified_name()
 }
 
 impl Model {

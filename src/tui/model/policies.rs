@@ -65,10 +65,7 @@ impl PolicyEntry {
     }
 
     pub fn qualified(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.clone(),
-        }
+        crate::model::qualified_name(self.namespace.as_deref(), &self.name)
     }
 
     pub fn count(&self, s: Status) -> usize {

@@ -185,10 +185,7 @@ pub(super) fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'sta
         }
         Node::Proxy(p) => {
             let pr = m.proxy(p);
-            let q = match &pr.namespace {
-                Some(ns) => format!("{ns}/{}", pr.name),
-                None => pr.name.clone(),
-            };
+            let q = pr.qualified_name();
             let (sym, word) = proxy_type_mark(pr.proxy_type);
             let mut d = Lines::default();
             d.plain(&format!(
@@ -477,7 +474,9 @@ pub(super) fn finding_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'
         Some(FRow::Finding(i)) => finding_story(
             m,
             i,
-            if m.report.findings[i].proxies.is_empty() {
+            if m.report.findings[i].resource.is_none() {
+                "\nEnter or y: its source YAML\n"
+            } else if m.report.findings[i].proxies.is_empty() {
                 "\nEnter: go to the resource · y: its source YAML\n"
             } else {
                 "\nEnter: go to its first proxy · → list its proxies · y: its source YAML\n"
@@ -512,11 +511,7 @@ pub(super) fn finding_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'
 
 /// `name` or `namespace/name` of proxy `p`.
 pub(super) fn qualified_proxy(m: &Model, p: u32) -> String {
-    let pr = m.proxy(p);
-    match &pr.namespace {
-        Some(ns) => format!("{ns}/{}", pr.name),
-        None => pr.name.clone(),
-    }
+    m.proxy(p).qualified_name()
 }
 
 /// How many of a finding's proxies its detail lists.

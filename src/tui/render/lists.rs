@@ -159,10 +159,7 @@ pub(super) fn render_policies(app: &App, m: &Model, f: &mut Frame, l: &Layout, t
         PRow::Use(p, u) => {
             let (pi, oi, s) = m.policies[p].uses[u];
             let pr = m.proxy(pi);
-            let name = match &pr.namespace {
-                Some(ns) => format!("{ns}/{}", pr.name),
-                None => pr.name.clone(),
-            };
+            let name = pr.qualified_name();
             Line::from(vec![
                 Span::raw(format!(
                     "   {name} → {}  ",

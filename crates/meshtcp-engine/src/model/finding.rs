@@ -203,10 +203,7 @@ pub struct ProxyRef {
 impl ProxyRef {
     /// `namespace/name`, or the name alone.
     pub fn qualified(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.to_string(),
-        }
+        super::qualified_name(self.namespace.as_deref(), &self.name)
     }
 }
 

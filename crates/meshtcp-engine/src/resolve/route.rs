@@ -533,85 +533,19 @@ impl Ctx<'_, '_> {
         let tcp_winner = t.last();
         let http_winner = h_rows.last();
         let (mut backends, reason, route) = match decision {
-            Decision::Tcp => {
-                let w = tcp_winner.expect("T is non-empty");
-                let r = self.tcp_backends(w, ob, findings);
-                let reason = Reason::MeshTcpRoute {
-                    winner: w.policy.meta,
-                    routes: t_rows.len(),
-                    unusable: r.unusable.as_deref(),
-                }
-                .words();
-                (r.backends, reason, RouteKind::MeshTCPRoute)
-            }
-            Decision::Http { on_tcp_destination } => {
-                let w = http_winner.expect("H is non-empty");
-                let b = self.http_backends(&h, ob, findings);
-                let reason = Reason::MeshHttpRoute {
-                    winner: w.policy.meta,
-                    protocol: ob.protocol.as_str(),
-                    on_tcp_destination,
-                    tcp_too: !t.is_empty(),
-                };
-                (b, reason.words(), RouteKind::MeshHTTPRoute)
-            }
-            Decision::PluginDefault(plugin) => {
-                let reason = Reason::PluginDefault {
-                    plugin,
-                    mesh_has_traffic_route: self.gates.mesh_has_traffic_route,
-                };
-                let b = destination_backend(&ob.destination, "no route: the destination itself");
-                (vec![b], reason.words(), RouteKind::Default)
-            }
-            Decision::TrafficRoute => {
-                let w = trs.last().expect("a TrafficRoute selects it");
-                let Target::Legacy(s) = &ob.target else {
-                    unreachable!("TrafficRoute only on legacy outbounds")
-                };
-                let b = traffic_route_backends(
-                    &w.spec.conf.split,
-                    w.spec.conf.destination.as_ref(),
-                    s,
-                    self.mesh,
-                );
-                let why = if !self.gates.tcp_run && !self.gates.http_run {
-                    LegacyWhy::NoNewRules
-                } else if ob.protocol.is_http() {
-                    LegacyWhy::HttpPluginOff
-                } else {
-                    LegacyWhy::TcpPluginOff
-                };
-                let reason = Reason::TrafficRoute {
-                    name: &w.meta.name,
-                    why,
-                };
-                (b, reason.words(), RouteKind::TrafficRoute)
-            }
-            Decision::NoRoute => {
-                let reason = Reason::NotRouted {
-                    traffic_routes: self
-                        .gates
-                        .mesh_has_traffic_route
-                        .then(|| self.traffic_route_names()),
-                };
-                (vec![], reason.words(), RouteKind::None)
-            }
-            Decision::NoListener => {
-                findings.push(
-                    Finding::new(
-                        Code::OutboundWithoutListener,
-                        "real-resource outbounds get no listener: the mesh has TrafficRoutes, which never build \
-                         them, and neither MeshTCPRoute nor MeshHTTPRoute rules select a MeshService destination on \
-                         this proxy",
-                    )
-                    .with_proxy(this_proxy())
-                    .on_outbound(ob.label()),
-                );
-                let reason = Reason::NoListener {
-                    traffic_routes: self.traffic_route_names(),
-                };
-                (vec![], reason.words(), RouteKind::None)
-            }
+            Decision::Tcp => self.by_tcp_route(ob, tcp_winner, t_rows.len(), findings),
+            Decision::Http { on_tcp_destination } => self.by_http_route(
+                ob,
+                &h,
+                http_winner,
+                on_tcp_destination,
+                !t.is_empty(),
+                findings,
+            ),
+            Decision::PluginDefault(plugin) => self.by_plugin_default(ob, plugin),
+            Decision::TrafficRoute => self.by_traffic_route(ob, &trs),
+            Decision::NoRoute => self.not_routed(),
+            Decision::NoListener => self.no_listener(ob, findings),
         };
         let route = if route == RouteKind::MeshTCPRoute
             && tcp_winner.is_some_and(|w| matches!(tcp_conf(w.entry), TcpConf::Empty))
@@ -663,6 +597,119 @@ impl Ctx<'_, '_> {
             notes,
             legacy_policies,
         }
+    }
+
+    // What decides an outbound's backends and reason, one method per decision.
+
+    fn by_tcp_route(
+        &self,
+        ob: &Outbound,
+        winner: Option<&Cand>,
+        routes: usize,
+        findings: &mut Vec<Finding>,
+    ) -> (Vec<Backend>, String, RouteKind) {
+        let w = winner.expect("T is non-empty");
+        let r = self.tcp_backends(w, ob, findings);
+        let reason = Reason::MeshTcpRoute {
+            winner: w.policy.meta,
+            routes,
+            unusable: r.unusable.as_deref(),
+        }
+        .words();
+        (r.backends, reason, RouteKind::MeshTCPRoute)
+    }
+
+    fn by_http_route(
+        &self,
+        ob: &Outbound,
+        h: &[Cand],
+        winner: Option<&Cand>,
+        on_tcp_destination: bool,
+        tcp_too: bool,
+        findings: &mut Vec<Finding>,
+    ) -> (Vec<Backend>, String, RouteKind) {
+        let w = winner.expect("H is non-empty");
+        let b = self.http_backends(h, ob, findings);
+        let reason = Reason::MeshHttpRoute {
+            winner: w.policy.meta,
+            protocol: ob.protocol.as_str(),
+            on_tcp_destination,
+            tcp_too,
+        };
+        (b, reason.words(), RouteKind::MeshHTTPRoute)
+    }
+
+    fn by_plugin_default(
+        &self,
+        ob: &Outbound,
+        plugin: Plugin,
+    ) -> (Vec<Backend>, String, RouteKind) {
+        let reason = Reason::PluginDefault {
+            plugin,
+            mesh_has_traffic_route: self.gates.mesh_has_traffic_route,
+        };
+        let b = destination_backend(&ob.destination, "no route: the destination itself");
+        (vec![b], reason.words(), RouteKind::Default)
+    }
+
+    fn by_traffic_route(
+        &self,
+        ob: &Outbound,
+        trs: &[TrCandidate],
+    ) -> (Vec<Backend>, String, RouteKind) {
+        let w = trs.last().expect("a TrafficRoute selects it");
+        let Target::Legacy(s) = &ob.target else {
+            unreachable!("TrafficRoute only on legacy outbounds")
+        };
+        let b = traffic_route_backends(
+            &w.spec.conf.split,
+            w.spec.conf.destination.as_ref(),
+            s,
+            self.mesh,
+        );
+        let why = if !self.gates.tcp_run && !self.gates.http_run {
+            LegacyWhy::NoNewRules
+        } else if ob.protocol.is_http() {
+            LegacyWhy::HttpPluginOff
+        } else {
+            LegacyWhy::TcpPluginOff
+        };
+        let reason = Reason::TrafficRoute {
+            name: &w.meta.name,
+            why,
+        };
+        (b, reason.words(), RouteKind::TrafficRoute)
+    }
+
+    fn not_routed(&self) -> (Vec<Backend>, String, RouteKind) {
+        let reason = Reason::NotRouted {
+            traffic_routes: self
+                .gates
+                .mesh_has_traffic_route
+                .then(|| self.traffic_route_names()),
+        };
+        (vec![], reason.words(), RouteKind::None)
+    }
+
+    fn no_listener(
+        &self,
+        ob: &Outbound,
+        findings: &mut Vec<Finding>,
+    ) -> (Vec<Backend>, String, RouteKind) {
+        findings.push(
+            Finding::new(
+                Code::OutboundWithoutListener,
+                "real-resource outbounds get no listener: the mesh has TrafficRoutes, which never build \
+                 them, and neither MeshTCPRoute nor MeshHTTPRoute rules select a MeshService destination on \
+                 this proxy",
+            )
+            .with_proxy(this_proxy())
+            .on_outbound(ob.label()),
+        );
+        let reason = Reason::NoListener {
+            traffic_routes: self.traffic_route_names(),
+        };
+        (vec![], reason.words(), RouteKind::None)
     }
 
     fn tcp_backends(&self, w: &Cand, ob: &Outbound, findings: &mut Vec<Finding>) -> Resolved {
