@@ -420,15 +420,11 @@ pub fn explain_lines(
                 .as_ref()
                 .map(|l| format!("  ({l})"))
                 .unwrap_or_default();
-            let ns = pol
-                .namespace
-                .as_ref()
-                .map(|n| format!("{n}/"))
-                .unwrap_or_default();
+            let name = crate::model::qualified_name(pol.namespace.as_deref(), &pol.name);
             out.push(
                 Line::plain(format!("  {}. ", i + 1))
                     .with(Tag::Status(pol.status), format!("{sym} {word:<10}"))
-                    .with(Tag::Plain, format!(" {} {ns}{}{loc}", pol.kind, pol.name)),
+                    .with(Tag::Plain, format!(" {} {name}{loc}", pol.kind)),
             );
             if !pol.precedence.is_empty() {
                 out.push(Line::plain(format!(

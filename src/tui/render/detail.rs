@@ -218,14 +218,10 @@ pub(super) fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'sta
                 d.plain("  (none)\n");
             }
             for r in &pr.selected_by {
-                let ns = r
-                    .namespace
-                    .as_ref()
-                    .map(|n| format!("{n}/"))
-                    .unwrap_or_default();
+                let name = crate::model::qualified_name(r.namespace.as_deref(), &r.name);
                 d.plain(&format!(
-                    "  {} {ns}{}  targetRef {}\n",
-                    r.kind, r.name, r.target_ref
+                    "  {} {name}  targetRef {}\n",
+                    r.kind, r.target_ref
                 ));
             }
             if m.is_resolved(p) {
@@ -528,17 +524,13 @@ pub(super) fn finding_story(m: &Model, i: usize, hint: &str, t: &Theme) -> (Stri
     );
     d.plain(&format!("\n{}\n\n", f.message));
     if let Some(r) = &f.resource {
-        let ns = r
-            .namespace
-            .as_ref()
-            .map(|n| format!("{n}/"))
-            .unwrap_or_default();
         let mesh = r
             .mesh
             .as_ref()
             .map(|m| format!(" (mesh {m})"))
             .unwrap_or_default();
-        d.plain(&format!("Resource: {} {ns}{}{mesh}\n", r.kind, r.name));
+        let name = crate::model::qualified_name(r.namespace.as_deref(), &r.name);
+        d.plain(&format!("Resource: {} {name}{mesh}\n", r.kind));
     }
     if let Some(a) = f.affected() {
         d.plain(&format!(
