@@ -32,17 +32,6 @@ case $shape in
   *) echo "unknown shape $shape (universal, kubernetes, kubernetes-uniform)" >&2; exit 2 ;;
 esac
 
-cat > "$dir/ryml_parse.py" <<'PY'
-import os, sys, time, ryml
-paths = [os.path.join(r, f) for r, _, fs in os.walk(sys.argv[1]) for f in fs
-         if f.endswith((".yaml", ".yml", ".json"))]
-bufs = [open(p, "rb").read() for p in paths]
-t = time.perf_counter()
-for b in bufs:
-    ryml.parse_in_arena(b)
-print(time.perf_counter() - t)
-PY
-
 meshtcp_times=()
 ryml_times=()
 floor_times=()
@@ -52,7 +41,7 @@ for _ in $(seq "$runs"); do
   "$bin" "${cmd[@]}" "$dir/mesh" > /dev/null || true
   t1=$(date +%s.%N)
   meshtcp_times+=("$(awk "BEGIN {print $t1 - $t0}")")
-  ryml_times+=("$(python3 "$dir/ryml_parse.py" "$dir/mesh")")
+  ryml_times+=("$(python3 scripts/ryml_parse.py "$dir/mesh")")
   floor_times+=("$("$floor" "$dir/mesh")")
   fast_times+=("$("$floor" "$dir/mesh" fast 2>/dev/null)")
 done

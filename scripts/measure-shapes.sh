@@ -33,17 +33,6 @@ for s in "${shapes[@]}"; do
   "$gen" generate --shape "$s" -o "$dir/$s" 2>/dev/null
 done
 
-cat > "$dir/ryml_parse.py" <<'PY'
-import os, sys, time, ryml
-paths = [os.path.join(r, f) for r, _, fs in os.walk(sys.argv[1]) for f in fs
-         if f.endswith((".yaml", ".yml", ".json"))]
-bufs = [open(p, "rb").read() for p in paths]
-t = time.perf_counter()
-for b in bufs:
-    ryml.parse_in_arena(b)
-print(time.perf_counter() - t)
-PY
-
 # run NAME CMD...: appends "seconds peak_kib bytes_written" to $dir/NAME; the last 4 KiB
 # of the command's stdout go to $dir/out.
 run() {
@@ -62,7 +51,7 @@ for round in $(seq "$runs"); do
     tail -1 "$dir/out" > "$dir/$s.summary"
     run "$s.check_json" "$BIN" check -o json "$dir/$s"
     run "$s.report_json" "$BIN" report -o json "$dir/$s"
-    python3 "$dir/ryml_parse.py" "$dir/$s" >> "$dir/$s.ryml"
+    python3 scripts/ryml_parse.py "$dir/$s" >> "$dir/$s.ryml"
   done
   echo "round $round of $runs done" >&2
 done

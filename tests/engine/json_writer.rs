@@ -248,19 +248,7 @@ fn streamed_report_with_one_proxy_or_none_matches_serde() {
 fn streamed_report_with_findings_in_many_pieces_matches_serde() {
     // A generated mesh with more (grouped) findings than one piece of the parallel
     // findings writer holds (256), on one thread and on three.
-    let shape = meshtcp::synth::UniversalShape {
-        proxies: 300,
-        services: 120,
-        tcp_routes: 500,
-        http_routes: 120,
-        traffic_routes: 3,
-        timeouts: 3,
-        ..meshtcp::synth::UniversalShape::large()
-    };
-    let mut loaded = meshtcp::source::Loaded::default();
-    for (path, text) in meshtcp::synth::universal(&shape) {
-        loaded.add_text(&path, &text);
-    }
+    let loaded = many_findings_mesh();
     for threads in [1, 3] {
         let engine = Engine::with_threads(&loaded.snapshot, KumaVersion::DEFAULT, threads);
         let whole = engine.report(&Filter::default());
@@ -332,19 +320,7 @@ fn tempdir_with(files: &[(&str, &str)]) -> std::path::PathBuf {
 /// `{schema, kumaVersion, findings}`, also when the pieces split a long list.
 #[test]
 fn check_json_in_pieces_matches_serde() {
-    let shape = meshtcp::synth::UniversalShape {
-        proxies: 300,
-        services: 120,
-        tcp_routes: 500,
-        http_routes: 120,
-        traffic_routes: 3,
-        timeouts: 3,
-        ..meshtcp::synth::UniversalShape::large()
-    };
-    let mut loaded = meshtcp::source::Loaded::default();
-    for (path, text) in meshtcp::synth::universal(&shape) {
-        loaded.add_text(&path, &text);
-    }
+    let loaded = many_findings_mesh();
     let engine = Engine::with_threads(&loaded.snapshot, KumaVersion::DEFAULT, 2);
     for r in [engine.check(&Filter::default()), {
         let mut empty = engine.check(&Filter::default());
@@ -364,4 +340,23 @@ fn check_json_in_pieces_matches_serde() {
             assert_eq!(String::from_utf8(out).unwrap(), want, "{threads} threads");
         }
     }
+}
+
+/// A generated Universal mesh with more grouped findings than one piece of the
+/// findings writer holds.
+fn many_findings_mesh() -> meshtcp::source::Loaded {
+    let shape = meshtcp::synth::UniversalShape {
+        proxies: 300,
+        services: 120,
+        tcp_routes: 500,
+        http_routes: 120,
+        traffic_routes: 3,
+        timeouts: 3,
+        ..meshtcp::synth::UniversalShape::large()
+    };
+    let mut loaded = meshtcp::source::Loaded::default();
+    for (path, text) in meshtcp::synth::universal(&shape) {
+        loaded.add_text(&path, &text);
+    }
+    loaded
 }

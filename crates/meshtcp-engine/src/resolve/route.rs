@@ -20,6 +20,10 @@ pub fn is_this_proxy(p: &crate::model::ProxyRef) -> bool {
     p.mesh.is_empty() && p.name.is_empty()
 }
 
+/// An outbound's backends, reason and the mechanism that routes it: what each decision
+/// gives.
+type Routed = (Vec<Backend>, String, RouteKind);
+
 /// A `to[]` entry that applies to the outbound, with the key that orders it.
 #[derive(Clone, Copy)]
 pub struct Cand<'p, 'a> {
@@ -607,7 +611,7 @@ impl Ctx<'_, '_> {
         winner: Option<&Cand>,
         routes: usize,
         findings: &mut Vec<Finding>,
-    ) -> (Vec<Backend>, String, RouteKind) {
+    ) -> Routed {
         let w = winner.expect("T is non-empty");
         let r = self.tcp_backends(w, ob, findings);
         let reason = Reason::MeshTcpRoute {
@@ -627,7 +631,7 @@ impl Ctx<'_, '_> {
         on_tcp_destination: bool,
         tcp_too: bool,
         findings: &mut Vec<Finding>,
-    ) -> (Vec<Backend>, String, RouteKind) {
+    ) -> Routed {
         let w = winner.expect("H is non-empty");
         let b = self.http_backends(h, ob, findings);
         let reason = Reason::MeshHttpRoute {
@@ -639,11 +643,7 @@ impl Ctx<'_, '_> {
         (b, reason.words(), RouteKind::MeshHTTPRoute)
     }
 
-    fn by_plugin_default(
-        &self,
-        ob: &Outbound,
-        plugin: Plugin,
-    ) -> (Vec<Backend>, String, RouteKind) {
+    fn by_plugin_default(&self, ob: &Outbound, plugin: Plugin) -> Routed {
         let reason = Reason::PluginDefault {
             plugin,
             mesh_has_traffic_route: self.gates.mesh_has_traffic_route,
@@ -652,11 +652,7 @@ impl Ctx<'_, '_> {
         (vec![b], reason.words(), RouteKind::Default)
     }
 
-    fn by_traffic_route(
-        &self,
-        ob: &Outbound,
-        trs: &[TrCandidate],
-    ) -> (Vec<Backend>, String, RouteKind) {
+    fn by_traffic_route(&self, ob: &Outbound, trs: &[TrCandidate]) -> Routed {
         let w = trs.last().expect("a TrafficRoute selects it");
         let Target::Legacy(s) = &ob.target else {
             unreachable!("TrafficRoute only on legacy outbounds")
@@ -681,7 +677,7 @@ impl Ctx<'_, '_> {
         (b, reason.words(), RouteKind::TrafficRoute)
     }
 
-    fn not_routed(&self) -> (Vec<Backend>, String, RouteKind) {
+    fn not_routed(&self) -> Routed {
         let reason = Reason::NotRouted {
             traffic_routes: self
                 .gates
@@ -691,11 +687,7 @@ impl Ctx<'_, '_> {
         (vec![], reason.words(), RouteKind::None)
     }
 
-    fn no_listener(
-        &self,
-        ob: &Outbound,
-        findings: &mut Vec<Finding>,
-    ) -> (Vec<Backend>, String, RouteKind) {
+    fn no_listener(&self, ob: &Outbound, findings: &mut Vec<Finding>) -> Routed {
         findings.push(
             Finding::new(
                 Code::OutboundWithoutListener,
