@@ -226,7 +226,7 @@ pub(super) fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'sta
             }
             if m.is_resolved(p) {
                 d.plain(&format!("\nOutbounds ({}):\n", pr.outbounds.len()));
-                for o in &pr.outbounds {
+                for o in pr.outbounds.iter() {
                     d.plain(&format!("  {}\n", crate::report::text::outbound_title(o)));
                 }
             } else {

@@ -273,16 +273,17 @@ impl<'a> Engine<'a> {
                         &s.http.sorted(),
                         findings,
                     )
+                    .into()
                 }
                 Some(_) => {
                     notes.push(format!(
                         "MeshTCPRoute supports builtin gateways from Kuma 2.6; this is {v}"
                     ));
-                    vec![]
+                    Default::default()
                 }
                 None => {
                     notes.push("no MeshGateway's selectors match this builtin gateway's tags: it has no listeners".into());
-                    vec![]
+                    Default::default()
                 }
             }
         } else {
@@ -606,7 +607,7 @@ impl<'a> Engine<'a> {
             Want::SKELETON,
             |id, p, n| (id, p, n),
             |(id, mut p, n)| {
-                p.outbounds = Vec::new();
+                p.outbounds = Default::default();
                 proxies.push(p);
                 ids.push(id);
                 outbounds.push(n as u32);
