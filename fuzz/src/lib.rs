@@ -842,7 +842,8 @@ pub fn report_input(u: &mut Unstructured) -> Result<Report> {
                         namespace: opt_string(u)?,
                         target_ref: string(u)?,
                     }))
-                })?,
+                })?
+                .into(),
                 notes: strings(u)?,
             })
         })?,

@@ -61,6 +61,11 @@ pub enum Prepared {
     Lazy(Skeleton),
 }
 
+/// Is the mesh large enough for lazy mode (over [`LAZY_ABOVE`] outbounds)?
+pub fn is_large(engine: &Engine) -> bool {
+    engine.estimate_outbounds(&Filter::default(), LAZY_ABOVE) > LAZY_ABOVE
+}
+
 /// Resolve `loaded` fully when its proxies have at most `lazy_above` outbounds in all
 /// (the runtime passes [`LAZY_ABOVE`]), else only its skeleton. The loader's findings
 /// are merged in either way.

@@ -142,7 +142,7 @@ fn proxy_with(s: &str) -> ProxyReport {
             namespace: s.into(),
             name: s.into(),
         }),
-        selected_by: vec![],
+        selected_by: Default::default(),
         notes: vec![s.into()],
     }
 }
