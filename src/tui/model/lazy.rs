@@ -44,7 +44,12 @@ impl Model {
         let filled = self.filled();
         let taken: Vec<(u32, std::sync::Arc<[OutboundReport]>)> = filled
             .iter()
-            .map(|&p| (p, std::mem::take(&mut self.report.proxies[p as usize].outbounds)))
+            .map(|&p| {
+                (
+                    p,
+                    std::mem::take(&mut self.report.proxies[p as usize].outbounds),
+                )
+            })
             .collect();
         let counts = self
             .lazy
@@ -54,7 +59,12 @@ impl Model {
         type Key = (String, Option<String>, Option<String>, String);
         let key = |e: &PolicyEntry| -> Key {
             let (kind, mesh, ns, name) = policy_order(e);
-            (kind.into(), mesh.map(Into::into), ns.map(Into::into), name.into())
+            (
+                kind.into(),
+                mesh.map(Into::into),
+                ns.map(Into::into),
+                name.into(),
+            )
         };
         let located: HashMap<Key, Location> = self
             .policies

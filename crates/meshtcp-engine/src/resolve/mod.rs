@@ -648,8 +648,13 @@ impl<'a> Engine<'a> {
                 }
                 let s = self.select(mesh, meta, spec);
                 let (p, n) = if s.view.proxy_type == ProxyType::BuiltinGateway {
-                    let (mut p, n) =
-                        self.resolve_selected(mesh, &s, &mut Vec::new(), Want::SKELETON, &mut shared);
+                    let (mut p, n) = self.resolve_selected(
+                        mesh,
+                        &s,
+                        &mut Vec::new(),
+                        Want::SKELETON,
+                        &mut shared,
+                    );
                     p.outbounds = Default::default();
                     (p, n)
                 } else {
