@@ -590,7 +590,7 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
                 findings: found.findings,
             }));
         });
-        serve(tx, &job, &engine, &ids, requests);
+        serve(tx, &job, engine, &ids, requests);
     });
 }
 
