@@ -13,7 +13,12 @@
 //! Lazy mode: above [`LAZY_ABOVE`] outbounds the worker sends a skeleton
 //! (every proxy without outbounds, every finding) and keeps the engine to resolve a
 //! proxy when the app asks ([`Effect::ResolveProxy`] → [`Action::ProxyResolved`], both
-//! tagged with the load's generation so a stale answer is dropped).
+//! tagged with the load's generation so a stale answer is dropped). On the first load
+//! the skeleton goes without the engine's findings ([`Engine::proxies`]), and the
+//! findings follow when the `check` pass beside the resolver is over
+//! ([`Action::FindingsArrived`]).
+//!
+//! [`Engine::proxies`]: crate::resolve::Engine::proxies
 
 pub mod action;
 pub mod app;

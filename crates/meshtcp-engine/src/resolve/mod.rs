@@ -480,8 +480,13 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let order = Self::order(mesh);
-            let chunks: Vec<&[usize]> = order.chunks(chunk_size(mesh, want)).collect();
-            let states = par::ordered(
+            let chunk = chunk_size(mesh, want);
+            let chunks: Vec<&[usize]> = order.chunks(chunk).collect();
+            // A proxy with thousands of outbounds is megabytes of report (and of JSON
+            // for the streamed report): one done ahead per thread, not two.
+            let window = if chunk == 1 { 1 } else { par::WINDOW_PER_THREAD };
+            let states = par::ordered_within(
+                window,
                 chunks.len(),
                 self.threads,
                 || {
@@ -851,7 +856,8 @@ const CHUNK_OUTBOUNDS: usize = 1024;
 
 /// Proxies per unit of work handed to a thread in a pass over a mesh's proxies. With
 /// [`par`]'s window this bounds the proxies resolved ahead of the writer (and so the
-/// written texts the JSON writer keeps for reuse): 8 × 2 × 2 threads.
+/// written texts the JSON writer keeps for reuse): 8 × 2 × 2 threads (one proxy × 1 × 2
+/// threads where each proxy has over half of [`CHUNK_OUTBOUNDS`] outbounds).
 const CHUNK: usize = 8;
 
 /// Resolve everything: the engine's one-call entry point.
