@@ -747,7 +747,7 @@ fn finding(u: &mut Unstructured) -> Result<Finding> {
                 namespace: opt_string(u)?.map(Into::into),
                 context: opt_string(u)?.map(Into::into),
             }),
-            outbounds: strings(u)?.into_iter().map(Into::into).collect(),
+            outbounds: std::sync::Arc::new(strings(u)?.into_iter().map(Into::into).collect()),
         });
     }
     Ok(f)

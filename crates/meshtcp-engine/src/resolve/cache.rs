@@ -65,7 +65,7 @@ pub(super) struct Interner {
     pub(super) strings:
         std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>,
     lists: std::collections::HashSet<
-        std::sync::Arc<[std::sync::Arc<str>]>,
+        std::sync::Arc<crate::model::Outbounds>,
         foldhash::quality::FixedState,
     >,
 }
@@ -95,7 +95,7 @@ impl Interner {
                 h.outbounds = k.clone();
                 continue;
             }
-            h.outbounds = h.outbounds.iter().map(|o| self.get(o)).collect();
+            h.outbounds = Arc::new(h.outbounds.iter().map(|o| self.get(o)).collect());
             h.outbounds = intern(&mut self.lists, &h.outbounds);
         }
     }

@@ -8,6 +8,7 @@
 //! and [`merge`] groups the groups.
 
 use super::FastMap;
+use crate::model::Outbounds;
 use crate::model::{Code, Finding, Location, ProxyHit, ProxyRef, ResourceRef, Severity};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -130,7 +131,7 @@ pub struct Grouper {
     hits: Vec<Vec<(u32, u32)>>,
     table: hashbrown::HashTable<u32>,
     proxies: Numbered<ProxyRef>,
-    lists: Numbered<[Arc<str>]>,
+    lists: Numbered<Outbounds>,
 }
 
 /// Shared values numbered in the order they are first seen, known by their address
@@ -304,7 +305,7 @@ fn tidy(hits: &mut Vec<ProxyHit>) {
             .collect();
         all.sort_unstable();
         all.dedup();
-        kept.outbounds = all.into();
+        kept.outbounds = Arc::new(all.into());
         true
     });
     for h in hits.iter_mut() {
@@ -312,7 +313,7 @@ fn tidy(hits: &mut Vec<ProxyHit>) {
             let mut all = h.outbounds.to_vec();
             all.sort_unstable();
             all.dedup();
-            h.outbounds = all.into();
+            h.outbounds = Arc::new(all.into());
         }
     }
     hits.shrink_to_fit();

@@ -484,7 +484,11 @@ impl<'a> Engine<'a> {
             let chunks: Vec<&[usize]> = order.chunks(chunk).collect();
             // A proxy with thousands of outbounds is megabytes of report (and of JSON
             // for the streamed report): one done ahead per thread, not two.
-            let window = if chunk == 1 { 1 } else { par::WINDOW_PER_THREAD };
+            let window = if chunk == 1 {
+                1
+            } else {
+                par::WINDOW_PER_THREAD
+            };
             let states = par::ordered_within(
                 window,
                 chunks.len(),

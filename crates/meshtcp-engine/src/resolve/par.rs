@@ -164,8 +164,15 @@ mod tests {
                 },
             );
             let furthest = furthest.into_inner();
-            assert!(furthest < window, "{per_thread} × {threads}: {furthest} ahead");
-            assert_eq!(furthest, window - 1, "{per_thread} × {threads}: the window is used");
+            assert!(
+                furthest < window,
+                "{per_thread} × {threads}: {furthest} ahead"
+            );
+            assert_eq!(
+                furthest,
+                window - 1,
+                "{per_thread} × {threads}: the window is used"
+            );
         }
     }
 
