@@ -197,3 +197,24 @@ fn proxies_selected_by_the_same_policies_share_one_list() {
         );
     }
 }
+
+#[test]
+fn proxies_with_the_same_outbounds_share_their_reports() {
+    let (_, l) = meshes().remove(1); // kubernetes-uniform: one selection for every proxy
+    let r = Engine::with_threads(&l.snapshot, KumaVersion::DEFAULT, 2).report(&Filter::default());
+    let mut lists: Vec<*const meshtcp::resolve::OutboundReport> = r
+        .proxies
+        .iter()
+        .filter(|p| !p.outbounds.is_empty())
+        .map(|p| p.outbounds.as_ptr())
+        .collect();
+    let n = lists.len();
+    lists.sort();
+    lists.dedup();
+    // Copies would be one list per proxy.
+    assert!(
+        n > 100 && lists.len() < n / 4,
+        "{} lists for {n} proxies",
+        lists.len()
+    );
+}

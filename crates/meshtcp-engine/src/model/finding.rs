@@ -461,3 +461,14 @@ impl Serialize for Hits<'_> {
         seq.end()
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// A grouped finding of a large mesh lists hundreds of thousands of these.
+    #[test]
+    fn a_proxy_hit_is_two_thin_pointers() {
+        assert_eq!(std::mem::size_of::<ProxyHit>(), 16);
+    }
+}
