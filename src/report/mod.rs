@@ -40,7 +40,7 @@ pub fn to_json(r: &Report) -> String {
 /// proxies are resolved and serialized on the engine's threads and written in order.
 /// `extra_findings` (the loader's) are merged into the engine's.
 ///
-/// Each proxy's text goes to `w` in one write after its separator: given stdout
+/// Each proxy's text, its separator first, goes to `w` in one write: given stdout
 /// (line-buffered), it reaches the system without being copied into a buffer first
 /// (147 MB for the large benchmark mesh).
 pub fn write_json_streaming(
@@ -75,17 +75,18 @@ pub fn write_json_streaming(
                 .ok()
                 .and_then(|mut v| v.pop())
                 .unwrap_or_else(|| Vec::with_capacity(32 * 1024));
-            text.extend_from_slice(b"    ");
+            // The separator before the text, not after it: no text waits for the next
+            // one to learn whether it is the last (one text fewer in memory). The first
+            // is written without its comma.
+            text.extend_from_slice(b",\n    ");
             json::Pretty::new(&mut text, 2).proxy(&p);
             text
         },
         |mut text| {
             if err.is_none() {
-                // The separator before the text, not after it: no text waits for the
-                // next one to learn whether it is the last (one text fewer in memory).
-                let sep: &[u8] = if first { b"\n" } else { b",\n" };
+                let from = usize::from(first);
                 first = false;
-                if let Err(e) = w.write_all(sep).and_then(|_| w.write_all(&text)) {
+                if let Err(e) = w.write_all(&text[from..]) {
                     err = Some(e);
                 }
             }
