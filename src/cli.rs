@@ -999,7 +999,7 @@ fn verify(a: &VerifyArgs) -> Result<i32> {
             outbounds: Vec::new(),
         };
         if exclusive(&p.mesh) {
-            for o in &p.outbounds {
+            for o in p.outbounds.iter() {
                 let Some(kri) = outbound_kri(&loaded.snapshot, &p.mesh, &o.destination) else {
                     continue;
                 };

@@ -30,6 +30,14 @@ pub fn check(engine: &Engine, load: Vec<Finding>, filter: &Filter) -> Report {
     with_load_findings(engine.check(filter), load)
 }
 
+/// Every proxy without outbounds and without the engine's findings (see
+/// [`Engine::proxies`]), with the loader's findings: shown while [`skeleton`] runs.
+pub fn proxies(engine: &Engine, load: Vec<Finding>, filter: &Filter) -> Skeleton {
+    let mut sk = engine.proxies(filter);
+    sk.report = with_load_findings(sk.report, load);
+    sk
+}
+
 /// Every proxy and finding without outbounds (see [`Engine::skeleton`]), with the
 /// loader's findings.
 pub fn skeleton(engine: &Engine, load: Vec<Finding>, filter: &Filter) -> Skeleton {

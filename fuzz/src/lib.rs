@@ -51,7 +51,7 @@ fn write_all(r: &Report) {
         let _ = report::text::finding_text(f);
     }
     for p in &r.proxies {
-        for o in &p.outbounds {
+        for o in p.outbounds.iter() {
             let _ = report::explain(p, o, &r.findings, &r.kuma_version);
         }
     }
@@ -747,7 +747,7 @@ fn finding(u: &mut Unstructured) -> Result<Finding> {
                 namespace: opt_string(u)?.map(Into::into),
                 context: opt_string(u)?.map(Into::into),
             }),
-            outbounds: strings(u)?.into_iter().map(Into::into).collect(),
+            outbounds: std::sync::Arc::new(strings(u)?.into_iter().map(Into::into).collect()),
         });
     }
     Ok(f)
@@ -823,7 +823,7 @@ pub fn report_input(u: &mut Unstructured) -> Result<Report> {
                     ProxyType::DelegatedGateway,
                 ])?,
                 tags: any_tags(u)?,
-                outbounds: small_vec(u, 3, outbound)?,
+                outbounds: small_vec(u, 3, outbound)?.into(),
                 location: location(u)?,
                 context: opt_string(u)?,
                 derived_from: if u.arbitrary()? {
@@ -842,7 +842,8 @@ pub fn report_input(u: &mut Unstructured) -> Result<Report> {
                         namespace: opt_string(u)?,
                         target_ref: string(u)?,
                     }))
-                })?,
+                })?
+                .into(),
                 notes: strings(u)?,
             })
         })?,
@@ -880,7 +881,7 @@ pub fn report(data: &[u8]) {
     );
     assert_printable(&report::text::check_text(&r, true, false), false);
     for p in &r.proxies {
-        for o in &p.outbounds {
+        for o in p.outbounds.iter() {
             assert_printable(&report::explain(p, o, &r.findings, &r.kuma_version), false);
         }
     }

@@ -283,7 +283,7 @@ impl<'o> Pretty<'o> {
         self.tags(&p.tags);
         self.key("outbounds");
         self.begin_array();
-        for o in &p.outbounds {
+        for o in p.outbounds.iter() {
             self.item();
             self.outbound(o);
         }

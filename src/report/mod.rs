@@ -40,12 +40,9 @@ pub fn to_json(r: &Report) -> String {
 /// proxies are resolved and serialized on the engine's threads and written in order.
 /// `extra_findings` (the loader's) are merged into the engine's.
 ///
-/// Each proxy's text goes to `w` in one write that ends with a newline: given stdout
+/// Each proxy's text, its separator first, goes to `w` in one write: given stdout
 /// (line-buffered), it reaches the system without being copied into a buffer first
 /// (147 MB for the large benchmark mesh).
-/// Proxies (of grouped findings) formatted per unit of work in [`write_findings`].
-const HITS_PER_PIECE: usize = 2048;
-
 pub fn write_json_streaming(
     w: &mut dyn std::io::Write,
     engine: &crate::resolve::Engine,
@@ -61,14 +58,14 @@ pub fn write_json_streaming(
     j.str(&engine.version.to_string());
     j.key("proxies");
     buf.push(b'[');
-    // Each text is `    {…},\n` and is written once the next one arrives: the last one
-    // loses its `,\n` when the pass is over.
-    let mut held: Option<Vec<u8>> = None;
+    w.write_all(&buf)?;
+    buf.clear();
     // Written texts go back to the threads to be filled again. Allocated on a thread
     // and freed on the writing one, every text's pages were returned to the system and
     // faulted in again (half the page faults of the twice-the-routes report).
     let pool: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
     let mut err = None;
+    let mut first = true;
     let parts = engine.for_each_proxy_unmerged(
         filter,
         crate::resolve::Want::WRITTEN,
@@ -78,29 +75,24 @@ pub fn write_json_streaming(
                 .ok()
                 .and_then(|mut v| v.pop())
                 .unwrap_or_else(|| Vec::with_capacity(32 * 1024));
-            text.extend_from_slice(b"    ");
+            // The separator before the text, not after it: no text waits for the next
+            // one to learn whether it is the last (one text fewer in memory). The first
+            // is written without its comma.
+            text.extend_from_slice(b",\n    ");
             json::Pretty::new(&mut text, 2).proxy(&p);
-            text.extend_from_slice(b",\n");
             text
         },
-        |text| {
-            let r = match held.replace(text) {
-                None => {
-                    buf.push(b'\n');
-                    w.write_all(&buf).map(|_| buf.clear())
+        |mut text| {
+            if err.is_none() {
+                let from = usize::from(first);
+                first = false;
+                if let Err(e) = w.write_all(&text[from..]) {
+                    err = Some(e);
                 }
-                Some(mut prev) if err.is_none() => {
-                    let r = w.write_all(&prev);
-                    prev.clear();
-                    if let Ok(mut v) = pool.lock() {
-                        v.push(prev);
-                    }
-                    r
-                }
-                Some(_) => Ok(()),
-            };
-            if let Err(e) = r {
-                err.get_or_insert(e);
+            }
+            text.clear();
+            if let Ok(mut v) = pool.lock() {
+                v.push(text);
             }
         },
     );
@@ -109,13 +101,7 @@ pub fn write_json_streaming(
     if let Some(e) = err {
         return Err(e);
     }
-    match held {
-        Some(last) => {
-            w.write_all(&last[..last.len() - 2])?;
-            buf.extend_from_slice(b"\n  ]");
-        }
-        None => buf.push(b']'),
-    }
+    buf.extend_from_slice(if first { b"]" } else { b"\n  ]" });
     let all = crate::pipeline::merge_findings(parts, extra_findings);
     buf.extend_from_slice(b",\n  \"findings\": [");
     w.write_all(&buf)?;
@@ -124,6 +110,9 @@ pub fn write_json_streaming(
     buf.extend_from_slice(b"\n}\n");
     w.write_all(&buf)
 }
+
+/// Proxies (of grouped findings) formatted per unit of work in [`write_findings`].
+const HITS_PER_PIECE: usize = 2048;
 
 /// `check -o json`: the same bytes as serde_json's pretty form of `{schema,
 /// kumaVersion, findings}`, written in pieces (a grouped finding on a large mesh lists

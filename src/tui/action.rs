@@ -144,6 +144,12 @@ pub enum Action {
         proxy: u32,
         report: Box<ProxyReport>,
     },
+    /// Lazy mode, first load: the findings pass is over; `findings` are every finding
+    /// (the loader's too), for the model shown without them.
+    FindingsArrived {
+        generation: u64,
+        findings: Vec<crate::model::Finding>,
+    },
     /// Lazy mode: a request made only because the proxy was selected was dropped,
     /// since another proxy was selected after it; ask again if it is still wanted.
     ProxySkipped {
@@ -168,6 +174,12 @@ impl Loaded {
     /// loaded input (see [`Model::locate_policies`]).
     pub fn with_sources(mut self, resources: &[crate::model::Resource]) -> Loaded {
         self.model.locate_policies(resources);
+        self
+    }
+
+    /// Shown before the findings pass is over (see [`Model::findings_pending`]).
+    pub fn findings_pending(mut self) -> Loaded {
+        self.model.findings_pending = true;
         self
     }
 

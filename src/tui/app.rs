@@ -398,6 +398,14 @@ impl App {
                     self.apply_proxy(proxy, *report);
                 }
             }
+            Action::FindingsArrived {
+                generation,
+                findings,
+            } => {
+                if generation == self.lazy.generation {
+                    self.apply_findings(findings);
+                }
+            }
             Action::ProxySkipped { generation, proxy } => {
                 if generation == self.lazy.generation {
                     self.lazy.requested.remove(&proxy);

@@ -13,7 +13,12 @@
 //! Lazy mode: above [`LAZY_ABOVE`] outbounds the worker sends a skeleton
 //! (every proxy without outbounds, every finding) and keeps the engine to resolve a
 //! proxy when the app asks ([`Effect::ResolveProxy`] → [`Action::ProxyResolved`], both
-//! tagged with the load's generation so a stale answer is dropped).
+//! tagged with the load's generation so a stale answer is dropped). On the first load
+//! the skeleton goes without the engine's findings ([`Engine::proxies`]), and the
+//! findings follow when the `check` pass beside the resolver is over
+//! ([`Action::FindingsArrived`]).
+//!
+//! [`Engine::proxies`]: crate::resolve::Engine::proxies
 
 pub mod action;
 pub mod app;
@@ -59,6 +64,11 @@ pub enum Prepared {
     /// Every proxy and finding, no outbounds yet: the engine resolves a proxy when the
     /// UI asks ([`Engine::resolve_id`] with the skeleton's ids).
     Lazy(Skeleton),
+}
+
+/// Is the mesh large enough for lazy mode (over [`LAZY_ABOVE`] outbounds)?
+pub fn is_large(engine: &Engine) -> bool {
+    engine.estimate_outbounds(&Filter::default(), LAZY_ABOVE) > LAZY_ABOVE
 }
 
 /// Resolve `loaded` fully when its proxies have at most `lazy_above` outbounds in all

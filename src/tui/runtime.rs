@@ -516,14 +516,28 @@ struct Job<'a> {
 
 /// On a worker thread: build the engine for `loaded`, send the model (the full report,
 /// or for a large mesh the skeleton), and for a skeleton stay to resolve the proxies
-/// the app asks for with the same engine and cache, most recent request first, until
-/// a newer generation starts. A request made only because a proxy was selected is
-/// dropped (and the app told) when another proxy was selected after it.
+/// the app asks for with the same engine and cache (see [`serve`]).
+///
+/// A large mesh's first load shows its proxies before the findings pass (what `check`
+/// costs, most of the time to the tree): the skeleton without the engine's findings
+/// goes first, and the pass runs beside the resolver; its model follows as
+/// [`Action::FindingsArrived`].
 fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<Request>) {
-    let engine = Engine::with_options(&loaded.snapshot, job.version, &job.engine);
+    let mut engine = Engine::with_options(&loaded.snapshot, job.version, &job.engine);
     let stats = loaded.stats.clone();
     let now = Instant::now();
-    let (shown, ids) = match super::prepare(&engine, &loaded, super::LAZY_ABOVE) {
+    let filter = crate::resolve::Filter::default();
+    let findings_later = !job.replace && super::is_large(&engine);
+    let prepared = if findings_later {
+        super::Prepared::Lazy(crate::pipeline::proxies(
+            &engine,
+            loaded.findings.clone(),
+            &filter,
+        ))
+    } else {
+        super::prepare(&engine, &loaded, super::LAZY_ABOVE)
+    };
+    let (shown, ids) = match prepared {
         super::Prepared::Full(report) => {
             let mut shown = action::Loaded::new(report, stats, job.replace, now)
                 .with_sources(&loaded.snapshot.resources);
@@ -533,7 +547,7 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
         }
         super::Prepared::Lazy(sk) => {
             let ids = sk.ids;
-            let shown = action::Loaded::lazy(
+            let mut shown = action::Loaded::lazy(
                 sk.report,
                 sk.outbounds,
                 stats,
@@ -542,6 +556,9 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
                 job.generation,
             )
             .with_sources(&loaded.snapshot.resources);
+            if findings_later {
+                shown = shown.findings_pending();
+            }
             (shown, Some(ids))
         }
     };
@@ -553,6 +570,40 @@ fn present(tx: &Sender<Msg>, job: Job, loaded: Arc<Loaded>, requests: Receiver<R
     let Some(ids) = ids.filter(|_| sent.is_ok()) else {
         return;
     };
+    if !findings_later {
+        serve(tx, &job, &engine, &ids, requests);
+        return;
+    }
+    // The tree is shown: the pass runs on one thread beside the resolver, which keeps
+    // the other core for the proxies the user opens. One thread also holds one set of
+    // per-thread caches and grouped findings, not one per core.
+    engine.set_threads(1);
+    let engine = &engine;
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            let found = crate::pipeline::check(engine, loaded.findings.clone(), &filter);
+            if job.current.load(Ordering::SeqCst) != job.generation {
+                return;
+            }
+            let _ = tx.send(Msg::Act(Action::FindingsArrived {
+                generation: job.generation,
+                findings: found.findings,
+            }));
+        });
+        serve(tx, &job, engine, &ids, requests);
+    });
+}
+
+/// Resolve the proxies a lazy model asks for, most recent request first, until a
+/// newer generation starts. A request made only because a proxy was selected is
+/// dropped (and the app told) when another proxy was selected after it.
+fn serve(
+    tx: &Sender<Msg>,
+    job: &Job,
+    engine: &Engine,
+    ids: &[crate::resolve::ProxyId],
+    requests: Receiver<Request>,
+) {
     let generation = job.generation;
     let mut cache = ProxyCache::default();
     let mut queue: Vec<Request> = Vec::new();

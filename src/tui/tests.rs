@@ -174,6 +174,37 @@ impl LazyMesh {
         ))
     }
 
+    /// What the runtime sends first on a large mesh's first load: the proxies, with the
+    /// loader's findings only (see [`crate::pipeline::proxies`]).
+    fn proxies_first(&self, now: Instant) -> Action {
+        let engine = Engine::new(&self.loaded.snapshot, self.version);
+        let filter = crate::resolve::Filter::default();
+        let sk = crate::pipeline::proxies(&engine, self.loaded.findings.clone(), &filter);
+        Action::Loaded(Box::new(
+            action::Loaded::lazy(
+                sk.report,
+                sk.outbounds,
+                self.loaded.stats.clone(),
+                false,
+                now,
+                self.generation,
+            )
+            .with_sources(&self.loaded.snapshot.resources)
+            .findings_pending(),
+        ))
+    }
+
+    /// What follows [`LazyMesh::proxies_first`] once the findings pass is over.
+    fn findings(&self, generation: u64) -> Action {
+        let engine = Engine::new(&self.loaded.snapshot, self.version);
+        let filter = crate::resolve::Filter::default();
+        Action::FindingsArrived {
+            generation,
+            findings: crate::pipeline::check(&engine, self.loaded.findings.clone(), &filter)
+                .findings,
+        }
+    }
+
     /// The answers to the proxy requests among `fx`.
     fn answer(&self, fx: &[Effect]) -> Vec<Action> {
         let engine = Engine::new(&self.loaded.snapshot, self.version);

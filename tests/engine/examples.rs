@@ -973,7 +973,7 @@ fn e14_dataplane_top_level_accepted_from_2_10() {
             "[{v}] the route selects web-1"
         );
         // §4(a): MES refs never take part in the legacy path.
-        for o in &p.outbounds {
+        for o in p.outbounds.iter() {
             assert!(
                 o.policy("web-1-httpbin").is_none(),
                 "[{v}] {} is a legacy outbound",

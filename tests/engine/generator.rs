@@ -288,7 +288,7 @@ fn whole_service_http_routes_are_ignored_on_tcp_ports_and_beat_tcp_routes_on_htt
         codes.contains(&Code::TcprouteIgnoredByHttproute),
         "{codes:?}"
     );
-    let outbounds = || m.report.proxies.iter().flat_map(|p| &p.outbounds);
+    let outbounds = || m.report.proxies.iter().flat_map(|p| p.outbounds.iter());
     let http_ignored_on_tcp = outbounds().any(|o| {
         o.destination.port == 7000
             && o.route == RouteKind::MeshTCPRoute

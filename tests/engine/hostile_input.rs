@@ -689,7 +689,7 @@ fn escape_sequences_in_the_input_do_not_reach_the_terminal() {
         true,
     );
     safe("check", &report::text::check_text(&r, true, true), false);
-    for o in &pr.outbounds {
+    for o in pr.outbounds.iter() {
         safe(
             "explain",
             &report::explain(pr, o, &r.findings, "2.14"),

@@ -133,7 +133,8 @@ fn proxy_with(s: &str) -> ProxyReport {
                 status: "detached",
                 location: loc.clone(),
             }],
-        }],
+        }]
+        .into(),
         location: loc,
         context: Some(s.into()),
         derived_from: Some(meshtcp::model::DerivedFrom {
@@ -141,7 +142,7 @@ fn proxy_with(s: &str) -> ProxyReport {
             namespace: s.into(),
             name: s.into(),
         }),
-        selected_by: vec![],
+        selected_by: Default::default(),
         notes: vec![s.into()],
     }
 }
@@ -178,17 +179,19 @@ fn hand_written_json_matches_serde_on_awkward_strings() {
     p.context = None;
     p.notes.clear();
     p.tags = Tags::new();
-    p.outbounds[0].notes.clear();
-    p.outbounds[0].legacy_policies.clear();
-    p.outbounds[0].backends.clear();
-    p.outbounds[0].policies.clear();
-    p.outbounds[0].destination.namespace = None;
-    p.outbounds[0].destination.section_name = None;
+    let mut o = p.outbounds[0].clone();
+    o.notes.clear();
+    o.legacy_policies.clear();
+    o.backends.clear();
+    o.policies.clear();
+    o.destination.namespace = None;
+    o.destination.section_name = None;
+    p.outbounds = vec![o].into();
     assert_eq!(
         by_hand(|j| j.proxy(&p)),
         serde_json::to_string_pretty(&p).unwrap()
     );
-    p.outbounds.clear();
+    p.outbounds = Default::default();
     assert_eq!(
         by_hand(|j| j.proxy(&p)),
         serde_json::to_string_pretty(&p).unwrap()

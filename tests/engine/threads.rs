@@ -106,3 +106,115 @@ fn a_proxy_filter_and_a_mesh_filter_work_on_several_threads() {
     });
     assert!(none.proxies.is_empty());
 }
+
+/// The proxies the TUI shows before its findings pass are the skeleton's: the same
+/// proxies, ids and outbound counts, builtin gateways included, on every fixture and
+/// generated shape, whole or filtered.
+#[test]
+fn the_proxies_shown_first_are_the_skeletons_proxies() {
+    let mut all: Vec<(String, Loaded)> = meshes()
+        .into_iter()
+        .map(|(s, l)| (s.to_string(), l))
+        .collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut dirs: Vec<_> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.extend([root.join("tui/mesh"), root.join("gitops")]);
+    dirs.sort();
+    for d in dirs {
+        let l = meshtcp::source::load(&[meshtcp::source::Source::Path(d.clone())]);
+        all.push((d.display().to_string(), l));
+    }
+    let mut gateways = 0;
+    let mut proxies = 0;
+    for (what, l) in &all {
+        for v in [
+            KumaVersion::DEFAULT,
+            KumaVersion::new(2, 5),
+            KumaVersion::new(2, 3),
+        ] {
+            let engine = Engine::with_threads(&l.snapshot, v, 2);
+            let mut filters = vec![Filter::default()];
+            let sk = engine.skeleton(&Filter::default());
+            if let Some(p) = sk.report.proxies.get(sk.report.proxies.len() / 2) {
+                filters.push(Filter {
+                    proxy: Some(p.qualified_name()),
+                    ..Filter::default()
+                });
+            }
+            for f in filters {
+                let sk = engine.skeleton(&f);
+                let first = engine.proxies(&f);
+                assert_eq!(
+                    first.report.proxies, sk.report.proxies,
+                    "{what}, {v}, {f:?}"
+                );
+                assert_eq!(first.ids, sk.ids, "{what}, {v}");
+                assert_eq!(first.outbounds, sk.outbounds, "{what}, {v}");
+                assert!(
+                    first.report.findings.is_empty(),
+                    "{what}: no pass, no finding"
+                );
+                proxies += first.report.proxies.len();
+                gateways += first
+                    .report
+                    .proxies
+                    .iter()
+                    .filter(|p| p.proxy_type == meshtcp::model::ProxyType::BuiltinGateway)
+                    .count();
+            }
+        }
+    }
+    assert!(
+        proxies > 1000 && gateways > 0,
+        "{proxies} proxies, {gateways} gateways"
+    );
+}
+
+#[test]
+fn proxies_selected_by_the_same_policies_share_one_list() {
+    for (shape, l) in meshes() {
+        let first = Engine::new(&l.snapshot, KumaVersion::DEFAULT).proxies(&Filter::default());
+        let p = &first.report.proxies;
+        let mut lists: Vec<&std::sync::Arc<[_]>> = Vec::new();
+        for x in p {
+            match lists.iter().find(|l| l[..] == x.selected_by[..]) {
+                Some(l) => assert!(
+                    std::sync::Arc::ptr_eq(l, &x.selected_by),
+                    "{shape}: {} has a copy of an earlier list",
+                    x.name
+                ),
+                None => lists.push(&x.selected_by),
+            }
+        }
+        assert!(
+            lists.len() < p.len() / 2,
+            "{shape}: {} lists for {} proxies",
+            lists.len(),
+            p.len()
+        );
+    }
+}
+
+#[test]
+fn proxies_with_the_same_outbounds_share_their_reports() {
+    let (_, l) = meshes().remove(1); // kubernetes-uniform: one selection for every proxy
+    let r = Engine::with_threads(&l.snapshot, KumaVersion::DEFAULT, 2).report(&Filter::default());
+    let mut lists: Vec<*const meshtcp::resolve::OutboundReport> = r
+        .proxies
+        .iter()
+        .filter(|p| !p.outbounds.is_empty())
+        .map(|p| p.outbounds.as_ptr())
+        .collect();
+    let n = lists.len();
+    lists.sort();
+    lists.dedup();
+    // Copies would be one list per proxy.
+    assert!(
+        n > 100 && lists.len() < n / 4,
+        "{} lists for {n} proxies",
+        lists.len()
+    );
+}

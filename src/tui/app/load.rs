@@ -139,4 +139,23 @@ impl App {
         self.rebuild_rows(keep);
         self.rebuild_lists();
     }
+
+    /// The findings pass is over: the model shown without findings gets them. The
+    /// proxies stay as they are, so do the open nodes and the selection.
+    pub(super) fn apply_findings(&mut self, findings: Vec<crate::model::Finding>) {
+        let keep = self.selected_node();
+        let Some(model) = self.model.as_mut().filter(|m| m.findings_pending) else {
+            return;
+        };
+        let n = findings.len();
+        model.set_findings(findings);
+        self.lists.open_findings.clear();
+        self.filter.hits = None;
+        self.rebuild_rows(keep);
+        self.rebuild_lists();
+        self.say(
+            format!("every proxy checked: {}", counted(n, "finding", "findings")),
+            false,
+        );
+    }
 }

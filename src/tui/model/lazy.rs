@@ -37,6 +37,76 @@ impl Model {
         m
     }
 
+    /// Every finding, for a model shown before them ([`Model::findings_pending`]): what
+    /// is derived from them is derived again; the proxies resolved so far keep their
+    /// outbounds (shared, not copied) and the policies their source locations.
+    pub fn set_findings(&mut self, findings: Vec<crate::model::Finding>) {
+        let filled = self.filled();
+        let taken: Vec<(u32, std::sync::Arc<[OutboundReport]>)> = filled
+            .iter()
+            .map(|&p| {
+                (
+                    p,
+                    std::mem::take(&mut self.report.proxies[p as usize].outbounds),
+                )
+            })
+            .collect();
+        let counts = self
+            .lazy
+            .as_ref()
+            .map(|l| l.counts.clone())
+            .unwrap_or_default();
+        type Key = (String, Option<String>, Option<String>, String);
+        let key = |e: &PolicyEntry| -> Key {
+            let (kind, mesh, ns, name) = policy_order(e);
+            (
+                kind.into(),
+                mesh.map(Into::into),
+                ns.map(Into::into),
+                name.into(),
+            )
+        };
+        let located: HashMap<Key, Location> = self
+            .policies
+            .iter()
+            .filter_map(|e| Some((key(e), e.location.clone()?)))
+            .collect();
+        let schema = self.report.schema;
+        let mut report = std::mem::replace(
+            &mut self.report,
+            Report {
+                schema,
+                kuma_version: String::new(),
+                proxies: Vec::new(),
+                findings: Vec::new(),
+            },
+        );
+        report.findings = findings;
+        let mut m = if self.lazy.is_some() {
+            Model::lazy(report, counts)
+        } else {
+            Model::new(report)
+        };
+        for e in m.policies.iter_mut().filter(|e| e.location.is_none()) {
+            e.location = located.get(&key(e)).cloned();
+        }
+        for (p, outbounds) in taken {
+            let mut pr = m.report.proxies[p as usize].clone();
+            pr.outbounds = outbounds;
+            m.fill(p, pr);
+        }
+        *self = m;
+    }
+
+    /// Lazy mode: the proxies resolved with outbounds, oldest first (what
+    /// [`Model::fill`] gave it and [`Model::evict`] has not taken back).
+    pub fn filled(&self) -> Vec<u32> {
+        self.lazy
+            .as_ref()
+            .map(|l| l.filled.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Does this model resolve proxies on demand?
     pub fn is_lazy(&self) -> bool {
         self.lazy.is_some()

@@ -84,6 +84,11 @@ pub struct Model {
     search: Search,
     /// Lazy mode (a large mesh): which proxies' outbounds are resolved. None: all are.
     lazy: Option<Lazy>,
+    /// The proxies are shown before the findings pass is over: the report holds only
+    /// the loader's findings, and the full model follows ([`Action::FindingsArrived`]).
+    ///
+    /// [`Action::FindingsArrived`]: crate::tui::action::Action::FindingsArrived
+    pub findings_pending: bool,
 }
 
 fn qualified(pr: &ProxyReport) -> String {
@@ -152,6 +157,7 @@ impl Model {
             policies,
             finding_dir,
             lazy: None,
+            findings_pending: false,
         }
     }
 

@@ -116,7 +116,7 @@ pub(super) fn policy_entries<'r>(report: &'r Report) -> Vec<PolicyEntry> {
                 e.uses.push((pi as u32, oi as u32, s.status));
             }
         }
-        for r in &p.selected_by {
+        for r in p.selected_by.iter() {
             let ptr = std::sync::Arc::as_ptr(r) as usize;
             let i = *seen.entry((ptr, &p.mesh)).or_insert_with(|| {
                 slot((&r.kind, mesh, r.namespace.as_deref(), &r.name), &mut out)

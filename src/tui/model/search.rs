@@ -49,7 +49,7 @@ impl Search {
     /// Append the text of proxy `p`'s outbounds and backends.
     pub(super) fn add_outbounds(&mut self, p: usize, pr: &ProxyReport) {
         self.ob_base[p] = self.outbounds.len() as u32;
-        for o in &pr.outbounds {
+        for o in pr.outbounds.iter() {
             let mut t = format!("{}\n{}", o.destination.label(), o.route.as_str());
             for n in o
                 .policies

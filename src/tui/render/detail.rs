@@ -200,12 +200,16 @@ pub(super) fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'sta
                 d.plain("\n");
             }
             let (e, w, i) = m.proxy_counts[p as usize];
-            d.plain(&format!(
-                "Findings: ✖ {} · ▲ {} · ℹ {}\n",
-                plural(e, "error"),
-                plural(w, "warning"),
-                plural(i, "info")
-            ));
+            if m.findings_pending {
+                d.plain("Findings: not known yet (every proxy is being checked)\n");
+            } else {
+                d.plain(&format!(
+                    "Findings: ✖ {} · ▲ {} · ℹ {}\n",
+                    plural(e, "error"),
+                    plural(w, "warning"),
+                    plural(i, "info")
+                ));
+            }
             d.plain("\nTags:\n");
             if pr.tags.is_empty() {
                 d.plain("  (none)\n");
@@ -217,7 +221,7 @@ pub(super) fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'sta
             if pr.selected_by.is_empty() {
                 d.plain("  (none)\n");
             }
-            for r in &pr.selected_by {
+            for r in pr.selected_by.iter() {
                 let name = crate::model::qualified_name(r.namespace.as_deref(), &r.name);
                 d.plain(&format!(
                     "  {} {name}  targetRef {}\n",
@@ -226,7 +230,7 @@ pub(super) fn tree_detail(app: &App, m: &Model, t: &Theme) -> (String, Text<'sta
             }
             if m.is_resolved(p) {
                 d.plain(&format!("\nOutbounds ({}):\n", pr.outbounds.len()));
-                for o in &pr.outbounds {
+                for o in pr.outbounds.iter() {
                     d.plain(&format!("  {}\n", crate::report::text::outbound_title(o)));
                 }
             } else {

@@ -284,10 +284,18 @@ pub(super) fn render_findings(app: &App, m: &Model, f: &mut Frame, l: &Layout, t
         })
         .collect();
     let n = m.report.findings.len();
+    let (title, empty) = if m.findings_pending {
+        (
+            format!(" Findings ({n} so far: checking every proxy) "),
+            "(every proxy is being checked; the findings appear here when that is done)",
+        )
+    } else {
+        (format!(" Findings ({n}) "), "(no findings)")
+    };
     render_list(
         f,
         l,
-        (format!(" Findings ({n}) "), "(no findings)"),
+        (title, empty),
         lines,
         all.len(),
         app.lists.findings.pos,

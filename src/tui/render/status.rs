@@ -63,7 +63,12 @@ pub(super) fn render_status(app: &App, f: &mut Frame, r: Rect, t: &Theme) {
         };
         v.push(Span::styled(format!(" · ⎈ {c}"), style));
     }
-    if let Some(m) = &app.model {
+    if app.model.as_ref().is_some_and(|m| m.findings_pending) {
+        v.push(Span::styled(
+            format!(" · {} checking every proxy for findings", spinner(app)),
+            t.fg(Color::Cyan),
+        ));
+    } else if let Some(m) = &app.model {
         let n = |s| m.report.findings.iter().filter(|f| f.severity == s).count() as u32;
         v.push(Span::raw(" · "));
         v.push(Span::styled(

@@ -33,7 +33,7 @@ fn engine_resolves_any_proxy_of_the_skeleton_like_the_full_report() {
                     want.name
                 );
                 let mut bare = want.clone();
-                bare.outbounds.clear();
+                bare.outbounds = Default::default();
                 assert_eq!(skel, &bare, "{src:?} {v}: skeleton of {}", want.name);
                 let got = engine.resolve_id(sk.ids[i], &mut cache).unwrap();
                 assert_eq!(&got, want, "{src:?} {v}: {}", want.name);
@@ -495,4 +495,68 @@ fn lazy_mode_gives_back_outbounds_of_proxies_neither_open_nor_selected() {
     );
     let s = screen(&a);
     assert!(s.contains("edge-redis"), "{s}");
+}
+
+#[test]
+fn a_large_mesh_shows_its_proxies_first_and_its_findings_when_the_pass_is_over() {
+    // The reference: the whole skeleton at once, its first proxy resolved.
+    let (mut whole, mesh, fx) = lazy_app();
+    serve(&mut whole, &mesh, fx);
+    let mut a = App::new(FIXTURE, KumaVersion::DEFAULT, false);
+    a.update(Action::Resize(120, 40));
+    let fx = a.update(mesh.proxies_first(Instant::now()));
+    {
+        let (m, wm) = (a.model.as_ref().unwrap(), whole.model.as_ref().unwrap());
+        assert!(m.findings_pending && !wm.findings_pending);
+        assert_eq!(m.proxy_names(), wm.proxy_names(), "every proxy, at once");
+        assert!(m.report.findings.len() < wm.report.findings.len());
+        assert_eq!(
+            sel_name(&a),
+            "edge-gateway-1",
+            "the first proxy selected and asked for"
+        );
+    }
+    assert_eq!(
+        requests(&fx),
+        vec![(7, proxy_named(&a, "edge-gateway-1"), true)]
+    );
+    let s = screen(&a);
+    assert!(s.contains("checking every proxy for findings"), "{s}");
+    assert!(s.contains("Findings: not known yet"), "{s}");
+    // The first proxy's outbounds arrive before the findings do.
+    serve(&mut a, &mesh, fx);
+    let before = sel_name(&a);
+    let p = proxy_named(&a, "edge-gateway-1");
+    // The Findings view says why it is (nearly) empty.
+    let mut f = App::new(FIXTURE, KumaVersion::DEFAULT, false);
+    f.update(Action::Resize(120, 40));
+    f.update(mesh.proxies_first(Instant::now()));
+    key(&mut f, KeyCode::Char('3'));
+    assert!(
+        screen(&f).contains("checking every proxy"),
+        "{}",
+        screen(&f)
+    );
+    // Another load's findings change nothing.
+    a.update(mesh.findings(6));
+    assert!(a.model.as_ref().unwrap().findings_pending);
+    a.update(mesh.findings(7));
+    let (m, wm) = (a.model.as_ref().unwrap(), whole.model.as_ref().unwrap());
+    assert!(!m.findings_pending);
+    assert_eq!(m.report.findings, wm.report.findings);
+    assert_eq!(m.proxy_counts, wm.proxy_counts, "the badges count them");
+    assert_eq!(m.outbound_errors, wm.outbound_errors);
+    assert_eq!(
+        m.policies, wm.policies,
+        "policies: findings, uses and locations"
+    );
+    assert!(
+        m.is_resolved(p),
+        "the proxy resolved meanwhile stays resolved"
+    );
+    assert_eq!(sel_name(&a), before, "and selected");
+    assert_eq!(a.tree.rows, whole.tree.rows, "the same tree");
+    let s = screen(&a);
+    assert!(!s.contains("checking every proxy"), "{s}");
+    assert!(s.contains("every proxy checked:"), "{s}");
 }

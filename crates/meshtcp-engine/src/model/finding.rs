@@ -232,7 +232,45 @@ pub struct ProxyHit {
     pub proxy: Arc<ProxyRef>,
     /// Sorted, each once. Shared: the same list recurs on many proxies (a grouped
     /// finding on a large mesh lists hundreds of thousands of proxies).
-    pub outbounds: Arc<[Arc<str>]>,
+    pub outbounds: Arc<Outbounds>,
+}
+
+/// The outbounds of a [`ProxyHit`], behind one thin pointer: a hit is 16 bytes, not the
+/// 24 of a pointer to a slice (368,911 hits on the realistic benchmark mesh).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Outbounds(Box<[Arc<str>]>);
+
+impl Outbounds {
+    /// A list shared by every hit without outbounds.
+    pub fn none() -> Arc<Outbounds> {
+        static NONE: std::sync::OnceLock<Arc<Outbounds>> = std::sync::OnceLock::new();
+        NONE.get_or_init(Default::default).clone()
+    }
+}
+
+impl std::ops::Deref for Outbounds {
+    type Target = [Arc<str>];
+    fn deref(&self) -> &[Arc<str>] {
+        &self.0
+    }
+}
+
+impl FromIterator<Arc<str>> for Outbounds {
+    fn from_iter<I: IntoIterator<Item = Arc<str>>>(i: I) -> Self {
+        Outbounds(i.into_iter().collect())
+    }
+}
+
+impl From<Vec<Arc<str>>> for Outbounds {
+    fn from(v: Vec<Arc<str>>) -> Self {
+        Outbounds(v.into())
+    }
+}
+
+impl Serialize for Outbounds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
 /// How many proxies and outbounds a finding concerns (`affected` in the report).
@@ -292,7 +330,7 @@ impl Finding {
     pub fn with_proxy(mut self, p: Arc<ProxyRef>) -> Self {
         self.proxies.push(ProxyHit {
             proxy: p,
-            outbounds: Arc::new([]),
+            outbounds: Outbounds::none(),
         });
         self
     }
@@ -300,7 +338,7 @@ impl Finding {
     /// About outbound `label` of the last proxy given by [`Finding::with_proxy`].
     pub fn on_outbound(mut self, label: impl Into<Arc<str>>) -> Self {
         if let Some(h) = self.proxies.last_mut() {
-            h.outbounds = h.outbounds.iter().cloned().chain([label.into()]).collect();
+            h.outbounds = Arc::new(h.outbounds.iter().cloned().chain([label.into()]).collect());
         }
         self
     }
@@ -421,5 +459,16 @@ impl Serialize for Hits<'_> {
             seq.serialize_element(&One(h))?;
         }
         seq.end()
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// A grouped finding of a large mesh lists hundreds of thousands of these.
+    #[test]
+    fn a_proxy_hit_is_two_thin_pointers() {
+        assert_eq!(std::mem::size_of::<ProxyHit>(), 16);
     }
 }

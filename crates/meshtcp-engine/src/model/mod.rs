@@ -8,7 +8,9 @@ mod finding;
 mod resources;
 
 pub use apply::without_findings_of;
-pub use finding::{Affected, Code, Finding, Location, ProxyHit, ProxyRef, ResourceRef, Severity};
+pub use finding::{
+    Affected, Code, Finding, Location, Outbounds, ProxyHit, ProxyRef, ResourceRef, Severity,
+};
 pub use resources::*;
 
 use serde::Serialize;

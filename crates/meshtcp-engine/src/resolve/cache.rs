@@ -33,7 +33,7 @@ pub(super) struct Shared {
     /// [`ListKey`] → the reports (none when findings only) and findings of every
     /// outbound of that set.
     #[allow(clippy::type_complexity)]
-    lists: FastMap<ListKey, (Vec<OutboundReport>, Vec<Finding>)>,
+    lists: FastMap<ListKey, (Arc<[OutboundReport]>, Vec<Finding>)>,
     /// Outbound reports and findings held in `lists`.
     list_reports: usize,
     /// Signature fingerprint (two independent 64-bit hashes) → id: proxies with unique
@@ -65,7 +65,7 @@ pub(super) struct Interner {
     pub(super) strings:
         std::collections::HashSet<std::sync::Arc<str>, foldhash::quality::FixedState>,
     lists: std::collections::HashSet<
-        std::sync::Arc<[std::sync::Arc<str>]>,
+        std::sync::Arc<crate::model::Outbounds>,
         foldhash::quality::FixedState,
     >,
 }
@@ -95,7 +95,7 @@ impl Interner {
                 h.outbounds = k.clone();
                 continue;
             }
-            h.outbounds = h.outbounds.iter().map(|o| self.get(o)).collect();
+            h.outbounds = Arc::new(h.outbounds.iter().map(|o| self.get(o)).collect());
             h.outbounds = intern(&mut self.lists, &h.outbounds);
         }
     }
@@ -160,7 +160,12 @@ impl Shared {
     /// Remember a list's result, within a bound on the reports and findings held (a
     /// findings-only list holds no report, but a proxy of a mesh with many ignored
     /// routes has hundreds of findings).
-    pub(super) fn keep_list(&mut self, key: ListKey, reports: &[OutboundReport], f: Vec<Finding>) {
+    pub(super) fn keep_list(
+        &mut self,
+        key: ListKey,
+        reports: Arc<[OutboundReport]>,
+        f: Vec<Finding>,
+    ) {
         let weight = reports.len() + f.len();
         if self.list_reports + weight > SHARED_LIST_REPORTS_MAX {
             self.lists.clear();
@@ -168,7 +173,7 @@ impl Shared {
         }
         if weight <= SHARED_LIST_REPORTS_MAX {
             self.list_reports += weight;
-            self.lists.insert(key, (reports.to_vec(), f));
+            self.lists.insert(key, (reports, f));
         }
     }
 
@@ -293,7 +298,7 @@ impl Shared {
         findings_only: bool,
         this: &Arc<ProxyRef>,
         findings: &mut Vec<Finding>,
-    ) -> Vec<OutboundReport> {
+    ) -> Arc<[OutboundReport]> {
         let shared = self;
         let view = &s.view;
         let (sig, repeated) = shared.signature(Signature {
@@ -316,7 +321,8 @@ impl Shared {
         if let Some(key) = list_key {
             if let Some((reports, f)) = shared.lists.get(&key) {
                 findings.extend(f.iter().map(|f| stamp(f.clone(), this)));
-                out.extend(reports.iter().cloned());
+                // The same reports, not a copy: 2,000 outbounds are 10 MB of them.
+                return reports.clone();
             } else {
                 let mut all = Vec::new();
                 for o in obs.iter() {
@@ -327,7 +333,9 @@ impl Shared {
                     }
                 }
                 findings.extend(all.iter().map(|f| stamp(f.clone(), this)));
-                shared.keep_list(key, &out, all);
+                let out: Arc<[OutboundReport]> = out.into();
+                shared.keep_list(key, out.clone(), all);
+                return out;
             }
         }
         for o in obs.iter().filter(|_| !keyed) {
@@ -371,7 +379,7 @@ impl Shared {
                 out.push(r.clone());
             }
         }
-        out
+        out.into()
     }
 }
 

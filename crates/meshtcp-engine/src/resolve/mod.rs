@@ -40,6 +40,7 @@ use index::{Matched, MeshIndex, Policy, PolicySet};
 use route::{Ctx, Gates};
 use selection::{ProxyView, prefilter, selects};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Which proxies a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -171,6 +172,12 @@ impl<'a> Engine<'a> {
         self.threads
     }
 
+    /// Passes over the proxies from now on use `n` threads (at least one); the index
+    /// is built already. The output is the same for any number.
+    pub fn set_threads(&mut self, n: usize) {
+        self.threads = n.max(1);
+    }
+
     pub fn mesh_names(&self) -> impl Iterator<Item = &str> {
         self.meshes.keys().map(String::as_str)
     }
@@ -273,16 +280,17 @@ impl<'a> Engine<'a> {
                         &s.http.sorted(),
                         findings,
                     )
+                    .into()
                 }
                 Some(_) => {
                     notes.push(format!(
                         "MeshTCPRoute supports builtin gateways from Kuma 2.6; this is {v}"
                     ));
-                    vec![]
+                    Default::default()
                 }
                 None => {
                     notes.push("no MeshGateway's selectors match this builtin gateway's tags: it has no listeners".into());
-                    vec![]
+                    Default::default()
                 }
             }
         } else {
@@ -304,6 +312,22 @@ impl<'a> Engine<'a> {
         for a in ctx.applied.take() {
             shared.applied.note(a);
         }
+        let mut report = Self::header(mesh, s, want, None);
+        report.outbounds = outbounds;
+        report.notes = notes;
+        (report, count)
+    }
+
+    /// A proxy's report without outbounds or notes: who it is, its tags, and (when
+    /// `want` says so) the route policies that select it, the same list as an earlier
+    /// proxy's when `lists` has it.
+    fn header(
+        mesh: &MeshIndex<'a>,
+        s: &Selected<'_, 'a>,
+        want: Want,
+        lists: Option<&mut SelectedLists>,
+    ) -> ProxyReport {
+        let view = &s.view;
         let mut tags = Tags::new();
         for t in view.tag_sets.iter() {
             for (k, val) in t.iter() {
@@ -311,29 +335,36 @@ impl<'a> Engine<'a> {
             }
         }
         let selected_by = if want.selected_by {
-            s.tcp
-                .sorted()
-                .into_iter()
-                .chain(s.http.sorted())
-                .map(|p| p.as_ref.clone())
-                .collect()
+            let all = s.tcp.sorted().into_iter().chain(s.http.sorted());
+            match lists {
+                Some(lists) => {
+                    let key: Vec<usize> = all.map(|p| Arc::as_ptr(&p.as_ref) as usize).collect();
+                    lists
+                        .entry(key)
+                        .or_insert_with(|| {
+                            let all = s.tcp.sorted().into_iter().chain(s.http.sorted());
+                            all.map(|p| p.as_ref.clone()).collect()
+                        })
+                        .clone()
+                }
+                None => all.map(|p| p.as_ref.clone()).collect(),
+            }
         } else {
-            Vec::new()
+            Default::default()
         };
-        let report = ProxyReport {
+        ProxyReport {
             mesh: mesh.name.clone(),
             name: view.meta.name.clone(),
             namespace: view.meta.namespace.clone(),
             proxy_type: view.proxy_type,
             tags,
-            outbounds,
+            outbounds: Default::default(),
             location: view.meta.origin.location(),
             context: view.meta.origin.context().map(String::from),
             derived_from: view.meta.origin.derived_from().cloned(),
             selected_by,
-            notes,
-        };
-        (report, count)
+            notes: Vec::new(),
+        }
     }
 
     /// Resolve one proxy alone (by name or `namespace/name`), with its own findings.
@@ -449,8 +480,17 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let order = Self::order(mesh);
-            let chunks: Vec<&[usize]> = order.chunks(chunk_size(mesh, want)).collect();
-            let states = par::ordered(
+            let chunk = chunk_size(mesh, want);
+            let chunks: Vec<&[usize]> = order.chunks(chunk).collect();
+            // A proxy with thousands of outbounds is megabytes of report (and of JSON
+            // for the streamed report): one done ahead per thread, not two.
+            let window = if chunk == 1 {
+                1
+            } else {
+                par::WINDOW_PER_THREAD
+            };
+            let states = par::ordered_within(
+                window,
                 chunks.len(),
                 self.threads,
                 || {
@@ -594,6 +634,64 @@ impl<'a> Engine<'a> {
         n
     }
 
+    /// Every proxy `filter` keeps, in report order, without its outbounds and without
+    /// any finding: the proxies, ids and counts of [`Engine::skeleton`] without its
+    /// findings pass, for a view that shows the proxies first and the findings of
+    /// [`Engine::check`] when they come. Proxies with the same policies share one
+    /// `selected_by` list.
+    pub fn proxies(&self, filter: &Filter) -> Skeleton {
+        let mut proxies = Vec::new();
+        let mut ids = Vec::new();
+        let mut outbounds = Vec::new();
+        let mut lists = SelectedLists::default();
+        for (mi, mesh) in self.meshes.values().enumerate() {
+            if !filter.mesh_ok(&mesh.name) {
+                continue;
+            }
+            // For builtin gateways, whose listeners come from their MeshGateway's routes.
+            let mut shared = Shared::one_at_a_time();
+            for di in Self::order(mesh) {
+                let (meta, spec) = mesh.dataplanes[di];
+                if !filter.proxy_ok(meta) {
+                    continue;
+                }
+                let s = self.select(mesh, meta, spec);
+                let (p, n) = if s.view.proxy_type == ProxyType::BuiltinGateway {
+                    let (mut p, n) = self.resolve_selected(
+                        mesh,
+                        &s,
+                        &mut Vec::new(),
+                        Want::SKELETON,
+                        &mut shared,
+                    );
+                    p.outbounds = Default::default();
+                    (p, n)
+                } else {
+                    let mut p = Self::header(mesh, &s, Want::SKELETON, Some(&mut lists));
+                    let (obs, notes, _) = outbounds::outbounds_keyed(mesh, &s.view, self.version);
+                    p.notes = notes;
+                    (p, obs.len())
+                };
+                proxies.push(p);
+                ids.push(ProxyId {
+                    mesh: mi as u32,
+                    dataplane: di as u32,
+                });
+                outbounds.push(n as u32);
+            }
+        }
+        Skeleton {
+            report: Report {
+                schema: SCHEMA,
+                kuma_version: self.version.to_string(),
+                proxies,
+                findings: Vec::new(),
+            },
+            ids,
+            outbounds,
+        }
+    }
+
     /// Every proxy `filter` keeps, in report order, without its outbounds, and every
     /// finding: one findings-only pass (what `check` costs). Each proxy's outbounds are
     /// resolved later, one proxy at a time, with [`Engine::resolve_id`].
@@ -606,7 +704,7 @@ impl<'a> Engine<'a> {
             Want::SKELETON,
             |id, p, n| (id, p, n),
             |(id, mut p, n)| {
-                p.outbounds = Vec::new();
+                p.outbounds = Default::default();
                 proxies.push(p);
                 ids.push(id);
                 outbounds.push(n as u32);
@@ -646,6 +744,9 @@ pub struct ProxyId {
     mesh: u32,
     dataplane: u32,
 }
+
+/// `selected_by` lists already made, by their policies' addresses.
+type SelectedLists = FastMap<Vec<usize>, Arc<[Arc<PolicyRef>]>>;
 
 /// What [`Engine::skeleton`] returns: `report.proxies` have no outbounds; `ids` and
 /// `outbounds` (each proxy's number of outbounds) follow `report.proxies`.
@@ -759,7 +860,8 @@ const CHUNK_OUTBOUNDS: usize = 1024;
 
 /// Proxies per unit of work handed to a thread in a pass over a mesh's proxies. With
 /// [`par`]'s window this bounds the proxies resolved ahead of the writer (and so the
-/// written texts the JSON writer keeps for reuse): 8 × 2 × 2 threads.
+/// written texts the JSON writer keeps for reuse): 8 × 2 × 2 threads (one proxy × 1 × 2
+/// threads where each proxy has over half of [`CHUNK_OUTBOUNDS`] outbounds).
 const CHUNK: usize = 8;
 
 /// Resolve everything: the engine's one-call entry point.

@@ -7,7 +7,7 @@ use std::sync::{Condvar, Mutex, mpsc};
 
 /// How many finished items may wait for the ones before them, per thread: bounds the
 /// memory held when one item is slow.
-const WINDOW_PER_THREAD: usize = 2;
+pub const WINDOW_PER_THREAD: usize = 2;
 
 /// Run `work(state, i)` for every `i` in `0..n` on up to `threads` threads, each with its
 /// own `state` from `init`, and hand the results to `sink` in index order on the calling
@@ -15,6 +15,19 @@ const WINDOW_PER_THREAD: usize = 2;
 ///
 /// A panic in `work` is re-raised on the calling thread once the other threads stopped.
 pub fn ordered<S: Send, R: Send>(
+    n: usize,
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, usize) -> R + Sync,
+    sink: impl FnMut(R),
+) -> Vec<S> {
+    ordered_within(WINDOW_PER_THREAD, n, threads, init, work, sink)
+}
+
+/// [`ordered`] with `per_thread` items (at least one) per thread done ahead of the
+/// sink at most: one for large items.
+pub fn ordered_within<S: Send, R: Send>(
+    per_thread: usize,
     n: usize,
     threads: usize,
     init: impl Fn() -> S + Sync,
@@ -29,7 +42,7 @@ pub fn ordered<S: Send, R: Send>(
         }
         return vec![state];
     }
-    let window = threads * WINDOW_PER_THREAD;
+    let window = threads * per_thread.max(1);
     let next = AtomicUsize::new(0);
     let consumed = Mutex::new(0usize);
     let moved = Condvar::new();
@@ -123,6 +136,43 @@ mod tests {
             assert_eq!(got, (0..100).collect::<Vec<_>>(), "{threads} threads");
             assert_eq!(states.iter().sum::<usize>(), 100, "{threads} threads");
             assert_eq!(states.len(), threads.min(100));
+        }
+    }
+
+    #[test]
+    fn no_item_starts_more_than_the_window_ahead_of_the_sink() {
+        for (per_thread, threads) in [(1, 2), (1, 3), (2, 2)] {
+            let window = per_thread * threads;
+            let sunk = AtomicUsize::new(0);
+            let furthest = AtomicUsize::new(0);
+            ordered_within(
+                per_thread,
+                60,
+                threads,
+                || (),
+                |_, i| {
+                    // Items handed to the sink so far: at most this many are done or
+                    // under way beyond them.
+                    let ahead = i - sunk.load(Ordering::SeqCst);
+                    furthest.fetch_max(ahead, Ordering::SeqCst);
+                    i
+                },
+                |_| {
+                    // A slow writer: the threads run ahead as far as they may.
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    sunk.fetch_add(1, Ordering::SeqCst);
+                },
+            );
+            let furthest = furthest.into_inner();
+            assert!(
+                furthest < window,
+                "{per_thread} × {threads}: {furthest} ahead"
+            );
+            assert_eq!(
+                furthest,
+                window - 1,
+                "{per_thread} × {threads}: the window is used"
+            );
         }
     }
 
