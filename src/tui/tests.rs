@@ -161,17 +161,20 @@ impl LazyMesh {
         let super::Prepared::Lazy(sk) = super::prepare(&engine, &self.loaded, 0) else {
             panic!("lazy")
         };
-        Action::Loaded(Box::new(
-            action::Loaded::lazy(
-                sk.report,
-                sk.outbounds,
-                self.loaded.stats.clone(),
-                replace,
-                now,
-                self.generation,
-            )
-            .with_sources(&self.loaded.snapshot.resources),
-        ))
+        Action::Loaded(Box::new(self.shown(sk, replace, now)))
+    }
+
+    /// The lazy model of `sk`, as the runtime builds it.
+    fn shown(&self, sk: crate::resolve::Skeleton, replace: bool, now: Instant) -> action::Loaded {
+        action::Loaded::lazy(
+            sk.report,
+            sk.outbounds,
+            self.loaded.stats.clone(),
+            replace,
+            now,
+            self.generation,
+        )
+        .with_sources(&self.loaded.snapshot.resources)
     }
 
     /// What the runtime sends first on a large mesh's first load: the proxies, with the
@@ -180,18 +183,7 @@ impl LazyMesh {
         let engine = Engine::new(&self.loaded.snapshot, self.version);
         let filter = crate::resolve::Filter::default();
         let sk = crate::pipeline::proxies(&engine, self.loaded.findings.clone(), &filter);
-        Action::Loaded(Box::new(
-            action::Loaded::lazy(
-                sk.report,
-                sk.outbounds,
-                self.loaded.stats.clone(),
-                false,
-                now,
-                self.generation,
-            )
-            .with_sources(&self.loaded.snapshot.resources)
-            .findings_pending(),
-        ))
+        Action::Loaded(Box::new(self.shown(sk, false, now).findings_pending()))
     }
 
     /// What follows [`LazyMesh::proxies_first`] once the findings pass is over.

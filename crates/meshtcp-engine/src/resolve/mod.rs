@@ -640,9 +640,7 @@ impl<'a> Engine<'a> {
     /// [`Engine::check`] when they come. Proxies with the same policies share one
     /// `selected_by` list.
     pub fn proxies(&self, filter: &Filter) -> Skeleton {
-        let mut proxies = Vec::new();
-        let mut ids = Vec::new();
-        let mut outbounds = Vec::new();
+        let mut sk = Skeleton::empty(self.version);
         let mut lists = SelectedLists::default();
         for (mi, mesh) in self.meshes.values().enumerate() {
             if !filter.mesh_ok(&mesh.name) {
@@ -657,69 +655,36 @@ impl<'a> Engine<'a> {
                 }
                 let s = self.select(mesh, meta, spec);
                 let (p, n) = if s.view.proxy_type == ProxyType::BuiltinGateway {
-                    let (mut p, n) = self.resolve_selected(
-                        mesh,
-                        &s,
-                        &mut Vec::new(),
-                        Want::SKELETON,
-                        &mut shared,
-                    );
-                    p.outbounds = Default::default();
-                    (p, n)
+                    self.resolve_selected(mesh, &s, &mut Vec::new(), Want::SKELETON, &mut shared)
                 } else {
                     let mut p = Self::header(mesh, &s, Want::SKELETON, Some(&mut lists));
                     let (obs, notes, _) = outbounds::outbounds_keyed(mesh, &s.view, self.version);
                     p.notes = notes;
                     (p, obs.len())
                 };
-                proxies.push(p);
-                ids.push(ProxyId {
+                let id = ProxyId {
                     mesh: mi as u32,
                     dataplane: di as u32,
-                });
-                outbounds.push(n as u32);
+                };
+                sk.push(id, p, n);
             }
         }
-        Skeleton {
-            report: Report {
-                schema: SCHEMA,
-                kuma_version: self.version.to_string(),
-                proxies,
-                findings: Vec::new(),
-            },
-            ids,
-            outbounds,
-        }
+        sk
     }
 
     /// Every proxy `filter` keeps, in report order, without its outbounds, and every
     /// finding: one findings-only pass (what `check` costs). Each proxy's outbounds are
     /// resolved later, one proxy at a time, with [`Engine::resolve_id`].
     pub fn skeleton(&self, filter: &Filter) -> Skeleton {
-        let mut proxies = Vec::new();
-        let mut ids = Vec::new();
-        let mut outbounds = Vec::new();
+        let mut sk = Skeleton::empty(self.version);
         let findings = merge(self.walk(
             filter,
             Want::SKELETON,
             |id, p, n| (id, p, n),
-            |(id, mut p, n)| {
-                p.outbounds = Default::default();
-                proxies.push(p);
-                ids.push(id);
-                outbounds.push(n as u32);
-            },
+            |(id, p, n)| sk.push(id, p, n),
         ));
-        Skeleton {
-            report: Report {
-                schema: SCHEMA,
-                kuma_version: self.version.to_string(),
-                proxies,
-                findings: findings.into_vec(),
-            },
-            ids,
-            outbounds,
-        }
+        sk.report.findings = findings.into_vec();
+        sk
     }
 
     /// Resolve one proxy of a [`Skeleton`], outbounds included: the same report the full
@@ -755,6 +720,29 @@ pub struct Skeleton {
     pub report: Report,
     pub ids: Vec<ProxyId>,
     pub outbounds: Vec<u32>,
+}
+
+impl Skeleton {
+    fn empty(version: KumaVersion) -> Skeleton {
+        Skeleton {
+            report: Report {
+                schema: SCHEMA,
+                kuma_version: version.to_string(),
+                proxies: Vec::new(),
+                findings: Vec::new(),
+            },
+            ids: Vec::new(),
+            outbounds: Vec::new(),
+        }
+    }
+
+    /// Proxy `p` (its outbounds left out), `n` of them.
+    fn push(&mut self, id: ProxyId, mut p: ProxyReport, n: usize) {
+        p.outbounds = Default::default();
+        self.report.proxies.push(p);
+        self.ids.push(id);
+        self.outbounds.push(n as u32);
+    }
 }
 
 /// A hash map with a fast, fixed hasher: keys here are the engine's own (findings,
